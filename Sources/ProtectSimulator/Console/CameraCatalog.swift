@@ -1,0 +1,348 @@
+import Foundation
+
+/// One video channel of a simulated camera.
+public struct SimulatedChannel: Sendable, Hashable {
+    public var id: Int
+    public var width: Int
+    public var height: Int
+    public var fps: Int
+    public var bitrate: Int
+    public var enabled: Bool
+}
+
+/// A simulated camera: what the export, snapshot and event handlers need to know of it.
+public struct SimulatedCamera: Sendable, Hashable {
+    public var index: Int
+    public var id: String
+    public var name: String
+    public var type: String
+    public var isConnected: Bool
+    public var channels: [SimulatedChannel]
+    /// The package lens (id 2) of a G4 Doorbell Pro: its video is channel 3.
+    public var hasPackageLens: Bool
+    /// First recorded millisecond; nil when the camera never recorded.
+    public var recordingStart: Int64?
+    /// Last recorded millisecond of a disconnected camera; nil while it records up to now.
+    public var recordingEnd: Int64?
+    /// Records only on motion: no footage during the quiet hours.
+    public var motionOnly: Bool
+}
+
+/// The console's cameras and the bootstrap document describing them.
+public struct CameraCatalog: Sendable {
+    public private(set) var cameras: [SimulatedCamera]
+    public let timeZone: String
+    /// The captured bootstrap served as it is, with live values patched in; nil for generated cameras.
+    let capturedBootstrap: Data?
+    let nvrName: String
+    let protectVersion: String
+    let nvrID: String
+    let nvrMAC: String
+
+    /// Hostile names used by `hostileNames`, each breaking some naive file naming.
+    public static let hostileNames: [String] = [
+        "Front/Door",
+        "../../escape",
+        "\"Quoted\" 'Cam'",
+        "🐶 Dog Cam 📷",
+        "   Leading Spaces",
+        String(repeating: "Very Long Camera Name ", count: 12),
+        "Straße Über Ünïcode",
+        "名前 カメラ",
+        "Trailing Spaces   ",
+        "Colon: Star* Question? <Pipe|>",
+        "..",
+        "Back\\Slash",
+    ]
+
+    /// Plain names used otherwise.
+    public static let plainNames: [String] = [
+        "Front Door", "Driveway", "Back Yard", "Garage", "Porch", "Side Gate", "Living Room", "Kitchen",
+    ]
+
+    static let models = ["UVC G4 Pro", "UVC G4 Bullet", "UVC G4 Instant", "UVC G4 Dome", "UVC AI Bullet"]
+
+    /// Generates `configuration.cameras.count` cameras, with recordings up to `now`.
+    init(generating configuration: SimulatorConfiguration, now: Int64) {
+        let settings = configuration.cameras
+        var random = SplitMix64(seed: settings.seed)
+        nvrID = random.hex(24)
+        nvrMAC = random.hex(12).uppercased()
+        var cameras: [SimulatedCamera] = []
+        for index in 0..<max(0, settings.count) {
+            let names = settings.hostileNames ? Self.hostileNames : Self.plainNames
+            var name = names[index % names.count]
+            if index >= names.count { name += " \(index / names.count + 1)" }
+            let isDoorbellPro = settings.packageCamera && index == 0
+            let type = isDoorbellPro ? "UVC G4 Doorbell Pro" : Self.models[index % Self.models.count]
+            func even(_ value: Int) -> Int { max(16, value / 2 * 2) }
+            var channels = [
+                SimulatedChannel(
+                    id: 0, width: settings.width, height: settings.height, fps: settings.framesPerSecond,
+                    bitrate: settings.bitrate, enabled: true),
+                SimulatedChannel(
+                    id: 1, width: even(settings.width / 2), height: even(settings.height / 2),
+                    fps: settings.framesPerSecond, bitrate: max(8_000, settings.bitrate / 4), enabled: true),
+                SimulatedChannel(
+                    id: 2, width: even(settings.width / 4), height: even(settings.height / 4),
+                    fps: settings.framesPerSecond, bitrate: max(8_000, settings.bitrate / 16), enabled: true),
+            ]
+            if isDoorbellPro {
+                channels.append(
+                    SimulatedChannel(
+                        id: 3, width: settings.width, height: settings.height, fps: 2,
+                        bitrate: max(8_000, settings.bitrate / 4), enabled: true))
+            }
+            let disconnected = index >= settings.count - settings.disconnectedCount
+            let start = now - Int64(settings.historyHours) * 3_600_000 - Int64(random.next() % 60_000)
+            cameras.append(
+                SimulatedCamera(
+                    index: index,
+                    id: random.hex(24),
+                    name: name,
+                    type: type,
+                    isConnected: !disconnected,
+                    channels: channels,
+                    hasPackageLens: isDoorbellPro,
+                    recordingStart: start,
+                    recordingEnd: disconnected ? now - 6 * 3_600_000 : nil,
+                    motionOnly: index >= settings.count - settings.motionOnlyCount
+                ))
+        }
+        self.cameras = cameras
+        self.timeZone = settings.timeZone
+        self.capturedBootstrap = nil
+        self.nvrName = configuration.consoleName
+        self.protectVersion = configuration.protectVersion
+    }
+
+    /// Loads a captured bootstrap: its cameras are served as they were captured.
+    init(capturedBootstrap data: Data) throws {
+        guard let root = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let cameraObjects = root["cameras"] as? [[String: Any]]
+        else {
+            throw SimulatorError.invalidFile("The bootstrap file has no \"cameras\" array.")
+        }
+        let nvr = root["nvr"] as? [String: Any] ?? [:]
+        var cameras: [SimulatedCamera] = []
+        for (index, object) in cameraObjects.enumerated() {
+            guard let id = object["id"] as? String else { continue }
+            let channels = (object["channels"] as? [[String: Any]] ?? []).map { channel in
+                SimulatedChannel(
+                    id: channel["id"] as? Int ?? 0,
+                    width: channel["width"] as? Int ?? 1280,
+                    height: channel["height"] as? Int ?? 720,
+                    fps: channel["fps"] as? Int ?? 15,
+                    bitrate: channel["bitrate"] as? Int ?? 2_000_000,
+                    enabled: channel["enabled"] as? Bool ?? true
+                )
+            }
+            let video = (object["stats"] as? [String: Any])?["video"] as? [String: Any]
+            let lenses = object["lenses"] as? [[String: Any]] ?? []
+            let connected = (object["state"] as? String) == "CONNECTED"
+            let start = (video?["recordingStart"] as? NSNumber)?.int64Value
+            let end = (video?["recordingEnd"] as? NSNumber)?.int64Value
+            cameras.append(
+                SimulatedCamera(
+                    index: index,
+                    id: id,
+                    name: object["name"] as? String ?? "",
+                    type: object["type"] as? String ?? "UVC",
+                    isConnected: connected,
+                    channels: channels,
+                    hasPackageLens: lenses.contains { ($0["id"] as? Int) == 2 },
+                    recordingStart: start,
+                    recordingEnd: connected ? nil : end,
+                    motionOnly: ((object["recordingSettings"] as? [String: Any])?["mode"] as? String) == "detections"
+                ))
+        }
+        self.cameras = cameras
+        self.timeZone = nvr["timezone"] as? String ?? "UTC"
+        self.capturedBootstrap = data
+        self.nvrName = nvr["name"] as? String ?? "NVR"
+        self.protectVersion = nvr["version"] as? String ?? "1.0.0"
+        self.nvrID = nvr["id"] as? String ?? "000000000000000000000000"
+        self.nvrMAC = nvr["mac"] as? String ?? "000000000000"
+    }
+
+    func camera(id: String) -> SimulatedCamera? {
+        cameras.first { $0.id == id }
+    }
+
+    mutating func rename(id: String, to name: String) -> Bool {
+        guard let index = cameras.firstIndex(where: { $0.id == id }) else { return false }
+        cameras[index].name = name
+        return true
+    }
+
+    // MARK: JSON
+
+    /// The bootstrap document as the console serves it at `now`.
+    func bootstrapJSON(now: Int64, accessKey: String, lastUpdateID: String) throws -> Data {
+        var root: [String: Any]
+        if let capturedBootstrap {
+            root = try JSONSerialization.jsonObject(with: capturedBootstrap) as? [String: Any] ?? [:]
+            var objects = root["cameras"] as? [[String: Any]] ?? []
+            for index in objects.indices {
+                guard let id = objects[index]["id"] as? String, let camera = camera(id: id) else { continue }
+                objects[index]["name"] = camera.name
+                if camera.isConnected, camera.recordingStart != nil,
+                    var stats = objects[index]["stats"] as? [String: Any],
+                    var video = stats["video"] as? [String: Any]
+                {
+                    video["recordingEnd"] = now
+                    stats["video"] = video
+                    objects[index]["stats"] = stats
+                }
+            }
+            root["cameras"] = objects
+        } else {
+            root = [
+                "authUserId": "5f1c9a2b3c4d5e6f7a8b9c0d",
+                "cameras": cameras.map { cameraObject($0, now: now) },
+                "users": [] as [Any],
+                "groups": [] as [Any],
+                "liveviews": [] as [Any],
+                "viewers": [] as [Any],
+                "lights": [] as [Any],
+                "bridges": [] as [Any],
+                "sensors": [] as [Any],
+                "chimes": [] as [Any],
+                "nvr": nvrObject(),
+            ]
+        }
+        root["accessKey"] = accessKey
+        root["lastUpdateId"] = lastUpdateID
+        return try JSONSerialization.data(withJSONObject: root, options: [.sortedKeys])
+    }
+
+    /// The camera array alone (`GET cameras`).
+    func camerasJSON(now: Int64) throws -> Data {
+        if capturedBootstrap != nil {
+            let root = try JSONSerialization.jsonObject(with: bootstrapJSON(now: now, accessKey: "", lastUpdateID: ""))
+            return try JSONSerialization.data(withJSONObject: (root as? [String: Any])?["cameras"] ?? [], options: [.sortedKeys])
+        }
+        return try JSONSerialization.data(withJSONObject: cameras.map { cameraObject($0, now: now) }, options: [.sortedKeys])
+    }
+
+    func nvrObject() -> [String: Any] {
+        [
+            "id": nvrID,
+            "mac": nvrMAC,
+            "name": nvrName,
+            "type": "UNVR",
+            "version": protectVersion,
+            "firmwareVersion": "4.0.6",
+            "host": "127.0.0.1",
+            "timezone": timeZone,
+            "modelKey": "nvr",
+            "isRecordingDisabled": false,
+        ]
+    }
+
+    func cameraObject(_ camera: SimulatedCamera, now: Int64) -> [String: Any] {
+        let mac = String(camera.id.suffix(12)).uppercased()
+        let channels: [[String: Any]] = camera.channels.map { channel in
+            [
+                "id": channel.id,
+                "videoId": channel.id == 3 ? "video4" : "video\(channel.id + 1)",
+                "name": ["High", "Medium", "Low", "Package Camera"][min(channel.id, 3)],
+                "enabled": channel.enabled,
+                "isRtspEnabled": false,
+                "rtspAlias": NSNull(),
+                "width": channel.width,
+                "height": channel.height,
+                "fps": channel.fps,
+                "bitrate": channel.bitrate,
+                "minBitrate": 32_000,
+                "maxBitrate": channel.bitrate,
+                "fpsValues": [1, 2, 4, 5, 8, 10, 12, 15, 20, 24, 25, 30].filter { $0 <= max(channel.fps, 2) },
+                "idrInterval": 5,
+            ]
+        }
+        var lenses: [[String: Any]] = []
+        if camera.hasPackageLens {
+            lenses.append([
+                "id": 2,
+                "video": [
+                    "recordingStart": camera.recordingStart.map { $0 as Any } ?? NSNull(),
+                    "recordingEnd": camera.recordingStart == nil ? NSNull() : (camera.recordingEnd ?? now) as Any,
+                ] as [String: Any],
+            ])
+        }
+        let recordingEnd: Any = camera.recordingStart == nil ? NSNull() : (camera.recordingEnd ?? now)
+        return [
+            "id": camera.id,
+            "mac": mac,
+            "host": "192.168.1.\(20 + camera.index % 200)",
+            "connectionHost": "192.168.1.1",
+            "type": camera.type,
+            "marketName": camera.type.replacingOccurrences(of: "UVC ", with: ""),
+            "name": camera.name,
+            "state": camera.isConnected ? "CONNECTED" : "DISCONNECTED",
+            "isConnected": camera.isConnected,
+            "isManaged": true,
+            "isAdopted": true,
+            "isRecording": camera.isConnected,
+            "firmwareVersion": "4.69.55",
+            "modelKey": "camera",
+            "lastMotion": now - 600_000,
+            "channels": channels,
+            "lenses": lenses,
+            "featureFlags": [
+                "hasPackageCamera": camera.hasPackageLens,
+                "hasSmartDetect": true,
+                "smartDetectTypes": ["person", "vehicle"],
+            ] as [String: Any],
+            "recordingSettings": [
+                "mode": camera.motionOnly ? "detections" : "always",
+                "prePaddingSecs": 2,
+                "postPaddingSecs": 2,
+            ] as [String: Any],
+            "stats": [
+                "rxBytes": 0,
+                "txBytes": 0,
+                "video": [
+                    "recordingStart": camera.recordingStart.map { $0 as Any } ?? NSNull(),
+                    "recordingEnd": recordingEnd,
+                    "recordingStartLQ": camera.recordingStart.map { $0 as Any } ?? NSNull(),
+                    "recordingEndLQ": recordingEnd,
+                    "timelapseStart": camera.recordingStart.map { $0 as Any } ?? NSNull(),
+                    "timelapseEnd": recordingEnd,
+                ] as [String: Any],
+            ] as [String: Any],
+        ]
+    }
+}
+
+/// A small, fast, seedable generator, so that generated consoles are the same run after run.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func hex(_ length: Int) -> String {
+        var text = ""
+        while text.count < length { text += String(next(), radix: 16) }
+        return String(text.prefix(length))
+    }
+}
+
+/// Errors of the simulator itself (not answers of the simulated console).
+public enum SimulatorError: Error, LocalizedError {
+    /// A file given to the simulator could not be used.
+    case invalidFile(String)
+
+    public var errorDescription: String? {
+        switch self {
+        case .invalidFile(let reason): reason
+        }
+    }
+}

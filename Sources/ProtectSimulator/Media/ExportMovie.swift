@@ -1,0 +1,270 @@
+import NIOCore
+
+/// The MP4 file of one export, laid out as a console lays it out: `ftyp`, `free`, `mdat`, then `moov` at the end.
+///
+/// Its size follows bitrate × duration, its duration covers the exported range, and every byte is a function of
+/// the identity string (camera, channel, range), so the same request always yields the same file.
+public struct ExportMovie: Sendable {
+    /// Frames between two key frames, as the cameras' `idrInterval` of five seconds.
+    let keyFrameInterval: Int
+    let frameCount: Int
+    let framesPerSecond: Int
+    let durationMilliseconds: Int64
+    let video: SyntheticH264
+    let identityTag: [UInt8]
+    private let targetPayloadBytes: Int64
+    /// `ftyp` + `free` + the `mdat` header.
+    let header: [UInt8]
+    let moov: [UInt8]
+    /// Byte count of the `mdat` payload.
+    let mediaBytes: Int64
+
+    static let timescale = 90_000
+    static let seiUUID: [UInt8] = [
+        0x70, 0x72, 0x6F, 0x74, 0x65, 0x63, 0x74, 0x2D, 0x73, 0x69, 0x6D, 0x2D, 0x6D, 0x70, 0x34, 0x21,
+    ]
+
+    /// Lays out the movie of `durationMilliseconds` of video at `bitsPerSecond`.
+    public init(
+        identity: String,
+        width: Int,
+        height: Int,
+        framesPerSecond requestedFPS: Int,
+        bitsPerSecond: Int,
+        durationMilliseconds: Int64,
+        creationTime: Int64
+    ) {
+        let fps = max(1, min(requestedFPS, 120))
+        self.framesPerSecond = fps
+        self.durationMilliseconds = max(1, durationMilliseconds)
+        self.keyFrameInterval = fps * 5
+        self.frameCount = max(1, Int((self.durationMilliseconds * Int64(fps) + 999) / 1000))
+        self.video = SyntheticH264(width: width, height: height)
+        self.identityTag = Array("protect-sim \(identity)".utf8.prefix(200))
+        self.targetPayloadBytes = Int64(bitsPerSecond) / 8 * self.durationMilliseconds / 1000
+
+        var total: Int64 = 0
+        for index in 0..<frameCount {
+            total += Int64(Self.sampleLayout(index: index, in: (frameCount, targetPayloadBytes, video, keyFrameInterval, identityTag.count)).size)
+        }
+        self.mediaBytes = total
+
+        let ftyp = Self.box("ftyp", Array("isom".utf8) + UInt32(512).bigEndianBytes + Array("isomiso2avc1mp41".utf8))
+        let free = Self.box("free", Array("protect-sim".utf8))
+        var mdatHeader: [UInt8]
+        if mediaBytes + 8 > Int64(UInt32.max) {
+            mdatHeader = UInt32(1).bigEndianBytes + Array("mdat".utf8) + UInt64(mediaBytes + 16).bigEndianBytes
+        } else {
+            mdatHeader = UInt32(mediaBytes + 8).bigEndianBytes + Array("mdat".utf8)
+        }
+        self.header = ftyp + free + mdatHeader
+        var sizes: [UInt32] = []
+        sizes.reserveCapacity(frameCount)
+        for index in 0..<frameCount {
+            sizes.append(UInt32(Self.sampleLayout(index: index, in: (frameCount, targetPayloadBytes, video, keyFrameInterval, identityTag.count)).size))
+        }
+        self.moov = Self.movieBox(
+            sizes: sizes,
+            mediaOffset: Int64(header.count),
+            fps: fps,
+            keyFrameInterval: keyFrameInterval,
+            durationMilliseconds: self.durationMilliseconds,
+            video: video,
+            creationTime: creationTime
+        )
+    }
+
+    /// Size of the whole file.
+    public var totalBytes: Int64 { Int64(header.count) + mediaBytes + Int64(moov.count) }
+    /// Offset of the `moov` box: a body that ends before it is truncated.
+    public var moovOffset: Int64 { Int64(header.count) + mediaBytes }
+
+    typealias LayoutInputs = (frames: Int, payload: Int64, video: SyntheticH264, keyInterval: Int, tagLength: Int)
+
+    /// Sizes of the pieces of sample `index`: slice, SEI and filler NAL units, each behind a 4-byte length.
+    static func sampleLayout(index: Int, in inputs: LayoutInputs) -> (slice: Int, filler: Int, size: Int) {
+        let isKey = index % inputs.keyInterval == 0
+        let frameNumber = index % inputs.keyInterval % SyntheticH264.maxFrameNumber
+        let slice = isKey ? inputs.video.idrSlice.count : inputs.video.predictedSlices[frameNumber].count
+        let sei = seiLength(tagLength: inputs.tagLength)
+        let base = 4 + slice + 4 + sei
+        let target = Int((Int64(index + 1) * inputs.payload) / Int64(inputs.frames) - (Int64(index) * inputs.payload) / Int64(inputs.frames))
+        let filler = target - base - 4
+        if filler >= 2 {
+            return (slice, filler, base + 4 + filler)
+        }
+        return (slice, 0, base)
+    }
+
+    static func seiLength(tagLength: Int) -> Int {
+        // NAL header, payload type, payload size, UUID, tag, " frame=NNNNNNNN", trailing bits.
+        3 + 16 + tagLength + 15 + 1
+    }
+
+    /// Streams the file, from `offset` to `limit`, in chunks of about `chunkSize` bytes.
+    public func chunks(upTo limit: Int64? = nil, chunkSize: Int = 256 * 1024) -> Chunks {
+        Chunks(movie: self, limit: min(limit ?? totalBytes, totalBytes), chunkSize: chunkSize)
+    }
+
+    /// The byte stream of a movie, produced on demand so that memory stays flat whatever the size.
+    public struct Chunks: Sendable {
+        let movie: ExportMovie
+        let limit: Int64
+        let chunkSize: Int
+        private var produced: Int64 = 0
+        private var nextSample = 0
+        private var pending: ByteBuffer
+
+        init(movie: ExportMovie, limit: Int64, chunkSize: Int) {
+            self.movie = movie
+            self.limit = limit
+            self.chunkSize = chunkSize
+            self.pending = ByteBuffer(bytes: movie.header)
+        }
+
+        /// The next chunk, or nil at the end (or at the limit).
+        public mutating func next(allocator: ByteBufferAllocator = ByteBufferAllocator()) -> ByteBuffer? {
+            guard produced < limit else { return nil }
+            var chunk = allocator.buffer(capacity: chunkSize + 4096)
+            if pending.readableBytes > 0 {
+                chunk.writeBuffer(&pending)
+            }
+            let inputs: LayoutInputs = (movie.frameCount, movie.targetPayloadBytes, movie.video, movie.keyFrameInterval, movie.identityTag.count)
+            while chunk.readableBytes < chunkSize && nextSample < movie.frameCount {
+                movie.writeSample(nextSample, inputs: inputs, into: &chunk)
+                nextSample += 1
+                if nextSample == movie.frameCount {
+                    chunk.writeBytes(movie.moov)
+                }
+            }
+            let allowed = Int(min(Int64(chunk.readableBytes), limit - produced))
+            guard allowed > 0 else { return nil }
+            if allowed < chunk.readableBytes {
+                chunk.moveWriterIndex(to: chunk.readerIndex + allowed)
+            }
+            produced += Int64(allowed)
+            return chunk
+        }
+    }
+
+    func writeSample(_ index: Int, inputs: LayoutInputs, into buffer: inout ByteBuffer) {
+        let layout = Self.sampleLayout(index: index, in: inputs)
+        let isKey = index % keyFrameInterval == 0
+        buffer.writeInteger(UInt32(layout.slice))
+        if isKey {
+            buffer.writeBytes(video.idrSlice)
+        } else {
+            buffer.writeBytes(video.predictedSlices[index % keyFrameInterval % SyntheticH264.maxFrameNumber])
+        }
+        let seiLength = Self.seiLength(tagLength: identityTag.count)
+        buffer.writeInteger(UInt32(seiLength))
+        buffer.writeBytes([0x06, 0x05, UInt8(seiLength - 4)])
+        buffer.writeBytes(Self.seiUUID)
+        buffer.writeBytes(identityTag)
+        buffer.writeString(" frame=")
+        var digits = String(index % 100_000_000)
+        digits = String(repeating: "0", count: 8 - digits.count) + digits
+        buffer.writeString(digits)
+        buffer.writeInteger(UInt8(0x80))
+        if layout.filler > 0 {
+            buffer.writeInteger(UInt32(layout.filler))
+            buffer.writeInteger(UInt8(0x0C))
+            buffer.writeRepeatingByte(0xFF, count: layout.filler - 2)
+            buffer.writeInteger(UInt8(0x80))
+        }
+    }
+
+    // MARK: Boxes
+
+    static func box(_ type: String, _ payload: [UInt8]) -> [UInt8] {
+        UInt32(8 + payload.count).bigEndianBytes + Array(type.utf8) + payload
+    }
+
+    static func fullBox(_ type: String, version: UInt8, flags: UInt32, _ payload: [UInt8]) -> [UInt8] {
+        box(type, [version, UInt8((flags >> 16) & 0xFF), UInt8((flags >> 8) & 0xFF), UInt8(flags & 0xFF)] + payload)
+    }
+
+    static let identityMatrix: [UInt8] = [
+        0x0001_0000, 0, 0, 0, 0x0001_0000, 0, 0, 0, 0x4000_0000,
+    ].flatMap { (value: UInt32) in value.bigEndianBytes }
+
+    static func movieBox(
+        sizes: [UInt32],
+        mediaOffset: Int64,
+        fps: Int,
+        keyFrameInterval: Int,
+        durationMilliseconds: Int64,
+        video: SyntheticH264,
+        creationTime: Int64
+    ) -> [UInt8] {
+        let macEpochOffset: Int64 = 2_082_844_800
+        let created = UInt64(max(0, creationTime / 1000 + macEpochOffset))
+        let sampleDelta = timescale / fps
+        let mediaDuration = UInt64(sizes.count * sampleDelta)
+        let movieDuration = UInt64(max(durationMilliseconds, Int64(mediaDuration) * 1000 / Int64(timescale)))
+
+        let mvhd = fullBox(
+            "mvhd", version: 1, flags: 0,
+            created.bigEndianBytes + created.bigEndianBytes + UInt32(1000).bigEndianBytes + movieDuration.bigEndianBytes
+                + UInt32(0x0001_0000).bigEndianBytes + UInt16(0x0100).bigEndianBytes + [UInt8](repeating: 0, count: 10)
+                + identityMatrix + [UInt8](repeating: 0, count: 24) + UInt32(2).bigEndianBytes
+        )
+        let tkhd = fullBox(
+            "tkhd", version: 1, flags: 3,
+            created.bigEndianBytes + created.bigEndianBytes + UInt32(1).bigEndianBytes + UInt32(0).bigEndianBytes
+                + movieDuration.bigEndianBytes + [UInt8](repeating: 0, count: 8) + UInt16(0).bigEndianBytes
+                + UInt16(0).bigEndianBytes + UInt16(0).bigEndianBytes + UInt16(0).bigEndianBytes + identityMatrix
+                + UInt32(video.width << 16).bigEndianBytes + UInt32(video.height << 16).bigEndianBytes
+        )
+        let mdhd = fullBox(
+            "mdhd", version: 1, flags: 0,
+            created.bigEndianBytes + created.bigEndianBytes + UInt32(timescale).bigEndianBytes
+                + mediaDuration.bigEndianBytes + UInt16(0x55C4).bigEndianBytes + UInt16(0).bigEndianBytes
+        )
+        let hdlr = fullBox(
+            "hdlr", version: 0, flags: 0,
+            UInt32(0).bigEndianBytes + Array("vide".utf8) + [UInt8](repeating: 0, count: 12) + Array("VideoHandler".utf8) + [0]
+        )
+        let vmhd = fullBox("vmhd", version: 0, flags: 1, [UInt8](repeating: 0, count: 8))
+        let dref = fullBox("dref", version: 0, flags: 0, UInt32(1).bigEndianBytes + fullBox("url ", version: 0, flags: 1, []))
+        let dinf = box("dinf", dref)
+        var compressorName = [UInt8](repeating: 0, count: 32)
+        let name = Array("protect-sim".utf8)
+        compressorName[0] = UInt8(name.count)
+        compressorName.replaceSubrange(1...name.count, with: name)
+        let avc1 = box(
+            "avc1",
+            [UInt8](repeating: 0, count: 6) + UInt16(1).bigEndianBytes + [UInt8](repeating: 0, count: 16)
+                + UInt16(video.width).bigEndianBytes + UInt16(video.height).bigEndianBytes
+                + UInt32(0x0048_0000).bigEndianBytes + UInt32(0x0048_0000).bigEndianBytes + UInt32(0).bigEndianBytes
+                + UInt16(1).bigEndianBytes + compressorName + UInt16(0x0018).bigEndianBytes
+                + UInt16(0xFFFF).bigEndianBytes + box("avcC", video.decoderConfiguration)
+        )
+        let stsd = fullBox("stsd", version: 0, flags: 0, UInt32(1).bigEndianBytes + avc1)
+        let stts = fullBox(
+            "stts", version: 0, flags: 0,
+            UInt32(1).bigEndianBytes + UInt32(sizes.count).bigEndianBytes + UInt32(sampleDelta).bigEndianBytes
+        )
+        let keyFrames = stride(from: 0, to: sizes.count, by: keyFrameInterval).map { UInt32($0 + 1) }
+        let stss = fullBox(
+            "stss", version: 0, flags: 0,
+            UInt32(keyFrames.count).bigEndianBytes + keyFrames.flatMap { $0.bigEndianBytes }
+        )
+        let stsc = fullBox(
+            "stsc", version: 0, flags: 0,
+            UInt32(1).bigEndianBytes + UInt32(1).bigEndianBytes + UInt32(sizes.count).bigEndianBytes
+                + UInt32(1).bigEndianBytes
+        )
+        var sizeTable: [UInt8] = []
+        sizeTable.reserveCapacity(sizes.count * 4 + 8)
+        sizeTable += UInt32(0).bigEndianBytes + UInt32(sizes.count).bigEndianBytes
+        for size in sizes { sizeTable += size.bigEndianBytes }
+        let stsz = fullBox("stsz", version: 0, flags: 0, sizeTable)
+        let stco = fullBox("stco", version: 0, flags: 0, UInt32(1).bigEndianBytes + UInt32(mediaOffset).bigEndianBytes)
+        let stbl = box("stbl", stsd + stts + stss + stsc + stsz + stco)
+        let minf = box("minf", vmhd + dinf + stbl)
+        let mdia = box("mdia", mdhd + hdlr + minf)
+        let trak = box("trak", tkhd + mdia)
+        return box("moov", mvhd + trak)
+    }
+}

@@ -1,0 +1,185 @@
+/// Everything a simulated console can be told at start; the defaults are those of a healthy console.
+public struct SimulatorConfiguration: Sendable {
+    /// The console generation the simulator plays.
+    public enum Mode: String, Sendable, CaseIterable {
+        /// CloudKey Gen2+ before UniFi OS: bearer token, access keys, API under `/api/`.
+        case legacy
+        /// UniFi OS consoles: cookie + CSRF, API under `/proxy/protect/api/`.
+        case unifiOS = "unifi-os"
+    }
+
+    /// How the console answers a request whose session has expired.
+    public enum ExpiredSessionAnswer: String, Sendable {
+        /// 401 with `AUTHENTICATION_FAILED`.
+        case unauthorized
+        /// The login page as HTML with status 200, as some UniFi OS versions do.
+        case loginPage = "login-page"
+    }
+
+    /// Network settings.
+    public struct Network: Sendable {
+        /// Address to bind; loopback by default.
+        public var host = "127.0.0.1"
+        /// Port; 0 picks a free one.
+        public var port = 0
+        /// Serve HTTPS with a self-signed certificate (true) or plain HTTP for debugging.
+        public var tls = true
+        public init() {}
+    }
+
+    /// Accounts, sessions and their expiry.
+    public struct Authentication: Sendable {
+        public var username = "admin"
+        public var password = "protect"
+        /// A user that exists but needs a second factor: its logins get 499.
+        public var mfaUsername = "cloud-user"
+        /// UniFi OS cookie name: `TOKEN` or, on UniFi OS 4+, `UOS_TOKEN`.
+        public var cookieName = "TOKEN"
+        /// Lifetime of a session (JWT `exp`, legacy bearer token), in seconds.
+        public var sessionLifetime: Double = 3600
+        /// Legacy bearer tokens stop working after this many uses (nil: unlimited).
+        public var sessionMaxUses: Int? = nil
+        /// Legacy access keys stop working after this many exports.
+        public var accessKeyMaxUses: Int? = 10
+        /// Lifetime of a legacy access key, in seconds.
+        public var accessKeyLifetime: Double = 600
+        /// Login attempts accepted per minute before 429.
+        public var loginsPerMinute = 30
+        /// Seconds announced in `Retry-After` with a 429.
+        public var loginRetryAfter = 20
+        /// The CSRF token rotates after this many API responses (nil: never).
+        public var csrfRotationInterval: Int? = 25
+        /// What an expired session gets.
+        public var expiredSessionAnswer: ExpiredSessionAnswer = .unauthorized
+        public init() {}
+    }
+
+    /// The generated cameras, used when no captured bootstrap is given.
+    public struct Cameras: Sendable {
+        public var count = 4
+        /// Use names that break naive file naming: slashes, `..`, quotes, emoji, leading spaces, very long.
+        public var hostileNames = false
+        /// The console's IANA time zone.
+        public var timeZone = "America/New_York"
+        /// Hours of recording history before now.
+        public var historyHours = 48
+        /// Main-channel bitrate in bits per second (medium and low channels are smaller).
+        public var bitrate = 2_000_000
+        /// Frames per second of every channel.
+        public var framesPerSecond = 15
+        /// Frame size of the main channel.
+        public var width = 1280
+        public var height = 720
+        /// Give the first camera a G4 Doorbell Pro with a package lens.
+        public var packageCamera = true
+        /// The last `disconnectedCount` cameras are disconnected and stopped recording six hours ago.
+        public var disconnectedCount = 0
+        /// The last `motionOnlyCount` cameras record only on motion and have quiet hours.
+        public var motionOnlyCount = 0
+        /// Hours of the day (console time) with no footage on motion-only cameras.
+        public var quietHours: Set<Int> = [1, 2, 3, 4]
+        /// Seed for ids, MACs and events, so that runs are repeatable.
+        public var seed: UInt64 = 1
+        public init() {}
+    }
+
+    /// Periods with no recording, as `(camera index or nil for all, start ms, end ms)`.
+    public struct Gap: Sendable, Hashable {
+        public var cameraIndex: Int?
+        public var start: Int64
+        public var end: Int64
+        public init(cameraIndex: Int?, start: Int64, end: Int64) {
+            self.cameraIndex = cameraIndex
+            self.start = start
+            self.end = end
+        }
+    }
+
+    /// How exports are answered.
+    public struct Export: Sendable {
+        /// Send `Content-Length` (true) or stream chunked like real consoles (false).
+        public var contentLength = false
+        /// Bytes per body chunk.
+        public var chunkSize = 256 * 1024
+        public init() {}
+    }
+
+    /// The console's speed and limits; off unless `enabled`.
+    public struct Performance: Sendable {
+        public var enabled = false
+        /// Time to first byte: a base plus a part growing with the exported range.
+        public var firstByteBase: Double = 0.2
+        public var firstByteSecondsPerHour: Double = 2
+        /// Per-export byte-rate cap (bytes per second, nil: none).
+        public var streamBytesPerSecond: Double? = 40_000_000
+        /// Cap on all exports together (bytes per second, nil: none).
+        public var totalBytesPerSecond: Double? = 80_000_000
+        /// Concurrent exports beyond this number get 500.
+        public var maxConcurrentExports = 3
+        public init() {}
+    }
+
+    public var mode: Mode = .unifiOS
+    public var network = Network()
+    public var authentication = Authentication()
+    public var cameras = Cameras()
+    public var gaps: [Gap] = []
+    public var export = Export()
+    public var performance = Performance()
+    /// Faults active from the start.
+    public var faults = FaultSettings()
+    /// A captured bootstrap to serve instead of generated cameras.
+    public var bootstrapFile: String?
+    /// Captured events to serve instead of generated ones.
+    public var eventsFile: String?
+    /// Seconds after an event ends before its thumbnail and heatmap exist.
+    public var eventImageDelay: Double = 0
+    /// Console name and Protect version in the bootstrap.
+    public var consoleName = "Simulated NVR"
+    public var protectVersion = "4.0.21"
+
+    public init(mode: Mode = .unifiOS) {
+        self.mode = mode
+    }
+}
+
+/// Faults to inject: each counter applies to that many upcoming requests of its kind.
+public struct FaultSettings: Sendable, Codable, Equatable {
+    /// Close the connection after this many body bytes of the next `resetCount` exports.
+    public var resetAfterBytes: Int64?
+    public var resetCount = 0
+    /// Answer the next `failCount` API requests with `failStatus` (500, 502 or 503).
+    public var failStatus = 503
+    public var failCount = 0
+    /// Stall the next `stallCount` export bodies for `stallSeconds` after `stallAfterBytes`.
+    public var stallSeconds: Double = 0
+    public var stallAfterBytes: Int64 = 65_536
+    public var stallCount = 0
+    /// Answer the next exports with the HTML login page and status 200.
+    public var htmlLoginPageCount = 0
+    /// End the next export bodies cleanly but before the `moov` box.
+    public var cutBeforeMoovCount = 0
+    /// Answer the next logins with 429.
+    public var loginRateLimitCount = 0
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case resetAfterBytes, resetCount, failStatus, failCount, stallSeconds, stallAfterBytes, stallCount
+        case htmlLoginPageCount, cutBeforeMoovCount, loginRateLimitCount
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        resetAfterBytes = try container.decodeIfPresent(Int64.self, forKey: .resetAfterBytes)
+        resetCount = try container.decodeIfPresent(Int.self, forKey: .resetCount) ?? 0
+        failStatus = try container.decodeIfPresent(Int.self, forKey: .failStatus) ?? 503
+        failCount = try container.decodeIfPresent(Int.self, forKey: .failCount) ?? 0
+        stallSeconds = try container.decodeIfPresent(Double.self, forKey: .stallSeconds) ?? 0
+        stallAfterBytes = try container.decodeIfPresent(Int64.self, forKey: .stallAfterBytes) ?? 65_536
+        stallCount = try container.decodeIfPresent(Int.self, forKey: .stallCount) ?? 0
+        htmlLoginPageCount = try container.decodeIfPresent(Int.self, forKey: .htmlLoginPageCount) ?? 0
+        cutBeforeMoovCount = try container.decodeIfPresent(Int.self, forKey: .cutBeforeMoovCount) ?? 0
+        loginRateLimitCount = try container.decodeIfPresent(Int.self, forKey: .loginRateLimitCount) ?? 0
+    }
+}
