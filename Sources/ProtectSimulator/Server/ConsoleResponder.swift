@@ -50,6 +50,8 @@ struct ConsoleResponder: HTTPResponder {
             case .failure(let response):
                 return (response, "self")
             }
+        case (.legacy, _, "/api/auth/login"):
+            return (Self.json(.notFound, #"{"error":"Not Found"}"#), "login")
         case (.legacy, .post, "/api/auth/access-key"):
             switch await authenticate(request, isWrite: false) {
             case .success:

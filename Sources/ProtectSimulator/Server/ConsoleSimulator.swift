@@ -105,23 +105,31 @@ public struct ConsoleSimulator: Sendable {
         try await group.run()
     }
 
-    /// Starts the console, runs `body` with its endpoint, then shuts the console down.
+    /// Starts the console, runs `body` with its endpoint, then shuts the console down gracefully.
     public func withRunning<Result: Sendable>(
         _ body: @Sendable (Endpoint) async throws -> Result
     ) async throws -> Result {
         let (stream, continuation) = AsyncStream.makeStream(of: Endpoint.self)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await self.run { endpoint in continuation.yield(endpoint) }
+        let application = try makeApplication { endpoint in continuation.yield(endpoint) }
+        let group = ServiceGroup(configuration: .init(services: [application], logger: logger))
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                defer { continuation.finish() }
+                try await group.run()
             }
             var iterator = stream.makeAsyncIterator()
-            guard let endpoint = await iterator.next() else { throw CancellationError() }
+            guard let endpoint = await iterator.next() else {
+                try await tasks.waitForAll()
+                throw CancellationError()
+            }
             do {
                 let result = try await body(endpoint)
-                group.cancelAll()
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
                 return result
             } catch {
-                group.cancelAll()
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
                 throw error
             }
         }
