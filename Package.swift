@@ -1,9 +1,14 @@
 // swift-tools-version:6.2
+import Foundation
 import PackageDescription
 
-let swiftSettings: [SwiftSetting] = [
+var swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny")
 ]
+// CI builds with every warning of the project's own targets treated as an error.
+if ProcessInfo.processInfo.environment["PROTECT_DL_STRICT"] != nil {
+    swiftSettings.append(.treatAllWarnings(as: .error))
+}
 
 let package = Package(
     name: "protect-dl",
@@ -35,6 +40,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -46,6 +53,7 @@ let package = Package(
                 "ProtectAPI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -70,7 +70,16 @@ struct ProtectSim: AsyncParsableCommand {
     @Option(help: "With --performance: bytes per second for all exports together.")
     var totalRate: Double = 80_000_000
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
-    var logLevel: Logger.Level = .info
+    var logLevel = "info"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
+        }
+        guard ["TOKEN", "UOS_TOKEN"].contains(cookieName) else {
+            throw ValidationError("--cookie-name must be TOKEN or UOS_TOKEN.")
+        }
+    }
 
     func run() async throws {
         var configuration = SimulatorConfiguration(mode: mode)
@@ -104,7 +113,7 @@ struct ProtectSim: AsyncParsableCommand {
         configuration.performance.totalBytesPerSecond = totalRate
 
         var logger = Logger(label: "protect-sim")
-        logger.logLevel = logLevel
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let simulator: ConsoleSimulator
         do {
             simulator = try ConsoleSimulator(configuration: configuration, logger: logger)
@@ -135,4 +144,3 @@ struct ProtectSim: AsyncParsableCommand {
 
 extension SimulatorConfiguration.Mode: ExpressibleByArgument {}
 extension SimulatorConfiguration.ExpiredSessionAnswer: ExpressibleByArgument {}
-extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -5,7 +5,8 @@ import Testing
 @Suite("Events, images and captured data")
 struct EventAndFixtureTests {
     static var fixturesAvailable: Bool {
-        FileManager.default.fileExists(atPath: Harness.sharedFixtures.appendingPathComponent("sample_bootstrap.json").path)
+        FileManager.default.fileExists(
+            atPath: Harness.sharedFixtures.appendingPathComponent("sample_bootstrap.json").path)
     }
 
     @Test("The shared real bootstrap and 1,351 real events are served, with the events quirks")
@@ -53,11 +54,17 @@ struct EventAndFixtureTests {
             let closed = try #require(all.first { $0["end"] is NSNumber })
             let openID = try #require(open["id"] as? String)
             let closedID = try #require(closed["id"] as? String)
-            #expect(try await h.request("/proxy/protect/api/events/\(openID)/thumbnail", headers: [("Cookie", cookie)]).status == 404)
-            #expect(try await h.request("/proxy/protect/api/events/\(openID)/heatmap", headers: [("Cookie", cookie)]).status == 404)
-            let thumbnail = try await h.request("/proxy/protect/api/events/\(closedID)/thumbnail", headers: [("Cookie", cookie)])
+            #expect(
+                try await h.request("/proxy/protect/api/events/\(openID)/thumbnail", headers: [("Cookie", cookie)])
+                    .status == 404)
+            #expect(
+                try await h.request("/proxy/protect/api/events/\(openID)/heatmap", headers: [("Cookie", cookie)]).status
+                    == 404)
+            let thumbnail = try await h.request(
+                "/proxy/protect/api/events/\(closedID)/thumbnail", headers: [("Cookie", cookie)])
             #expect(thumbnail.status == 200 && Array(thumbnail.body.prefix(2)) == [0xFF, 0xD8])
-            let heatmap = try await h.request("/proxy/protect/api/events/\(closedID)/heatmap", headers: [("Cookie", cookie)])
+            let heatmap = try await h.request(
+                "/proxy/protect/api/events/\(closedID)/heatmap", headers: [("Cookie", cookie)])
             #expect(heatmap.status == 200 && Array(heatmap.body.prefix(4)) == [0x89, 0x50, 0x4E, 0x47])
         }
     }
@@ -66,7 +73,8 @@ struct EventAndFixtureTests {
     func generatedEventsAndImages() async throws {
         try await Harness.with(Harness.configuration()) { h in
             let (cookie, _) = try await h.loginUniFiOS()
-            let response = try await h.request("/proxy/protect/api/events?limit=5000&orderDirection=ASC", headers: [("Cookie", cookie)])
+            let response = try await h.request(
+                "/proxy/protect/api/events?limit=5000&orderDirection=ASC", headers: [("Cookie", cookie)])
             let events = try #require(response.json() as? [[String: Any]])
             let cameraIDs = Set(await h.simulator.cameras().map(\.id))
             #expect(Set(events.compactMap { $0["camera"] as? String }) == cameraIDs)
@@ -75,10 +83,12 @@ struct EventAndFixtureTests {
             let closed = try #require(events.first { $0["end"] is NSNumber }?["id"] as? String)
             let thumbnail = try await h.request(
                 "/proxy/protect/api/events/\(closed)/thumbnail?w=320&h=180", headers: [("Cookie", cookie)])
-            let heatmap = try await h.request("/proxy/protect/api/events/\(closed)/heatmap", headers: [("Cookie", cookie)])
+            let heatmap = try await h.request(
+                "/proxy/protect/api/events/\(closed)/heatmap", headers: [("Cookie", cookie)])
             let camera = await h.firstCamera()
             let snapshot = try await h.request(
-                "/proxy/protect/api/cameras/\(camera.id)/snapshot?ts=0&force=true&w=200&h=100", headers: [("Cookie", cookie)])
+                "/proxy/protect/api/cameras/\(camera.id)/snapshot?ts=0&force=true&w=200&h=100",
+                headers: [("Cookie", cookie)])
             let (start, _) = pastHour()
             let recorded = try await h.request(
                 "/proxy/protect/api/cameras/\(camera.id)/recording-snapshot?ts=\(start)", headers: [("Cookie", cookie)])
@@ -86,7 +96,9 @@ struct EventAndFixtureTests {
                 "/proxy/protect/api/cameras/\(camera.id)/recording-snapshot?ts=\(camera.recordingStart! - 3_600_000)",
                 headers: [("Cookie", cookie)])
             #expect(before.status == 404)
-            for (image, width, height) in [(thumbnail, 320, 180), (heatmap, 320, 180), (snapshot, 200, 100), (recorded, 320, 180)] {
+            for (image, width, height) in [
+                (thumbnail, 320, 180), (heatmap, 320, 180), (snapshot, 200, 100), (recorded, 320, 180),
+            ] {
                 #expect(image.status == 200)
                 let file = FileManager.default.temporaryDirectory.appendingPathComponent("sim-img-\(UUID())")
                 defer { try? FileManager.default.removeItem(at: file) }

@@ -4,7 +4,9 @@ import Testing
 
 @Suite("Exports")
 struct ExportTests {
-    @Test("An export is a real MP4 (ftyp, free, mdat, moov last), chunked, sized by bitrate, and ffprobe reads its duration")
+    @Test(
+        "An export is a real MP4 (ftyp, free, mdat, moov last), chunked, sized by bitrate, and ffprobe reads its duration"
+    )
     func exportIsRealMP4() async throws {
         try await Harness.with(Harness.configuration()) { h in
             let (cookie, _) = try await h.loginUniFiOS()
@@ -77,7 +79,8 @@ struct ExportTests {
             let cameras = await h.simulator.cameras()
             let (start, end) = pastHour()
             func status(_ query: String) async throws -> (Int, String) {
-                let response = try await h.request("/proxy/protect/api/video/export?\(query)", headers: [("Cookie", cookie)])
+                let response = try await h.request(
+                    "/proxy/protect/api/video/export?\(query)", headers: [("Cookie", cookie)])
                 return (response.status, response.text)
             }
             let id = cameras[1].id
@@ -119,19 +122,25 @@ struct ExportTests {
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("sim-tl-\(UUID()).mp4")
             defer { try? FileManager.default.removeItem(at: file) }
             try Data(timelapse.body).write(to: file)
-            let duration = Double(((try ffprobe(file.path))?["format"] as? [String: Any])?["duration"] as? String ?? "") ?? 0
+            let duration =
+                Double(((try ffprobe(file.path))?["format"] as? [String: Any])?["duration"] as? String ?? "") ?? 0
             #expect(abs(duration - 60) < 1)  // 60x: an hour in a minute
 
             let prepared = try await h.request(
                 "\(base)/prepare?camera=\(doorbell.id)&start=\(start)&end=\(end)&channel=0&type=rotating&filename=x.mp4",
                 headers: [("Cookie", cookie)])
             let name = try #require((prepared.json() as? [String: Any])?["fileName"] as? String)
-            let downloaded = try await h.request("\(base)/download?camera=\(doorbell.id)&filename=\(name)", headers: [("Cookie", cookie)])
+            let downloaded = try await h.request(
+                "\(base)/download?camera=\(doorbell.id)&filename=\(name)", headers: [("Cookie", cookie)])
             let direct = try await h.request(
-                "\(base)/export?camera=\(doorbell.id)&start=\(start)&end=\(end)&channel=0", headers: [("Cookie", cookie)])
+                "\(base)/export?camera=\(doorbell.id)&start=\(start)&end=\(end)&channel=0",
+                headers: [("Cookie", cookie)])
             #expect(downloaded.status == 200)
             #expect(downloaded.body == direct.body)
-            #expect(try await h.request("\(base)/download?camera=\(doorbell.id)&filename=nope.mp4", headers: [("Cookie", cookie)]).status == 404)
+            #expect(
+                try await h.request(
+                    "\(base)/download?camera=\(doorbell.id)&filename=nope.mp4", headers: [("Cookie", cookie)]
+                ).status == 404)
         }
     }
 

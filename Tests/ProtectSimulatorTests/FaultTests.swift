@@ -39,9 +39,12 @@ struct FaultTests {
                 faults.failStatus = status
                 faults.failCount = 2
                 try await h.setFaults(faults)
-                #expect(try await h.request("/proxy/protect/api/bootstrap", headers: [("Cookie", cookie)]).status == status)
-                #expect(try await h.request("/proxy/protect/api/bootstrap", headers: [("Cookie", cookie)]).status == status)
-                #expect(try await h.request("/proxy/protect/api/bootstrap", headers: [("Cookie", cookie)]).status == 200)
+                #expect(
+                    try await h.request("/proxy/protect/api/bootstrap", headers: [("Cookie", cookie)]).status == status)
+                #expect(
+                    try await h.request("/proxy/protect/api/bootstrap", headers: [("Cookie", cookie)]).status == status)
+                #expect(
+                    try await h.request("/proxy/protect/api/bootstrap", headers: [("Cookie", cookie)]).status == 200)
             }
             let stats = try await h.stats()
             #expect(stats.requestsByStatus["502"] == 2)
@@ -85,7 +88,8 @@ struct FaultTests {
             try await h.setFaults(faults)
             let clock = ContinuousClock()
             let began = clock.now
-            let response = try await h.request(Self.exportPath(camera, start, start + 600_000), headers: [("Cookie", cookie)])
+            let response = try await h.request(
+                Self.exportPath(camera, start, start + 600_000), headers: [("Cookie", cookie)])
             #expect(clock.now - began >= .milliseconds(1400))
             #expect(topLevelBoxes(response.body).last?.0 == "moov")
         }
@@ -98,7 +102,8 @@ struct FaultTests {
             var faults = FaultSettings()
             faults.loginRateLimitCount = 1
             try await h.setFaults(faults)
-            let limited = try await h.request("/api/auth/login", method: .POST, body: #"{"username":"admin","password":"protect"}"#)
+            let limited = try await h.request(
+                "/api/auth/login", method: .POST, body: #"{"username":"admin","password":"protect"}"#)
             #expect(limited.status == 429)
             _ = try await h.loginUniFiOS()
             #expect(try await h.request("/__sim/expire-sessions", method: .POST).status == 200)
@@ -123,7 +128,9 @@ struct FaultTests {
                 for index in 0..<4 {
                     group.addTask {
                         let s = start + Int64(index) * 60_000
-                        return try await h.request(Self.exportPath(camera, s, s + 60_000), headers: [("Cookie", cookie)]).status
+                        return try await h.request(
+                            Self.exportPath(camera, s, s + 60_000), headers: [("Cookie", cookie)]
+                        ).status
                     }
                 }
                 return try await group.reduce(into: [Int]()) { $0.append($1) }

@@ -79,17 +79,21 @@ struct Harness {
     }
 
     /// Logs in to a UniFi OS console; returns the cookie header value and the CSRF token.
-    func loginUniFiOS(username: String = "admin", password: String = "protect") async throws -> (cookie: String, csrf: String) {
+    func loginUniFiOS(username: String = "admin", password: String = "protect") async throws -> (
+        cookie: String, csrf: String
+    ) {
         let response = try await request(
             "/api/auth/login", method: .POST, body: #"{"username":"\#(username)","password":"\#(password)"}"#)
-        guard response.status == 200, let setCookie = response.header("Set-Cookie"), let csrf = response.header("X-CSRF-Token")
+        guard response.status == 200, let setCookie = response.header("Set-Cookie"),
+            let csrf = response.header("X-CSRF-Token")
         else { throw HarnessError.loginFailed(response.status, response.text) }
         return (String(setCookie.split(separator: ";")[0]), csrf)
     }
 
     /// Logs in to a legacy console; returns the bearer token.
     func loginLegacy() async throws -> String {
-        let response = try await request("/api/auth", method: .POST, body: #"{"username":"admin","password":"protect"}"#)
+        let response = try await request(
+            "/api/auth", method: .POST, body: #"{"username":"admin","password":"protect"}"#)
         guard response.status == 200, let token = response.header("Authorization") else {
             throw HarnessError.loginFailed(response.status, response.text)
         }
@@ -97,7 +101,8 @@ struct Harness {
     }
 
     func accessKey(bearer: String) async throws -> String {
-        let response = try await request("/api/auth/access-key", method: .POST, headers: [("Authorization", "Bearer \(bearer)")])
+        let response = try await request(
+            "/api/auth/access-key", method: .POST, headers: [("Authorization", "Bearer \(bearer)")])
         guard let object = response.json() as? [String: Any], let key = object["accessKey"] as? String else {
             throw HarnessError.loginFailed(response.status, response.text)
         }

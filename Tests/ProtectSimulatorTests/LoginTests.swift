@@ -19,7 +19,8 @@ struct LoginTests {
             #expect(cookie.hasPrefix("TOKEN="))
             let jwt = cookie.dropFirst("TOKEN=".count).split(separator: ".")
             #expect(jwt.count == 3)
-            var payload = String(jwt[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            var payload = String(jwt[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(
+                of: "_", with: "/")
             while payload.count % 4 != 0 { payload += "=" }
             let claims = try #require(
                 try JSONSerialization.jsonObject(with: Data(base64Encoded: payload) ?? Data()) as? [String: Any])
@@ -32,7 +33,8 @@ struct LoginTests {
             #expect(cameras?.count == 4)
             // A cookie value still carrying its attributes is accepted.
             let withAttributes = try await h.request(
-                "/proxy/protect/api/cameras", headers: [("Cookie", cookie + "; path=/; samesite=none; secure; httponly")])
+                "/proxy/protect/api/cameras",
+                headers: [("Cookie", cookie + "; path=/; samesite=none; secure; httponly")])
             #expect(withAttributes.status == 200)
             // Legacy paths do not exist on UniFi OS.
             #expect(try await h.request("/api/auth", method: .POST, body: "{}").status == 404)
@@ -60,7 +62,8 @@ struct LoginTests {
             let (cookie, csrf) = try await h.loginUniFiOS()
             let camera = await h.firstCamera()
             let path = "/proxy/protect/api/cameras/\(camera.id)"
-            let noToken = try await h.request(path, method: .PATCH, headers: [("Cookie", cookie)], body: #"{"name":"Renamed"}"#)
+            let noToken = try await h.request(
+                path, method: .PATCH, headers: [("Cookie", cookie)], body: #"{"name":"Renamed"}"#)
             #expect(noToken.status == 403)
             var current = csrf
             var rotations = 0
@@ -75,10 +78,12 @@ struct LoginTests {
             }
             #expect(rotations == 2)
             let stale = try await h.request(
-                path, method: .PATCH, headers: [("Cookie", cookie), ("X-CSRF-Token", csrf)], body: #"{"name":"Renamed"}"#)
+                path, method: .PATCH, headers: [("Cookie", cookie), ("X-CSRF-Token", csrf)],
+                body: #"{"name":"Renamed"}"#)
             #expect(stale.status == 403)
             let fresh = try await h.request(
-                path, method: .PATCH, headers: [("Cookie", cookie), ("X-CSRF-Token", current)], body: #"{"name":"Renamed"}"#)
+                path, method: .PATCH, headers: [("Cookie", cookie), ("X-CSRF-Token", current)],
+                body: #"{"name":"Renamed"}"#)
             #expect(fresh.status == 200)
             #expect(await h.simulator.cameras()[0].name == "Renamed")
         }
@@ -110,15 +115,18 @@ struct LoginTests {
         var configuration = Harness.configuration()
         configuration.authentication.loginsPerMinute = 4
         try await Harness.with(configuration) { h in
-            let bad = try await h.request("/api/auth/login", method: .POST, body: #"{"username":"admin","password":"nope"}"#)
+            let bad = try await h.request(
+                "/api/auth/login", method: .POST, body: #"{"username":"admin","password":"nope"}"#)
             #expect(bad.status == 401)
             #expect((bad.json() as? [String: Any])?["code"] as? String == "AUTHENTICATION_FAILED_INVALID_CREDENTIALS")
-            let mfa = try await h.request("/api/auth/login", method: .POST, body: #"{"username":"cloud-user","password":"x"}"#)
+            let mfa = try await h.request(
+                "/api/auth/login", method: .POST, body: #"{"username":"cloud-user","password":"x"}"#)
             #expect(mfa.status == 499)
             #expect((mfa.json() as? [String: Any])?["code"] as? String == "MFA_AUTH_REQUIRED")
             _ = try await h.loginUniFiOS()
             _ = try await h.loginUniFiOS()
-            let limited = try await h.request("/api/auth/login", method: .POST, body: #"{"username":"admin","password":"protect"}"#)
+            let limited = try await h.request(
+                "/api/auth/login", method: .POST, body: #"{"username":"admin","password":"protect"}"#)
             #expect(limited.status == 429)
             #expect(limited.header("Retry-After") == "20")
             #expect((limited.json() as? [String: Any])?["code"] as? String == "AUTHENTICATION_FAILED_LIMIT_REACHED")
@@ -167,7 +175,8 @@ struct LoginTests {
             let path = "/api/video/export?camera=\(camera.id)&start=\(start)&end=\(start + 60_000)&accessKey=\(key)"
             #expect(try await h.request(path).status == 401)
             #expect(try await h.request("/__sim/expire-sessions", method: .POST).status == 200)
-            #expect(try await h.request("/api/bootstrap", headers: [("Authorization", "Bearer \(bearer)")]).status == 401)
+            #expect(
+                try await h.request("/api/bootstrap", headers: [("Authorization", "Bearer \(bearer)")]).status == 401)
         }
     }
 }

@@ -220,9 +220,11 @@ public struct CameraCatalog: Sendable {
     func camerasJSON(now: Int64) throws -> Data {
         if capturedBootstrap != nil {
             let root = try JSONSerialization.jsonObject(with: bootstrapJSON(now: now, accessKey: "", lastUpdateID: ""))
-            return try JSONSerialization.data(withJSONObject: (root as? [String: Any])?["cameras"] ?? [], options: [.sortedKeys])
+            return try JSONSerialization.data(
+                withJSONObject: (root as? [String: Any])?["cameras"] ?? [], options: [.sortedKeys])
         }
-        return try JSONSerialization.data(withJSONObject: cameras.map { cameraObject($0, now: now) }, options: [.sortedKeys])
+        return try JSONSerialization.data(
+            withJSONObject: cameras.map { cameraObject($0, now: now) }, options: [.sortedKeys])
     }
 
     func nvrObject() -> [String: Any] {

@@ -229,7 +229,9 @@ public actor ConsoleState {
 
     /// How long to wait before sending `bytes` more so that all exports together stay under the global cap.
     func globalDelay(for bytes: Int) -> Double {
-        guard configuration.performance.enabled, let cap = configuration.performance.totalBytesPerSecond else { return 0 }
+        guard configuration.performance.enabled, let cap = configuration.performance.totalBytesPerSecond else {
+            return 0
+        }
         let now = Date()
         let elapsed = now.timeIntervalSince(bytesBudgetStart)
         if elapsed > 1 {

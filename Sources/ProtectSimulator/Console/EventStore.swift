@@ -58,7 +58,8 @@ struct EventStore: Sendable {
                     var smart: [String] = []
                     if roll >= 6 {
                         type = "smartDetectZone"
-                        smart = [["person"], ["vehicle"], ["animal"], ["package"], ["person", "vehicle"]][Int(roll - 6)]
+                        smart =
+                            [["person"], ["vehicle"], ["animal"], ["package"], ["person", "vehicle"]][Int(roll - 6)]
                         if roll == 9 && camera.type.contains("Doorbell") { smart = ["package"] }
                     } else if roll == 5 && camera.type.contains("Doorbell") {
                         type = "ring"
@@ -102,7 +103,8 @@ struct EventStore: Sendable {
         ]
         let json = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return SimulatedEvent(
-            id: id, type: type, start: start, end: end, camera: camera, score: score, smartDetectTypes: smart, json: json)
+            id: id, type: type, start: start, end: end, camera: camera, score: score, smartDetectTypes: smart,
+            json: json)
     }
 
     func event(id: String) -> SimulatedEvent? {

@@ -45,7 +45,10 @@ public struct ExportMovie: Sendable {
 
         var total: Int64 = 0
         for index in 0..<frameCount {
-            total += Int64(Self.sampleLayout(index: index, in: (frameCount, targetPayloadBytes, video, keyFrameInterval, identityTag.count)).size)
+            total += Int64(
+                Self.sampleLayout(
+                    index: index, in: (frameCount, targetPayloadBytes, video, keyFrameInterval, identityTag.count)
+                ).size)
         }
         self.mediaBytes = total
 
@@ -61,7 +64,11 @@ public struct ExportMovie: Sendable {
         var sizes: [UInt32] = []
         sizes.reserveCapacity(frameCount)
         for index in 0..<frameCount {
-            sizes.append(UInt32(Self.sampleLayout(index: index, in: (frameCount, targetPayloadBytes, video, keyFrameInterval, identityTag.count)).size))
+            sizes.append(
+                UInt32(
+                    Self.sampleLayout(
+                        index: index, in: (frameCount, targetPayloadBytes, video, keyFrameInterval, identityTag.count)
+                    ).size))
         }
         self.moov = Self.movieBox(
             sizes: sizes,
@@ -88,7 +95,9 @@ public struct ExportMovie: Sendable {
         let slice = isKey ? inputs.video.idrSlice.count : inputs.video.predictedSlices[frameNumber].count
         let sei = seiLength(tagLength: inputs.tagLength)
         let base = 4 + slice + 4 + sei
-        let target = Int((Int64(index + 1) * inputs.payload) / Int64(inputs.frames) - (Int64(index) * inputs.payload) / Int64(inputs.frames))
+        let target = Int(
+            (Int64(index + 1) * inputs.payload) / Int64(inputs.frames) - (Int64(index) * inputs.payload)
+                / Int64(inputs.frames))
         let filler = target - base - 4
         if filler >= 2 {
             return (slice, filler, base + 4 + filler)
@@ -129,7 +138,9 @@ public struct ExportMovie: Sendable {
             if pending.readableBytes > 0 {
                 chunk.writeBuffer(&pending)
             }
-            let inputs: LayoutInputs = (movie.frameCount, movie.targetPayloadBytes, movie.video, movie.keyFrameInterval, movie.identityTag.count)
+            let inputs: LayoutInputs = (
+                movie.frameCount, movie.targetPayloadBytes, movie.video, movie.keyFrameInterval, movie.identityTag.count
+            )
             while chunk.readableBytes < chunkSize && nextSample < movie.frameCount {
                 movie.writeSample(nextSample, inputs: inputs, into: &chunk)
                 nextSample += 1
@@ -223,10 +234,12 @@ public struct ExportMovie: Sendable {
         )
         let hdlr = fullBox(
             "hdlr", version: 0, flags: 0,
-            UInt32(0).bigEndianBytes + Array("vide".utf8) + [UInt8](repeating: 0, count: 12) + Array("VideoHandler".utf8) + [0]
+            UInt32(0).bigEndianBytes + Array("vide".utf8) + [UInt8](repeating: 0, count: 12)
+                + Array("VideoHandler".utf8) + [0]
         )
         let vmhd = fullBox("vmhd", version: 0, flags: 1, [UInt8](repeating: 0, count: 8))
-        let dref = fullBox("dref", version: 0, flags: 0, UInt32(1).bigEndianBytes + fullBox("url ", version: 0, flags: 1, []))
+        let dref = fullBox(
+            "dref", version: 0, flags: 0, UInt32(1).bigEndianBytes + fullBox("url ", version: 0, flags: 1, []))
         let dinf = box("dinf", dref)
         var compressorName = [UInt8](repeating: 0, count: 32)
         let name = Array("protect-sim".utf8)

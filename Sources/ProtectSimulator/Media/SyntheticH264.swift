@@ -102,7 +102,9 @@ struct SyntheticH264: Sendable {
 
     /// The `avcC` decoder configuration record.
     var decoderConfiguration: [UInt8] {
-        var record: [UInt8] = [1, sequenceParameterSet[1], sequenceParameterSet[2], sequenceParameterSet[3], 0xFF, 0xE1]
+        var record: [UInt8] = [
+            1, sequenceParameterSet[1], sequenceParameterSet[2], sequenceParameterSet[3], 0xFF, 0xE1,
+        ]
         record += UInt16(sequenceParameterSet.count).bigEndianBytes + sequenceParameterSet
         record += [1] + UInt16(pictureParameterSet.count).bigEndianBytes + pictureParameterSet
         return record

@@ -37,7 +37,10 @@ struct ConsoleResponder: HTTPResponder {
         case (_, .get, "/"):
             var headers: HTTPFields = [.contentType: "text/html; charset=utf-8"]
             if configuration.mode == .unifiOS { headers[Self.csrfHeader] = UUID().uuidString.lowercased() }
-            return (Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: Self.loginPage))), "root")
+            return (
+                Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: Self.loginPage))),
+                "root"
+            )
         case (.unifiOS, .post, "/api/auth/login"), (.legacy, .post, "/api/auth"):
             return (await login(&request), "login")
         case (.unifiOS, .post, "/api/auth/logout"):
@@ -92,13 +95,15 @@ struct ConsoleResponder: HTTPResponder {
                 #"{"code":"MFA_AUTH_REQUIRED","message":"MFA token required to authenticate to SSO","data":{"required":"2fa"}}"#
             )
         case .invalidCredentials:
-            let code = configuration.mode == .unifiOS ? "AUTHENTICATION_FAILED_INVALID_CREDENTIALS" : "AUTHENTICATION_FAILED"
+            let code =
+                configuration.mode == .unifiOS ? "AUTHENTICATION_FAILED_INVALID_CREDENTIALS" : "AUTHENTICATION_FAILED"
             return Self.json(.unauthorized, #"{"code":"\#(code)","message":"Invalid username or password"}"#)
         case .success(let session):
             let user = #"{"unique_id":"5f1c9a2b3c4d5e6f7a8b9c0d","username":"\#(username)","isOwner":false}"#
             var headers: HTTPFields = [:]
             if configuration.mode == .unifiOS {
-                headers[.setCookie] = "\(configuration.authentication.cookieName)=\(session.token); path=/; samesite=none; secure; httponly"
+                headers[.setCookie] =
+                    "\(configuration.authentication.cookieName)=\(session.token); path=/; samesite=none; secure; httponly"
                 headers[Self.csrfHeader] = session.csrfToken
                 headers[Self.updatedCSRFHeader] = session.csrfToken
             } else {
@@ -144,7 +149,8 @@ struct ConsoleResponder: HTTPResponder {
         case .expired where configuration.authentication.expiredSessionAnswer == .loginPage:
             return .failure(Self.loginPageResponse())
         case .missing, .expired:
-            return .failure(Self.json(.unauthorized, #"{"code":"AUTHENTICATION_FAILED","message":"Authentication required"}"#))
+            return .failure(
+                Self.json(.unauthorized, #"{"code":"AUTHENTICATION_FAILED","message":"Authentication required"}"#))
         }
     }
 
@@ -159,7 +165,10 @@ struct ConsoleResponder: HTTPResponder {
         var extraHeaders: HTTPFields = [:]
         if usesAccessKey {
             guard await state.useAccessKey(query.first("accessKey") ?? "") else {
-                return (Self.json(.unauthorized, #"{"code":"AUTHENTICATION_FAILED","message":"Invalid access key"}"#), endpoint)
+                return (
+                    Self.json(.unauthorized, #"{"code":"AUTHENTICATION_FAILED","message":"Invalid access key"}"#),
+                    endpoint
+                )
             }
         } else {
             switch await authenticate(request, isWrite: isWrite) {
@@ -185,12 +194,15 @@ struct ConsoleResponder: HTTPResponder {
         }
     }
 
-    private func handle(_ request: inout Request, parts: [String], query: QueryParameters, isWrite: Bool) async -> Response {
+    private func handle(_ request: inout Request, parts: [String], query: QueryParameters, isWrite: Bool) async
+        -> Response
+    {
         let now = Self.nowMilliseconds()
         switch (request.method, parts.count, parts.first) {
         case (.get, 1, "bootstrap"):
             let catalog = await state.catalog
-            guard let data = try? catalog.bootstrapJSON(now: now, accessKey: "", lastUpdateID: state.lastUpdateID) else {
+            guard let data = try? catalog.bootstrapJSON(now: now, accessKey: "", lastUpdateID: state.lastUpdateID)
+            else {
                 return Self.json(.internalServerError, #"{"error":"bootstrap failed"}"#)
             }
             return Self.json(.ok, data)
@@ -206,7 +218,8 @@ struct ConsoleResponder: HTTPResponder {
             let catalog = await state.catalog
             guard let camera = catalog.camera(id: parts[1]) else { return Self.notFound("Camera not found") }
             let object = catalog.cameraObject(camera, now: now)
-            return Self.json(.ok, (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data())
+            return Self.json(
+                .ok, (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data())
         case (.patch, 2, "cameras"):
             guard let body = try? await request.collectBody(upTo: 65_536),
                 let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]
@@ -214,11 +227,14 @@ struct ConsoleResponder: HTTPResponder {
             if let name = object["name"] as? String, !(await state.rename(camera: parts[1], to: name)) {
                 return Self.notFound("Camera not found")
             }
-            guard let camera = await state.catalog.camera(id: parts[1]) else { return Self.notFound("Camera not found") }
+            guard let camera = await state.catalog.camera(id: parts[1]) else {
+                return Self.notFound("Camera not found")
+            }
             let json = await state.catalog.cameraObject(camera, now: now)
             return Self.json(.ok, (try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])) ?? Data())
         case (.get, 3, "cameras") where parts[2] == "snapshot" || parts[2] == "recording-snapshot":
-            return await snapshot(cameraID: parts[1], recorded: parts[2] == "recording-snapshot", query: query, now: now)
+            return await snapshot(
+                cameraID: parts[1], recorded: parts[2] == "recording-snapshot", query: query, now: now)
         case (.get, 1, "events"):
             let events = state.eventStore.query(query)
             var data = Data("[".utf8)
@@ -262,7 +278,9 @@ struct ConsoleResponder: HTTPResponder {
         var filename: String?
     }
 
-    private func validateExport(_ query: QueryParameters, now: Int64) async -> (request: ExportRequest?, problem: Response?) {
+    private func validateExport(_ query: QueryParameters, now: Int64) async -> (
+        request: ExportRequest?, problem: Response?
+    ) {
         func bad(_ message: String) -> (ExportRequest?, Response?) {
             (nil, Self.json(.badRequest, Self.errorBody(message)))
         }
@@ -329,7 +347,8 @@ struct ConsoleResponder: HTTPResponder {
             return Self.loginPageResponse()
         }
         guard await state.beginExport() else {
-            return Self.json(.internalServerError, Self.errorBody("Unable to export video: too many exports in progress."))
+            return Self.json(
+                .internalServerError, Self.errorBody("Unable to export video: too many exports in progress."))
         }
         let performance = configuration.performance
         if performance.enabled {
@@ -350,7 +369,8 @@ struct ConsoleResponder: HTTPResponder {
         let faults = await state.takeExportFaults()
         var headers: HTTPFields = [.contentType: "video/mp4"]
         if let filename = export.filename {
-            headers[.contentDisposition] = "attachment; filename=\"\(filename.replacingOccurrences(of: "\"", with: ""))\""
+            headers[.contentDisposition] =
+                "attachment; filename=\"\(filename.replacingOccurrences(of: "\"", with: ""))\""
         }
         let sendLength = configuration.export.contentLength && !faults.cutBeforeMoov
         let state = self.state
@@ -382,7 +402,8 @@ struct ConsoleResponder: HTTPResponder {
                         if let streamCap {
                             let due = Double(sent) / streamCap
                             let elapsed = ContinuousClock.now - started
-                            let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                            let elapsedSeconds =
+                                Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
                             wait = max(wait, due - elapsedSeconds)
                         }
                         if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
@@ -402,7 +423,9 @@ struct ConsoleResponder: HTTPResponder {
 
     private func snapshot(cameraID: String, recorded: Bool, query: QueryParameters, now: Int64) async -> Response {
         guard let camera = await state.catalog.camera(id: cameraID) else { return Self.notFound("Camera not found") }
-        let main = camera.channels.first ?? SimulatedChannel(id: 0, width: 1280, height: 720, fps: 15, bitrate: 0, enabled: true)
+        let main =
+            camera.channels.first
+            ?? SimulatedChannel(id: 0, width: 1280, height: 720, fps: 15, bitrate: 0, enabled: true)
         let width = (query.first("w") ?? query.first("width")).flatMap { Int($0) } ?? min(main.width, 1280)
         let height =
             (query.first("h") ?? query.first("height")).flatMap { Int($0) } ?? width * main.height / max(1, main.width)
@@ -418,7 +441,8 @@ struct ConsoleResponder: HTTPResponder {
         }
         let grey = UInt8(truncatingIfNeeded: (cameraID.hashValueStable &+ UInt64(moment / 1000)) % 200 + 28)
         let jpeg = SyntheticImages.jpeg(width: width, height: height, grey: grey)
-        return Response(status: .ok, headers: [.contentType: "image/jpeg"], body: .init(byteBuffer: ByteBuffer(bytes: jpeg)))
+        return Response(
+            status: .ok, headers: [.contentType: "image/jpeg"], body: .init(byteBuffer: ByteBuffer(bytes: jpeg)))
     }
 
     private func eventImage(eventID: String, kind: String, query: QueryParameters, now: Int64) async -> Response {
@@ -432,10 +456,12 @@ struct ConsoleResponder: HTTPResponder {
             let width = query.first("w").flatMap { Int($0) } ?? 640
             let height = query.first("h").flatMap { Int($0) } ?? width * 9 / 16
             let jpeg = SyntheticImages.jpeg(width: width, height: height, grey: grey)
-            return Response(status: .ok, headers: [.contentType: "image/jpeg"], body: .init(byteBuffer: ByteBuffer(bytes: jpeg)))
+            return Response(
+                status: .ok, headers: [.contentType: "image/jpeg"], body: .init(byteBuffer: ByteBuffer(bytes: jpeg)))
         case "heatmap":
             let png = SyntheticImages.png(width: 320, height: 180, grey: grey)
-            return Response(status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: png)))
+            return Response(
+                status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: png)))
         default:
             return Self.notFound("Not Found")
         }
@@ -493,8 +519,10 @@ struct ConsoleResponder: HTTPResponder {
         if status == 500 {
             return json(.internalServerError, errorBody("Internal server error"))
         }
-        let reason = status == 502 ? "Bad Gateway" : status == 504 ? "Gateway Time-out" : "Service Temporarily Unavailable"
-        let html = "<html>\r\n<head><title>\(status) \(reason)</title></head>\r\n<body>\r\n<center><h1>\(status) \(reason)</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+        let reason =
+            status == 502 ? "Bad Gateway" : status == 504 ? "Gateway Time-out" : "Service Temporarily Unavailable"
+        let html =
+            "<html>\r\n<head><title>\(status) \(reason)</title></head>\r\n<body>\r\n<center><h1>\(status) \(reason)</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
         return Response(
             status: HTTPResponse.Status(code: status, reasonPhrase: reason),
             headers: [.contentType: "text/html"],
@@ -502,7 +530,9 @@ struct ConsoleResponder: HTTPResponder {
     }
 
     static func loginPageResponse() -> Response {
-        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: loginPage)))
+        Response(
+            status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: loginPage)))
     }
 
     /// The console's web login page, as served instead of data when a session has expired on some versions.

@@ -50,13 +50,16 @@ public struct ConsoleSimulator: Sendable {
     public func cameras() async -> [SimulatedCamera] { await state.catalog.cameras }
 
     /// The exact bytes the console serves for an export of this camera, channel and range (no faults).
-    public func expectedExport(camera: SimulatedCamera, channel: Int = 0, start: Int64, end: Int64, now: Int64) -> ExportMovie? {
+    public func expectedExport(camera: SimulatedCamera, channel: Int = 0, start: Int64, end: Int64, now: Int64)
+        -> ExportMovie?
+    {
         guard let channelInfo = camera.channels.first(where: { $0.id == channel }) else { return nil }
         let intervals = timeline.recordedIntervals(of: camera, from: start, to: end + 1, now: now)
         let recorded = intervals.reduce(Int64(0)) { $0 + ($1.upperBound - $1.lowerBound) }
         guard recorded > 0 else { return nil }
         return ExportMovie(
-            identity: "camera=\(camera.id) channel=\(channel) lens=\(channel == 3 ? 2 : 0) type=rotatingx1 start=\(start) end=\(end)",
+            identity:
+                "camera=\(camera.id) channel=\(channel) lens=\(channel == 3 ? 2 : 0) type=rotatingx1 start=\(start) end=\(end)",
             width: channelInfo.width, height: channelInfo.height, framesPerSecond: channelInfo.fps,
             bitsPerSecond: channelInfo.bitrate, durationMilliseconds: recorded,
             creationTime: intervals.first?.lowerBound ?? start)

@@ -1,0 +1,351 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// A logged-in connection to one console, of either generation.
+///
+/// Session state (bearer token and access key, or cookie and CSRF token) lives in the actor; requests and
+/// bodies run outside it, so parallel downloads do not queue behind each other.
+public actor ProtectClient {
+    public nonisolated let configuration: ConsoleConfiguration
+    /// The generation in use (detected or forced).
+    public nonisolated let generation: ConsoleConfiguration.Generation
+    /// The port in use.
+    public nonisolated let port: Int
+    nonisolated let http: HTTPClient
+    nonisolated let credentials: Credentials
+    nonisolated let logger: Logger
+    nonisolated let baseURL: String
+
+    private var bearer: String?
+    private var accessKey: String?
+    private var downloadsSinceKey = 0
+    private var downloadsSinceLogin = 0
+    private var cookie: String?
+    private var cookieExpiry: Date?
+    private var csrfToken: String?
+    /// Increases with every login, so that concurrent 401s cause one re-login, not many.
+    private var sessionNumber = 0
+    /// Logins made so far.
+    public private(set) var loginCount = 0
+
+    nonisolated var apiPrefix: String { generation == .legacy ? "/api/" : "/proxy/protect/api/" }
+
+    init(
+        configuration: ConsoleConfiguration, generation: ConsoleConfiguration.Generation, port: Int,
+        http: HTTPClient, credentials: Credentials, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.generation = generation
+        self.port = port
+        self.http = http
+        self.credentials = credentials
+        self.logger = logger
+        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        self.baseURL = "https://\(host):\(port)"
+    }
+
+    /// Connects to the console: checks its certificate, detects its generation when asked, and logs in.
+    public static func connect(
+        configuration: ConsoleConfiguration, credentials: Credentials, logger: Logger
+    ) async throws -> ProtectClient {
+        let http = try await Transport.makeHTTPClient(configuration: configuration, logger: logger)
+        do {
+            let (generation, port) = try await Transport.detectGeneration(
+                http: http, configuration: configuration, logger: logger)
+            let client = ProtectClient(
+                configuration: configuration, generation: generation, port: port, http: http,
+                credentials: credentials, logger: logger)
+            try await client.login()
+            return client
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+    }
+
+    /// Closes the connections.
+    public func shutdown() async {
+        try? await http.shutdown()
+    }
+
+    // MARK: Login
+
+    /// Logs in (again), honouring the console's rate limit.
+    func login() async throws {
+        var attempt = 0
+        while true {
+            do {
+                try await loginOnce()
+                return
+            } catch LoginRetry.rateLimited(let retryAfter) {
+                attempt += 1
+                guard attempt <= configuration.loginRateLimitRetries else {
+                    throw ProtectError.loginRateLimited(retryAfter: retryAfter)
+                }
+                let wait = min(retryAfter ?? Double(10 * attempt), configuration.maximumRetryAfter)
+                logger.warning("The console limits logins; waiting \(Int(wait)) s before trying again.")
+                try await Task.sleep(for: .seconds(wait))
+            }
+        }
+    }
+
+    enum LoginRetry: Error {
+        case rateLimited(Double?)
+    }
+
+    private func loginOnce() async throws {
+        let path = generation == .legacy ? "/api/auth" : "/api/auth/login"
+        var payload: [String: Any] = ["username": credentials.username, "password": credentials.password]
+        if generation == .unifiOS {
+            payload["rememberMe"] = true
+            payload["token"] = ""
+        }
+        let body = try JSONSerialization.data(withJSONObject: payload)
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        if let csrfToken { request.headers.add(name: "X-CSRF-Token", value: csrfToken) }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await Transport.execute(http, request, timeout: configuration.timeouts.idleRead)
+        let text = try await Transport.collect(response)
+        switch response.status.code {
+        case 200:
+            break
+        case 429:
+            throw LoginRetry.rateLimited(response.headers.first(name: "Retry-After").flatMap(Double.init))
+        case 499:
+            throw ProtectError.secondFactorRequired(reason: Transport.reason(from: text, response.headers))
+        default:
+            throw ProtectError.loginFailed(
+                status: Int(response.status.code), reason: Transport.reason(from: text, response.headers))
+        }
+        if generation == .legacy {
+            guard let token = response.headers.first(name: "Authorization"), !token.isEmpty else {
+                throw ProtectError.loginFailed(status: 200, reason: "the console sent no Authorization token")
+            }
+            bearer = token.hasPrefix("Bearer ") ? String(token.dropFirst(7)) : token
+            accessKey = nil
+            downloadsSinceLogin = 0
+        } else {
+            absorb(response.headers)
+            guard cookie != nil else {
+                throw ProtectError.loginFailed(status: 200, reason: "the console set no session cookie")
+            }
+        }
+        sessionNumber += 1
+        loginCount += 1
+        logger.debug("Logged in to the \(generation.rawValue) console as \(credentials.username).")
+    }
+
+    /// Keeps the newest cookie and CSRF token from any response.
+    private func absorb(_ headers: HTTPHeaders) {
+        for value in headers[canonicalForm: "Set-Cookie"] {
+            let pair = value.split(separator: ";", maxSplits: 1)[0]
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            let name = parts[0].trimmingCharacters(in: .whitespaces)
+            guard name == "TOKEN" || name == "UOS_TOKEN" else { continue }
+            cookie = "\(name)=\(parts[1])"
+            cookieExpiry = Self.jwtExpiry(String(parts[1]))
+        }
+        if let updated = headers.first(name: "X-Updated-CSRF-Token") ?? headers.first(name: "X-CSRF-Token") {
+            csrfToken = updated
+        }
+    }
+
+    /// Reads `exp` from a JWT without checking its signature.
+    static func jwtExpiry(_ token: String) -> Date? {
+        let parts = token.split(separator: ".")
+        guard parts.count == 3 else { return nil }
+        var payload = String(parts[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while payload.count % 4 != 0 { payload += "=" }
+        guard let data = Data(base64Encoded: payload),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let exp = object["exp"] as? Double
+        else { return nil }
+        return Date(timeIntervalSince1970: exp)
+    }
+
+    // MARK: Session for a request
+
+    /// Headers and query items that authenticate one request, and the session they belong to.
+    struct Authorization: Sendable {
+        var headers: [(String, String)] = []
+        var query: [(String, String)] = []
+        var session: Int
+    }
+
+    func authorization(forExport: Bool) async throws -> Authorization {
+        if generation == .legacy {
+            if forExport {
+                if downloadsSinceLogin >= configuration.legacyRefresh.downloadsBeforeAuthRefresh {
+                    try await login()
+                }
+                if accessKey == nil || downloadsSinceKey >= configuration.legacyRefresh.downloadsBeforeKeyRefresh {
+                    try await fetchAccessKey()
+                }
+                downloadsSinceKey += 1
+                downloadsSinceLogin += 1
+                return Authorization(query: [("accessKey", accessKey ?? "")], session: sessionNumber)
+            }
+            return Authorization(headers: [("Authorization", "Bearer \(bearer ?? "")")], session: sessionNumber)
+        }
+        if let cookieExpiry, cookieExpiry.timeIntervalSinceNow < 60 {
+            logger.debug("The session expires soon; logging in again.")
+            try await login()
+        }
+        var headers = [("Cookie", cookie ?? "")]
+        if let csrfToken { headers.append(("X-CSRF-Token", csrfToken)) }
+        return Authorization(headers: headers, session: sessionNumber)
+    }
+
+    private func fetchAccessKey() async throws {
+        var request = HTTPClientRequest(url: baseURL + "/api/auth/access-key")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(bearer ?? "")")
+        var response = try await Transport.execute(http, request, timeout: configuration.timeouts.idleRead)
+        var text = try await Transport.collect(response)
+        if response.status.code == 401 {
+            try await login()
+            request.headers.replaceOrAdd(name: "Authorization", value: "Bearer \(bearer ?? "")")
+            response = try await Transport.execute(http, request, timeout: configuration.timeouts.idleRead)
+            text = try await Transport.collect(response)
+        }
+        guard response.status.code == 200,
+            let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+            let key = object["accessKey"] as? String
+        else {
+            throw ProtectError.accessKeyFailed(
+                status: Int(response.status.code), reason: Transport.reason(from: text, response.headers))
+        }
+        accessKey = key
+        downloadsSinceKey = 0
+        logger.debug("Fetched a new access key.")
+    }
+
+    /// After a 401 or a login page: logs in again unless another request already did since `session`.
+    func sessionRejected(_ session: Int) async throws {
+        guard session == sessionNumber else { return }
+        logger.info("The console ended the session; logging in again.")
+        accessKey = nil
+        try await login()
+    }
+
+    func responseReceived(_ headers: HTTPHeaders) {
+        if generation == .unifiOS { absorb(headers) }
+    }
+
+    // MARK: Requests
+
+    /// Sends an authenticated request; on a 401 (or a login page) logs in again and retries once.
+    nonisolated func send(
+        _ path: String, query: [(String, String)] = [], forExport: Bool = false, expectJSON: Bool
+    ) async throws -> HTTPClientResponse {
+        var retried = false
+        while true {
+            let auth = try await authorization(forExport: forExport)
+            var request = HTTPClientRequest(url: baseURL + apiPrefix + path + Transport.encode(query + auth.query))
+            for (name, value) in auth.headers { request.headers.add(name: name, value: value) }
+            let response = try await Transport.execute(http, request, timeout: configuration.timeouts.idleRead)
+            await responseReceived(response.headers)
+            let contentType = response.headers.first(name: "Content-Type") ?? ""
+            let isLoginPage = response.status.code == 200 && contentType.hasPrefix("text/html")
+            if response.status.code == 401 || (isLoginPage && generation == .unifiOS) {
+                _ = try? await Transport.collect(response)
+                if !retried {
+                    retried = true
+                    try await sessionRejected(auth.session)
+                    continue
+                }
+                if isLoginPage {
+                    throw ProtectError.unexpectedContent(contentType: "an HTML page", request: Self.describe(path))
+                }
+            }
+            return response
+        }
+    }
+
+    static func describe(_ path: String) -> String {
+        path.hasPrefix("video/") ? "the export" : "GET \(path)"
+    }
+
+    /// `GET bootstrap`: cameras and console.
+    public nonisolated func bootstrap() async throws -> Bootstrap {
+        try await getJSON("bootstrap", as: Bootstrap.self)
+    }
+
+    nonisolated func getJSON<T: Decodable>(_ path: String, query: [(String, String)] = [], as type: T.Type) async throws
+        -> T
+    {
+        let response = try await send(path, query: query, expectJSON: true)
+        let text = try await Transport.collect(response, limit: 64 * 1024 * 1024)
+        guard response.status.code == 200 else {
+            throw ProtectError.httpError(
+                status: Int(response.status.code), reason: Transport.reason(from: text, response.headers),
+                request: Self.describe(path))
+        }
+        let contentType = response.headers.first(name: "Content-Type") ?? ""
+        if contentType.hasPrefix("text/html") {
+            throw ProtectError.unexpectedContent(contentType: "an HTML page", request: Self.describe(path))
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(text.utf8))
+        } catch {
+            throw ProtectError.invalidResponse(reason: "\(path): \(error)")
+        }
+    }
+
+    /// Exports recorded video and hands its body to `consume`; a range without footage is `.noFootage`.
+    public nonisolated func withExport<T: Sendable>(
+        _ export: ExportRequest, _ consume: @Sendable (ExportBody) async throws -> T
+    ) async throws -> ExportOutcome<T> {
+        let response = try await send("video/export", query: export.queryItems, forExport: true, expectJSON: false)
+        let contentType = response.headers.first(name: "Content-Type") ?? ""
+        guard response.status.code == 200 else {
+            let text = try await Transport.collect(response)
+            let reason = Transport.reason(from: text, response.headers)
+            if response.status.code == 500 && Transport.meansNoFootage(reason) {
+                return .noFootage(reason: reason)
+            }
+            throw ProtectError.httpError(status: Int(response.status.code), reason: reason, request: "the export")
+        }
+        if contentType.hasPrefix("text/html") || contentType.hasPrefix("application/json") {
+            _ = try? await Transport.collect(response)
+            throw ProtectError.unexpectedContent(
+                contentType: contentType.hasPrefix("text/html") ? "an HTML page" : "JSON", request: "the export")
+        }
+        let length = response.headers.first(name: "Content-Length").flatMap { Int64($0) }
+        return .footage(try await consume(ExportBody(base: response.body, contentLength: length)))
+    }
+}
+
+/// The result of an export: footage, or the console's word that the range holds none.
+public enum ExportOutcome<Value: Sendable>: Sendable {
+    case footage(Value)
+    case noFootage(reason: String)
+}
+
+/// The streamed body of an export, chunk by chunk, with back-pressure.
+public struct ExportBody: AsyncSequence, Sendable {
+    public typealias Element = ByteBuffer
+    let base: HTTPClientResponse.Body
+    /// The announced size, when the console sent `Content-Length`.
+    public let contentLength: Int64?
+
+    public func makeAsyncIterator() -> Iterator { Iterator(base: base.makeAsyncIterator()) }
+
+    /// Reads the next chunk; transport failures become `ProtectError.network`.
+    public struct Iterator: AsyncIteratorProtocol {
+        var base: HTTPClientResponse.Body.AsyncIterator
+        public mutating func next() async throws -> ByteBuffer? {
+            do {
+                return try await base.next()
+            } catch {
+                throw Transport.translate(error)
+            }
+        }
+    }
+}

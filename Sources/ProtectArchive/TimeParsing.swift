@@ -1,0 +1,167 @@
+import Foundation
+
+/// The zone in which times are shown in file names: the user's fixed offset, or a named zone.
+public enum DisplayZone: Sendable, Equatable {
+    /// A fixed UTC offset in seconds, as written in `--start` (e.g. +0200).
+    case fixed(seconds: Int)
+    /// A named time zone (the console's `nvr.timezone`), whose offset follows daylight saving.
+    case named(String)
+
+    /// UTC offset in seconds at `milliseconds` since 1970.
+    public func offsetSeconds(at milliseconds: Int64) -> Int {
+        switch self {
+        case .fixed(let seconds):
+            return seconds
+        case .named(let identifier):
+            let zone = TimeZone(identifier: identifier) ?? TimeZone(secondsFromGMT: 0)!
+            return zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+        }
+    }
+}
+
+/// A point in time the user wrote, and the zone it was written in (nil: none given).
+public struct UserTime: Sendable, Equatable {
+    /// Milliseconds since 1970.
+    public var milliseconds: Int64
+    /// The offset written with the time, in seconds; nil when the time had none.
+    public var writtenOffset: Int?
+
+    /// Parses `YYYY-MM-DD HH:MM:SS+0000` (the original downloader's format), ISO 8601
+    /// (`2019-10-12T00:00:00+02:00`, `...Z`), and either without an offset, which then means `defaultZone`.
+    public static func parse(_ text: String, defaultZone: DisplayZone) throws -> UserTime {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let pattern =
+            #"^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?\s*(Z|[+-]\d{2}:?\d{2})?$"#
+        guard let regex = try? NSRegularExpression(pattern: pattern),
+            let match = regex.firstMatch(in: trimmed, range: NSRange(trimmed.startIndex..., in: trimmed))
+        else {
+            throw TimeError.unparseable(text)
+        }
+        func group(_ index: Int) -> String? {
+            guard let range = Range(match.range(at: index), in: trimmed) else { return nil }
+            return String(trimmed[range])
+        }
+        let numbers = (1...6).map { group($0).flatMap { Int($0) } ?? 0 }
+        let (year, month, day, hour, minute, second) = (
+            numbers[0], numbers[1], numbers[2], numbers[3], numbers[4], numbers[5]
+        )
+        var fraction = 0
+        if let digits = group(7) {
+            fraction = (Int(digits) ?? 0) * [100, 10, 1][digits.count - 1]
+        }
+        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60 else {
+            throw TimeError.unparseable(text)
+        }
+        var offset: Int?
+        if let zone = group(8) {
+            if zone == "Z" {
+                offset = 0
+            } else {
+                let digits = zone.dropFirst().filter(\.isNumber)
+                let hours = Int(digits.prefix(2)) ?? 0
+                let minutes = Int(digits.suffix(2)) ?? 0
+                guard hours <= 14, minutes < 60 else { throw TimeError.unparseable(text) }
+                offset = (zone.hasPrefix("-") ? -1 : 1) * (hours * 3600 + minutes * 60)
+            }
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 0)!
+        let components = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        guard let utcDate = calendar.date(from: components),
+            calendar.component(.day, from: utcDate) == day
+        else {
+            throw TimeError.unparseable(text)
+        }
+        let wallClock = Int64(utcDate.timeIntervalSince1970) * 1000 + Int64(fraction)
+        if let offset {
+            return UserTime(milliseconds: wallClock - Int64(offset) * 1000, writtenOffset: offset)
+        }
+        // No offset: the wall-clock time in the default zone. Two passes settle daylight-saving edges.
+        var guess = wallClock - Int64(defaultZone.offsetSeconds(at: wallClock)) * 1000
+        guess = wallClock - Int64(defaultZone.offsetSeconds(at: guess)) * 1000
+        return UserTime(milliseconds: guess, writtenOffset: nil)
+    }
+}
+
+/// Problems with times the user gave.
+public enum TimeError: Error, LocalizedError, Equatable {
+    /// The text is not a time in an accepted format.
+    case unparseable(String)
+    /// The end is not after the start.
+    case endNotAfterStart
+
+    public var errorDescription: String? {
+        switch self {
+        case .unparseable(let text):
+            "The time \"\(text)\" is not understood; write it as \"YYYY-MM-DD HH:MM:SS+0000\" or ISO 8601 "
+                + "(2019-10-12T00:00:00+02:00)."
+        case .endNotAfterStart:
+            "The end time must be after the start time."
+        }
+    }
+}
+
+/// Formats instants as the original downloader did: `%Y-%m-%d--%H-%M-%S%z`.
+public enum TimeFormatting {
+    /// Calendar fields of `milliseconds` in `zone`.
+    public static func fields(_ milliseconds: Int64, in zone: DisplayZone) -> LocalFields {
+        let offset = zone.offsetSeconds(at: milliseconds)
+        var seconds = milliseconds / 1000
+        if milliseconds < 0 && milliseconds % 1000 != 0 { seconds -= 1 }
+        let local = seconds + Int64(offset)
+        var days = local / 86_400
+        var secondOfDay = local % 86_400
+        if secondOfDay < 0 {
+            secondOfDay += 86_400
+            days -= 1
+        }
+        let (year, month, day) = civilDate(fromDays: days)
+        return LocalFields(
+            year: year, month: month, day: day, hour: Int(secondOfDay / 3600), minute: Int(secondOfDay % 3600 / 60),
+            second: Int(secondOfDay % 60), offsetSeconds: offset)
+    }
+
+    /// The original file-name time: `2020-04-05--00-59-59-0700`.
+    public static func fileTime(_ milliseconds: Int64, in zone: DisplayZone) -> String {
+        let f = fields(milliseconds, in: zone)
+        return "\(pad(f.year, 4))-\(pad(f.month))-\(pad(f.day))--\(pad(f.hour))-\(pad(f.minute))-\(pad(f.second))"
+            + f.offsetText
+    }
+
+    static func pad(_ value: Int, _ width: Int = 2) -> String {
+        let text = String(value)
+        return String(repeating: "0", count: max(0, width - text.count)) + text
+    }
+
+    /// Days since 1970-01-01 to a proleptic Gregorian date.
+    static func civilDate(fromDays days: Int64) -> (Int, Int, Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let y = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (Int(m <= 2 ? y + 1 : y), Int(m), Int(d))
+    }
+}
+
+/// A local date and time with its UTC offset.
+public struct LocalFields: Sendable, Equatable {
+    public var year: Int
+    public var month: Int
+    public var day: Int
+    public var hour: Int
+    public var minute: Int
+    public var second: Int
+    public var offsetSeconds: Int
+
+    /// `+0200` style, as strftime's `%z`.
+    public var offsetText: String {
+        let sign = offsetSeconds < 0 ? "-" : "+"
+        let magnitude = abs(offsetSeconds)
+        return sign + TimeFormatting.pad(magnitude / 3600) + TimeFormatting.pad(magnitude % 3600 / 60)
+    }
+}

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ProtectAPI
+import ProtectArchive
+
+/// `protect-dl download`: the original downloader's command line.
+struct Download: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Download every hour of a time range for the chosen cameras.",
+        discussion: ExitStatus.documentation
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: "Comma-separated camera ids, or all.")
+    var cameras = "all"
+    @Option(help: "Channel: 0 high, 1 medium, 2 low quality.")
+    var channel = 0
+    @Option(help: "Start: \"YYYY-MM-DD HH:MM:SS+0000\" or ISO 8601; without an offset, the console's time zone.")
+    var start: String
+    @Option(help: "End, in the same formats as --start.")
+    var end: String
+    @Option(help: "Destination folder (must exist).")
+    var dest = "."
+    @Option(help: "Seconds to wait between downloads.")
+    var waitBetweenDownloads: Double = 0
+    @Flag(help: "Go on after a failed download.")
+    var ignoreFailedDownloads = false
+    @Flag(help: "Skip segments whose file already exists.")
+    var skipExistingFiles = false
+    @Flag(
+        help:
+            "Create each target file, empty, before its download (with --skip-existing-files, a segment that breaks the console is skipped next time)."
+    )
+    var touchFiles = false
+    @Flag(help: "Put files in YYYY/MM/DD/<camera>/ folders.")
+    var useSubfolders = false
+    @Option(help: "Segments downloaded at the same time.")
+    var parallel = 1
+    @Option(help: "Further attempts after a network failure, a broken body or a 5xx answer.")
+    var retries = 3
+    @Option(help: "Seconds before the first retry; doubles with each attempt.")
+    var retryDelay: Double = 2
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel = "warning"
+
+    func validate() throws {
+        guard (0...2).contains(channel) else { throw ValidationError("--channel must be 0, 1 or 2.") }
+        guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1.") }
+        guard retries >= 0, retryDelay >= 0, waitBetweenDownloads >= 0 else {
+            throw ValidationError("--retries, --retry-delay and --wait-between-downloads cannot be negative.")
+        }
+    }
+
+    var options: DownloadOptions {
+        var options = DownloadOptions(startText: start, endText: end, destination: URL(fileURLWithPath: dest))
+        let ids = cameras.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        options.cameraIDs = ids.isEmpty || ids == ["all"] ? nil : ids
+        options.channel = channel
+        options.useSubfolders = useSubfolders
+        options.skipExistingFiles = skipExistingFiles
+        options.touchFiles = touchFiles
+        options.ignoreFailedDownloads = ignoreFailedDownloads
+        options.waitBetweenDownloads = waitBetweenDownloads
+        options.parallel = parallel
+        options.retries = retries
+        options.retryDelay = retryDelay
+        return options
+    }
+
+    func run() async throws {
+        let logger = makeLogger(level: logLevel)
+        let job = DownloadJob(options: options, logger: logger)
+        let summary: DownloadSummary
+        do {
+            try job.preflight()
+            let client = try await ProtectClient.connect(
+                configuration: connection.configuration, credentials: try connection.credentials(), logger: logger)
+            do {
+                summary = try await job.run(client: client, onEvent: Report.print)
+                await client.shutdown()
+            } catch {
+                await client.shutdown()
+                throw error
+            }
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw fail(error)
+        }
+        print(summary.line)
+    }
+}
+
+/// Prints what happens to each segment, one line each.
+enum Report {
+    @Sendable static func print(_ event: DownloadEvent) {
+        switch event {
+        case .zoneAssumed(let zone):
+            write("Times without an offset are read in the console's time zone, \(zone).", error: true)
+        case .downloaded(let path, let bytes, _):
+            write("downloaded  \(path) (\(ByteCountFormatter.string(fromByteCount: bytes, countStyle: .file)))")
+        case .skippedExisting(let path):
+            write("skipped     \(path) (exists)")
+        case .noFootage(let path, let reason):
+            write("no footage  \(path) (the console: \(reason))")
+        case .failed(let path, let reason):
+            write("failed      \(path): \(reason)", error: true)
+        case .retrying(let path, let attempt, let reason):
+            write("retrying    \(path) after attempt \(attempt): \(reason)", error: true)
+        }
+    }
+
+    static func write(_ line: String, error: Bool = false) {
+        (error ? FileHandle.standardError : FileHandle.standardOutput).write(Data((line + "\n").utf8))
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ProtectAPI
+import ProtectArchive
+
+/// `protect-dl`: download recorded footage from a UniFi Protect console.
+@main
+struct ProtectDL: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "protect-dl",
+        abstract: "Download recorded footage from a UniFi Protect console, one MP4 per camera and hour.",
+        discussion: ExitStatus.documentation,
+        subcommands: [Download.self, Demo.self],
+        defaultSubcommand: Download.self
+    )
+}
+
+/// Exit codes: the original downloader's 0–5, then protect-dl's own.
+enum ExitStatus: Int32 {
+    case success = 0
+    case destination = 1
+    case login = 2
+    case accessKey = 3
+    case httpError = 4
+    case network = 5
+    case unknownCamera = 6
+    case invalidFile = 7
+    case certificate = 8
+    case usage = 64
+    case interrupted = 130
+    case terminated = 143
+
+    static let documentation = """
+        Exit codes: 0 success; 1 destination missing or not a folder; 2 login failed; 3 access key failed; \
+        4 the console answered a download with an HTTP error; 5 network failure; 6 unknown camera; \
+        7 the console sent something that is not a complete MP4; 8 the console's certificate was rejected; \
+        64 invalid options or times; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM).
+        """
+
+    static func of(_ error: any Error) -> ExitStatus {
+        switch error {
+        case let error as ArchiveError:
+            switch error {
+            case .destinationMissing: return .destination
+            case .unknownCameras: return .unknownCamera
+            case .time: return .usage
+            case .downloadFailed(_, let underlying): return of(underlying)
+            }
+        case let error as ProtectError:
+            switch error {
+            case .loginFailed, .secondFactorRequired, .loginRateLimited: return .login
+            case .accessKeyFailed: return .accessKey
+            case .httpError: return .httpError
+            case .network, .generationUnknown: return .network
+            case .certificateRejected: return .certificate
+            case .unexpectedContent, .invalidResponse: return .invalidFile
+            }
+        case is MP4Check.Problem: return .invalidFile
+        case is CancellationError: return .interrupted
+        default: return .network
+        }
+    }
+}
+
+/// Prints a one-sentence error and exits with its code; never a stack trace.
+func fail(_ error: any Error) -> ExitCode {
+    let message = (error as? any LocalizedError)?.errorDescription ?? "\(error)"
+    FileHandle.standardError.write(Data("protect-dl: \(message)\n".utf8))
+    return ExitCode(ExitStatus.of(error).rawValue)
+}
+
+func makeLogger(level: String) -> Logger {
+    var logger = Logger(label: "protect-dl") { StreamLogHandler.standardError(label: $0) }
+    logger.logLevel = Logger.Level(rawValue: level) ?? .warning
+    return logger
+}
