@@ -122,6 +122,9 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "ProtectSimulator",
+                "ProtectArchive",
+                "protect-dl",
+                "protect-sim",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

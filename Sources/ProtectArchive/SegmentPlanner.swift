@@ -5,6 +5,11 @@ public struct Segment: Sendable, Hashable {
     /// The next segment's start (exclusive end).
     public var end: Int64
 
+    public init(start: Int64, end: Int64) {
+        self.start = start
+        self.end = end
+    }
+
     /// The export's `end` parameter: one millisecond before the next segment starts, so nothing falls between.
     public var requestEnd: Int64 { end - 1 }
     /// The end shown in file names: one second before the next segment starts.

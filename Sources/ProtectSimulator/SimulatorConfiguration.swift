@@ -151,6 +151,8 @@ public struct FaultSettings: Sendable, Codable, Equatable {
     /// Answer the next `failCount` API requests with `failStatus` (500, 502 or 503).
     public var failStatus = 503
     public var failCount = 0
+    /// Apply `failCount` to exports only (true) or to every API request (false).
+    public var failExportsOnly = false
     /// Stall the next `stallCount` export bodies for `stallSeconds` after `stallAfterBytes`.
     public var stallSeconds: Double = 0
     public var stallAfterBytes: Int64 = 65_536
@@ -165,7 +167,8 @@ public struct FaultSettings: Sendable, Codable, Equatable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case resetAfterBytes, resetCount, failStatus, failCount, stallSeconds, stallAfterBytes, stallCount
+        case resetAfterBytes, resetCount, failStatus, failCount, failExportsOnly, stallSeconds, stallAfterBytes,
+            stallCount
         case htmlLoginPageCount, cutBeforeMoovCount, loginRateLimitCount
     }
 
@@ -175,6 +178,7 @@ public struct FaultSettings: Sendable, Codable, Equatable {
         resetCount = try container.decodeIfPresent(Int.self, forKey: .resetCount) ?? 0
         failStatus = try container.decodeIfPresent(Int.self, forKey: .failStatus) ?? 503
         failCount = try container.decodeIfPresent(Int.self, forKey: .failCount) ?? 0
+        failExportsOnly = try container.decodeIfPresent(Bool.self, forKey: .failExportsOnly) ?? false
         stallSeconds = try container.decodeIfPresent(Double.self, forKey: .stallSeconds) ?? 0
         stallAfterBytes = try container.decodeIfPresent(Int64.self, forKey: .stallAfterBytes) ?? 65_536
         stallCount = try container.decodeIfPresent(Int.self, forKey: .stallCount) ?? 0

@@ -18,7 +18,8 @@ func withConsole<T: Sendable>(
     return try await simulator.withRunning { endpoint in
         var configuration = ConsoleConfiguration(host: endpoint.host, port: endpoint.port)
         adjust(&configuration)
-        let client = try await ProtectClient.connect(configuration: configuration, credentials: credentials, logger: logger)
+        let client = try await ProtectClient.connect(
+            configuration: configuration, credentials: credentials, logger: logger)
         do {
             let result = try await body(client, simulator, endpoint)
             await client.shutdown()
@@ -63,7 +64,9 @@ func exportBytes(_ client: ProtectClient, _ request: ExportRequest) async throws
 
 @Suite("Client against the simulated console")
 struct ClientTests {
-    @Test("Both generations are detected, logged into, and their bootstrap read", arguments: SimulatorConfiguration.Mode.allCases)
+    @Test(
+        "Both generations are detected, logged into, and their bootstrap read",
+        arguments: SimulatorConfiguration.Mode.allCases)
     func detectAndBootstrap(mode: SimulatorConfiguration.Mode) async throws {
         try await withConsole(smallConsole(mode)) { client, simulator, _ in
             #expect(client.generation == (mode == .legacy ? .legacy : .unifiOS))
@@ -90,7 +93,9 @@ struct ClientTests {
         #expect(bootstrap.cameras.first { $0.name == "UI Intercom" }?.recordingStart == nil)
     }
 
-    @Test("Exports stream the simulator's exact bytes; an hour without footage is noFootage", arguments: SimulatorConfiguration.Mode.allCases)
+    @Test(
+        "Exports stream the simulator's exact bytes; an hour without footage is noFootage",
+        arguments: SimulatorConfiguration.Mode.allCases)
     func exports(mode: SimulatorConfiguration.Mode) async throws {
         var configuration = smallConsole(mode)
         configuration.cameras.motionOnlyCount = 0
@@ -102,12 +107,14 @@ struct ClientTests {
                 return
             }
             let now = Int64(Date().timeIntervalSince1970 * 1000)
-            let movie = try #require(simulator.expectedExport(camera: camera, start: request.start, end: request.end, now: now))
+            let movie = try #require(
+                simulator.expectedExport(camera: camera, start: request.start, end: request.end, now: now))
             var chunks = movie.chunks()
             var expected: [UInt8] = []
             while let chunk = chunks.next() { expected += Array(buffer: chunk) }
             #expect(bytes == expected)
-            let early = ExportRequest(cameraID: camera.id, start: camera.recordingStart! - 7_200_000, end: camera.recordingStart! - 3_600_001)
+            let early = ExportRequest(
+                cameraID: camera.id, start: camera.recordingStart! - 7_200_000, end: camera.recordingStart! - 3_600_001)
             guard case .noFootage(let reason) = try await exportBytes(client, early) else {
                 Issue.record("expected no footage")
                 return
@@ -118,10 +125,13 @@ struct ClientTests {
 
     @Test("Legacy: keys refreshed every N downloads and logins every M, as the refresh options say")
     func legacyRefreshCounts() async throws {
-        try await withConsole(smallConsole(.legacy), adjust: {
-            $0.legacyRefresh.downloadsBeforeKeyRefresh = 2
-            $0.legacyRefresh.downloadsBeforeAuthRefresh = 5
-        }) { client, simulator, _ in
+        try await withConsole(
+            smallConsole(.legacy),
+            adjust: {
+                $0.legacyRefresh.downloadsBeforeKeyRefresh = 2
+                $0.legacyRefresh.downloadsBeforeAuthRefresh = 5
+            }
+        ) { client, simulator, _ in
             let camera = (await simulator.cameras())[1]
             for index in 0..<10 {
                 var request = pastHourRequest(camera.id, hoursAgo: 3)
@@ -155,9 +165,11 @@ struct ClientTests {
         }
     }
 
-    @Test("UniFi OS: sessions expired mid-run (401 or login page) lead to one re-login and a retry", arguments: [
-        SimulatorConfiguration.ExpiredSessionAnswer.unauthorized, .loginPage,
-    ])
+    @Test(
+        "UniFi OS: sessions expired mid-run (401 or login page) lead to one re-login and a retry",
+        arguments: [
+            SimulatorConfiguration.ExpiredSessionAnswer.unauthorized, .loginPage,
+        ])
     func unifiOSExpiry(answer: SimulatorConfiguration.ExpiredSessionAnswer) async throws {
         var configuration = smallConsole(.unifiOS)
         configuration.authentication.expiredSessionAnswer = answer
@@ -191,10 +203,14 @@ struct ClientTests {
     func loginErrors() async throws {
         let configuration = smallConsole(.unifiOS)
         await #expect(throws: ProtectError.loginFailed(status: 401, reason: "Invalid username or password")) {
-            try await withConsole(configuration, credentials: Credentials(username: "admin", password: "wrong")) { _, _, _ in }
+            try await withConsole(configuration, credentials: Credentials(username: "admin", password: "wrong")) {
+                _, _, _ in
+            }
         }
         do {
-            try await withConsole(configuration, credentials: Credentials(username: "cloud-user", password: "x")) { _, _, _ in }
+            try await withConsole(configuration, credentials: Credentials(username: "cloud-user", password: "x")) {
+                _, _, _ in
+            }
             Issue.record("expected an MFA error")
         } catch let error as ProtectError {
             guard case .secondFactorRequired = error else { throw error }
@@ -221,7 +237,8 @@ struct ClientTests {
             let credentials = Credentials(username: "admin", password: "protect")
             var pinned = ConsoleConfiguration(host: endpoint.host, port: endpoint.port)
             pinned.certificateCheck = .pinned(sha256: fingerprint.lowercased())
-            let client = try await ProtectClient.connect(configuration: pinned, credentials: credentials, logger: logger)
+            let client = try await ProtectClient.connect(
+                configuration: pinned, credentials: credentials, logger: logger)
             _ = try await client.bootstrap()
             await client.shutdown()
 

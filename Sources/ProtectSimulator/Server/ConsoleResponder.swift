@@ -177,7 +177,8 @@ struct ConsoleResponder: HTTPResponder {
             }
         }
         let faults = await state.currentFaults()
-        if await state.takeFault(\.failCount) {
+        let isExport = parts.first == "video" && parts.count == 2 && parts[1] != "prepare"
+        if isExport || !faults.failExportsOnly, await state.takeFault(\.failCount) {
             return (Self.failure(status: faults.failStatus), endpoint)
         }
         var response = await handle(&request, parts: parts, query: query, isWrite: isWrite)

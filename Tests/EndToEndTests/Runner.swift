@@ -1,0 +1,177 @@
+import Foundation
+import Logging
+import ProtectArchive
+import ProtectSimulator
+import Testing
+
+/// What a run of the built binary did.
+struct RunResult: Sendable {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    var lastLine: String { stdout.split(separator: "\n").last.map(String.init) ?? "" }
+}
+
+enum Binary {
+    /// The built `protect-dl`, beside the test bundle.
+    static func path(_ name: String) throws -> String {
+        var candidates: [URL] = []
+        if let executable = Bundle.main.executableURL { candidates.append(executable.deletingLastPathComponent()) }
+        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
+        var root = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { root.deleteLastPathComponent() }
+        candidates.append(root.appendingPathComponent(".build/debug"))
+        for directory in candidates {
+            for candidate in [directory, directory.deletingLastPathComponent()] {
+                let path = candidate.appendingPathComponent(name).path
+                if FileManager.default.isExecutableFile(atPath: path) { return path }
+            }
+        }
+        throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: name])
+    }
+
+    /// Runs `protect-dl` with `arguments`; the password comes through the environment.
+    static func run(_ arguments: [String], password: String? = "protect", timeout: Double = 120) async throws
+        -> RunResult
+    {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try path("protect-dl"))
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["PROTECT_DL_PASSWORD"] = password
+        process.environment = environment
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Pipes are drained on threads of their own: blocking reads on the concurrency pool would starve the
+        // simulator that runs in this process.
+        async let stdout = drain(out)
+        async let stderr = drain(err)
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning {
+            if Date() > deadline { process.terminate() }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return RunResult(
+            status: process.terminationStatus, stdout: String(decoding: await stdout, as: UTF8.self),
+            stderr: String(decoding: await stderr, as: UTF8.self))
+    }
+}
+
+func drain(_ pipe: Pipe) async -> Data {
+    await withCheckedContinuation { continuation in
+        let thread = Thread { continuation.resume(returning: pipe.fileHandleForReading.readDataToEndOfFile()) }
+        thread.start()
+    }
+}
+
+/// A simulated console for one test, with helpers to build command lines and expected files.
+struct Scenario: Sendable {
+    let simulator: ConsoleSimulator
+    let endpoint: ConsoleSimulator.Endpoint
+    let destination: URL
+    /// Two full hours ending an hour ago, written with a +0200 offset.
+    let startText: String
+    let endText: String
+    let start: Int64
+    let end: Int64
+
+    static func small(_ mode: SimulatorConfiguration.Mode) -> SimulatorConfiguration {
+        var configuration = SimulatorConfiguration(mode: mode)
+        configuration.cameras.count = 3
+        configuration.cameras.bitrate = 8_000
+        configuration.cameras.framesPerSecond = 1
+        configuration.cameras.width = 160
+        configuration.cameras.height = 90
+        configuration.cameras.historyHours = 8
+        configuration.authentication.loginRetryAfter = 1
+        return configuration
+    }
+
+    static func with<T: Sendable>(
+        _ configuration: SimulatorConfiguration, hours: Int64 = 2, _ body: @Sendable (Scenario) async throws -> T
+    ) async throws -> T {
+        var logger = Logger(label: "e2e-sim")
+        logger.logLevel = .critical
+        let simulator = try ConsoleSimulator(configuration: configuration, logger: logger)
+        let destination = FileManager.default.temporaryDirectory.appendingPathComponent("protect-dl-e2e-\(UUID())")
+        try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: destination) }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let end = (now / 3_600_000 - 1) * 3_600_000
+        let start = end - hours * 3_600_000
+        let zone = DisplayZone.fixed(seconds: 7200)
+        func text(_ ms: Int64) -> String {
+            let f = TimeFormatting.fields(ms, in: zone)
+            return String(
+                format: "%04d-%02d-%02d %02d:%02d:%02d+0200", f.year, f.month, f.day, f.hour, f.minute, f.second)
+        }
+        let startText = text(start)
+        let endText = text(end)
+        return try await simulator.withRunning { endpoint in
+            try await body(
+                Scenario(
+                    simulator: simulator, endpoint: endpoint, destination: destination, startText: startText,
+                    endText: endText, start: start, end: end))
+        }
+    }
+
+    /// The original command line against this console, plus `extra`.
+    func arguments(_ extra: [String] = [], cameras: String = "all", subcommand: Bool = false) -> [String] {
+        (subcommand ? ["download"] : [])
+            + [
+                "--address=\(endpoint.host)", "--port", String(endpoint.port), "--username=admin",
+                "--cameras=\(cameras)", "--start=\(startText)", "--end", endText, "--dest=\(destination.path)",
+                "--retry-delay", "0.05",
+            ] + extra
+    }
+
+    /// The names the original downloader gives, for every camera and hour, with or without subfolders.
+    func expectedFiles(cameras: [SimulatedCamera], subfolders: Bool) -> [String: (SimulatedCamera, Segment)] {
+        let zone = DisplayZone.fixed(seconds: 7200)
+        var files: [String: (SimulatedCamera, Segment)] = [:]
+        for camera in cameras {
+            for segment in SegmentPlanner.segments(from: start, to: end, in: zone) {
+                let path = FileNaming.relativePath(
+                    cameraName: camera.name, cameraID: camera.id, segment: segment, zone: zone,
+                    useSubfolders: subfolders)
+                files[path] = (camera, segment)
+            }
+        }
+        return files
+    }
+
+    /// Every regular file under the destination, relative.
+    func filesOnDisk() -> Set<String> {
+        let base = destination.resolvingSymlinksInPath().path
+        var found: Set<String> = []
+        if let walker = FileManager.default.enumerator(atPath: base) {
+            while let item = walker.nextObject() as? String {
+                var isFolder: ObjCBool = false
+                if FileManager.default.fileExists(atPath: base + "/" + item, isDirectory: &isFolder),
+                    !isFolder.boolValue
+                {
+                    found.insert(item)
+                }
+            }
+        }
+        return found
+    }
+
+    /// Checks that the file holds exactly what the console serves for that camera and hour.
+    func matchesConsole(_ relative: String, camera: SimulatedCamera, segment: Segment, channel: Int = 0) throws -> Bool
+    {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        guard
+            let movie = simulator.expectedExport(
+                camera: camera, channel: channel, start: segment.start, end: segment.requestEnd, now: now)
+        else { return false }
+        var chunks = movie.chunks()
+        var expected = Data()
+        while let chunk = chunks.next() { expected.append(contentsOf: chunk.readableBytesView) }
+        return try Data(contentsOf: destination.appendingPathComponent(relative)) == expected
+    }
+}
