@@ -9,7 +9,8 @@ import Testing
 /// Runs a simulator and a connected client against it.
 func withConsole<T: Sendable>(
     _ simulatorConfiguration: SimulatorConfiguration,
-    adjust: @Sendable (inout ConsoleConfiguration) -> Void = { _ in },
+    refresh: ConsoleConfiguration.LegacyRefresh = .init(),
+    loginRateLimitRetries: Int = 3,
     credentials: Credentials = Credentials(username: "admin", password: "protect"),
     _ body: @Sendable (ProtectClient, ConsoleSimulator, ConsoleSimulator.Endpoint) async throws -> T
 ) async throws -> T {
@@ -17,7 +18,8 @@ func withConsole<T: Sendable>(
     let simulator = try ConsoleSimulator(configuration: simulatorConfiguration, logger: logger)
     return try await simulator.withRunning { endpoint in
         var configuration = ConsoleConfiguration(host: endpoint.host, port: endpoint.port)
-        adjust(&configuration)
+        configuration.legacyRefresh = refresh
+        configuration.loginRateLimitRetries = loginRateLimitRetries
         let client = try await ProtectClient.connect(
             configuration: configuration, credentials: credentials, logger: logger)
         do {
@@ -125,13 +127,10 @@ struct ClientTests {
 
     @Test("Legacy: keys refreshed every N downloads and logins every M, as the refresh options say")
     func legacyRefreshCounts() async throws {
-        try await withConsole(
-            smallConsole(.legacy),
-            adjust: {
-                $0.legacyRefresh.downloadsBeforeKeyRefresh = 2
-                $0.legacyRefresh.downloadsBeforeAuthRefresh = 5
-            }
-        ) { client, simulator, _ in
+        var refresh = ConsoleConfiguration.LegacyRefresh()
+        refresh.downloadsBeforeKeyRefresh = 2
+        refresh.downloadsBeforeAuthRefresh = 5
+        try await withConsole(smallConsole(.legacy), refresh: refresh) { client, simulator, _ in
             let camera = (await simulator.cameras())[1]
             for index in 0..<10 {
                 var request = pastHourRequest(camera.id, hoursAgo: 3)
@@ -224,7 +223,7 @@ struct ClientTests {
         }
         limited.faults.loginRateLimitCount = 10
         await #expect(throws: ProtectError.loginRateLimited(retryAfter: 1)) {
-            try await withConsole(limited, adjust: { $0.loginRateLimitRetries = 2 }) { _, _, _ in }
+            try await withConsole(limited, loginRateLimitRetries: 2) { _, _, _ in }
         }
     }
 
