@@ -83,8 +83,6 @@ struct Download: AsyncParsableCommand {
                 await client.shutdown()
                 throw error
             }
-        } catch let error as ValidationError {
-            throw error
         } catch {
             throw fail(error)
         }

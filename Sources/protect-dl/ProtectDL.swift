@@ -40,6 +40,7 @@ enum ExitStatus: Int32 {
 
     static func of(_ error: any Error) -> ExitStatus {
         switch error {
+        case is ValidationError: return .usage
         case let error as ArchiveError:
             switch error {
             case .destinationMissing: return .destination
@@ -65,7 +66,8 @@ enum ExitStatus: Int32 {
 
 /// Prints a one-sentence error and exits with its code; never a stack trace.
 func fail(_ error: any Error) -> ExitCode {
-    let message = (error as? any LocalizedError)?.errorDescription ?? "\(error)"
+    let message =
+        (error as? ValidationError)?.message ?? (error as? any LocalizedError)?.errorDescription ?? "\(error)"
     FileHandle.standardError.write(Data("protect-dl: \(message)\n".utf8))
     return ExitCode(ExitStatus.of(error).rawValue)
 }

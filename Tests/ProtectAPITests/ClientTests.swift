@@ -272,3 +272,33 @@ struct ClientTests {
         }
     }
 }
+
+@Suite("Certificate authority files")
+struct CAFileTests {
+    @Test("--ca-cert: the console's own certificate as CA verifies it fully; an unreadable file is refused")
+    func caFile() async throws {
+        let logger = quietLogger()
+        let simulator = try ConsoleSimulator(configuration: smallConsole(.legacy), logger: logger)
+        let pem = try #require(simulator.identity?.certificatePEM)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ca-\(UUID()).pem")
+        try pem.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        try await simulator.withRunning { endpoint in
+            let credentials = Credentials(username: "admin", password: "protect")
+            var configuration = ConsoleConfiguration(host: endpoint.host, port: endpoint.port)
+            configuration.generation = .legacy
+            configuration.certificateCheck = .caFile(file.path)
+            let client = try await ProtectClient.connect(
+                configuration: configuration, credentials: credentials, logger: logger)
+            #expect(try await client.bootstrap().cameras.count == 4)
+            await client.shutdown()
+            configuration.certificateCheck = .caFile("/nonexistent/ca.pem")
+            await #expect(
+                throws: ProtectError.certificateRejected(reason: "the CA file /nonexistent/ca.pem cannot be read")
+            ) {
+                _ = try await ProtectClient.connect(
+                    configuration: configuration, credentials: credentials, logger: logger)
+            }
+        }
+    }
+}
