@@ -307,8 +307,14 @@ public actor ProtectClient {
         guard response.status.code == 200 else {
             let text = try await Transport.collect(response)
             let reason = Transport.reason(from: text, response.headers)
-            if response.status.code == 500 && Transport.meansNoFootage(reason) {
+            let status = Int(response.status.code)
+            if status == 500 && Transport.meansNoFootage(reason) {
                 return .noFootage(reason: reason)
+            }
+            if status == 429 || status >= 500 {
+                throw ProtectError.consoleBusy(
+                    status: status, reason: reason,
+                    retryAfter: response.headers.first(name: "Retry-After").flatMap(Double.init))
             }
             throw ProtectError.httpError(status: Int(response.status.code), reason: reason, request: "the export")
         }

@@ -12,6 +12,8 @@ public enum ProtectError: Error, LocalizedError, Equatable {
     case accessKeyFailed(status: Int, reason: String)
     /// The console answered a request with an HTTP error.
     case httpError(status: Int, reason: String, request: String)
+    /// The console is overloaded or restarting (429, 5xx); `retryAfter` is its `Retry-After`, in seconds.
+    case consoleBusy(status: Int, reason: String, retryAfter: Double?)
     /// The console could not be reached, or the connection broke.
     case network(reason: String)
     /// The console's certificate did not pass the chosen check.
@@ -37,6 +39,8 @@ public enum ProtectError: Error, LocalizedError, Equatable {
             "The console did not give an access key for downloads (HTTP \(status)): \(reason)."
         case .httpError(let status, let reason, let request):
             "The console answered \(request) with HTTP \(status): \(reason)."
+        case .consoleBusy(let status, let reason, _):
+            "The console is busy or restarting (HTTP \(status)): \(reason)."
         case .network(let reason):
             "The console could not be reached or the connection broke: \(reason)."
         case .certificateRejected(let reason):

@@ -18,12 +18,14 @@ public struct DownloadOptions: Sendable {
     public var touchFiles = false
     public var ignoreFailedDownloads = false
     public var waitBetweenDownloads: Double = 0
-    /// Segments downloaded at the same time.
-    public var parallel = 1
+    /// Segments downloaded at the same time, at most (the engine lowers it while the console is overloaded).
+    public var parallel = 2
     /// Further attempts after a network failure, a broken body or a 5xx answer.
     public var retries = 3
     /// First back-off delay in seconds; it doubles with each attempt.
     public var retryDelay: Double = 2
+    /// Called with the byte count of every chunk written, for progress displays.
+    public var onBytes: (@Sendable (Int) -> Void)?
 
     public init(startText: String, endText: String, destination: URL) {
         self.startText = startText
@@ -32,24 +34,43 @@ public struct DownloadOptions: Sendable {
     }
 }
 
+/// Which camera and hour a segment is, and where its file goes.
+public struct SegmentInfo: Sendable, Codable, Equatable {
+    public var cameraID: String
+    public var cameraName: String
+    /// Milliseconds since 1970; `end` is the export's inclusive end.
+    public var start: Int64
+    public var end: Int64
+    /// Path relative to the destination.
+    public var path: String
+}
+
 /// What happened to one segment, as the command reports it.
 public enum DownloadEvent: Sendable {
     /// The times had no offset and were read in this zone.
     case zoneAssumed(String)
-    case downloaded(path: String, bytes: Int64, attempts: Int)
-    case skippedExisting(path: String)
-    case noFootage(path: String, reason: String)
-    case failed(path: String, reason: String)
-    case retrying(path: String, attempt: Int, reason: String)
+    /// The run is about to download this many segments.
+    case planned(total: Int)
+    case started(SegmentInfo)
+    case downloaded(SegmentInfo, bytes: Int64, seconds: Double, attempts: Int)
+    case skippedExisting(SegmentInfo)
+    case noFootage(SegmentInfo, reason: String)
+    case failed(SegmentInfo, reason: String, attempts: Int)
+    case retrying(SegmentInfo, attempt: Int, reason: String)
 }
 
 /// Totals of a run.
-public struct DownloadSummary: Sendable, Equatable {
+public struct DownloadSummary: Sendable, Equatable, Codable {
     public var downloaded = 0
     public var skipped = 0
     public var noFootage = 0
     public var failed = 0
     public var total = 0
+    public var bytes: Int64 = 0
+    /// Times the console signalled overload (429, 5xx) and the engine slowed down.
+    public var overloads = 0
+    /// The run was stopped by a signal before the end.
+    public var interrupted = false
     /// The first failure that ended the run (when failures are not ignored).
     public var stoppedBy: String?
 
@@ -65,8 +86,8 @@ public enum ArchiveError: Error, LocalizedError {
     case unknownCameras([String], available: [Camera])
     /// A time could not be used.
     case time(TimeError)
-    /// A segment failed and failures are not ignored.
-    case downloadFailed(path: String, underlying: any Error)
+    /// A segment failed and failures are not ignored; `summary` is the run up to then.
+    case downloadFailed(path: String, underlying: any Error, summary: DownloadSummary)
 
     public var errorDescription: String? {
         switch self {
@@ -77,7 +98,7 @@ public enum ArchiveError: Error, LocalizedError {
             return "The console has no camera with id \(ids.joined(separator: ", ")); its cameras are: \(list)."
         case .time(let error):
             return error.errorDescription
-        case .downloadFailed(let path, let underlying):
+        case .downloadFailed(let path, let underlying, _):
             return "Downloading \(path) failed: \(underlying.localizedDescription)"
         }
     }
@@ -117,7 +138,7 @@ public struct DownloadJob: Sendable {
         -> DownloadSummary
     {
         try preflight()
-        let bootstrap = try await client.bootstrap()
+        let bootstrap = try await withRetries { try await client.bootstrap() }
         let consoleZone = DisplayZone.named(bootstrap.nvr.timezone ?? "UTC")
         let start: UserTime
         let end: UserTime
@@ -141,7 +162,22 @@ public struct DownloadJob: Sendable {
         for camera in cameras {
             for segment in segments { work.append((camera, segment)) }
         }
+        onEvent(.planned(total: work.count))
         return try await download(work, zone: zone, client: client, onEvent: onEvent)
+    }
+
+    /// Retries a console call after overload or network failures, with back-off.
+    func withRetries<T: Sendable>(_ call: () async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await call()
+            } catch {
+                guard attempt <= options.retries, Self.isRetryable(error) else { throw error }
+                try await Task.sleep(for: .seconds(options.retryDelay * pow(2, Double(attempt - 1))))
+            }
+        }
     }
 
     func selectCameras(_ all: [Camera]) throws -> [Camera] {
@@ -164,70 +200,73 @@ public struct DownloadJob: Sendable {
     ) async throws -> DownloadSummary {
         var summary = DownloadSummary()
         summary.total = work.count
-        let parallel = max(1, options.parallel)
-        try await withThrowingTaskGroup(of: SegmentResult.self) { group in
-            var next = 0
-            var running = 0
-            func record(_ result: SegmentResult) throws {
-                switch result {
-                case .downloaded: summary.downloaded += 1
-                case .skipped: summary.skipped += 1
-                case .noFootage:
-                    summary.noFootage += 1
-                    summary.skipped += 1
-                case .failed(let path, let error):
-                    summary.failed += 1
-                    if !options.ignoreFailedDownloads {
-                        summary.stoppedBy = path
-                        throw ArchiveError.downloadFailed(path: path, underlying: error)
-                    }
-                }
-            }
-            while next < work.count || running > 0 {
-                while running < parallel && next < work.count {
-                    let (camera, segment) = work[next]
-                    let isFirst = next == 0
-                    next += 1
-                    running += 1
-                    group.addTask {
-                        if !isFirst && options.waitBetweenDownloads > 0 {
-                            try await Task.sleep(for: .seconds(options.waitBetweenDownloads))
+        let governor = ConcurrencyGovernor(maximum: options.parallel, baseBackoff: max(0.05, options.retryDelay))
+        do {
+            try await withThrowingTaskGroup(of: SegmentResult.self) { group in
+                var next = 0
+                var running = 0
+                while next < work.count || running > 0 {
+                    while running < governor.maximum && next < work.count {
+                        let (camera, segment) = work[next]
+                        let isFirst = next == 0
+                        next += 1
+                        running += 1
+                        group.addTask {
+                            if !isFirst && options.waitBetweenDownloads > 0 {
+                                try await Task.sleep(for: .seconds(options.waitBetweenDownloads))
+                            }
+                            return try await downloadSegment(
+                                camera: camera, segment: segment, zone: zone, client: client, governor: governor,
+                                onEvent: onEvent)
                         }
-                        return try await downloadSegment(
-                            camera: camera, segment: segment, zone: zone, client: client, onEvent: onEvent)
                     }
-                }
-                if let result = try await group.next() {
+                    guard let result = try await group.next() else { break }
                     running -= 1
-                    do {
-                        try record(result)
-                    } catch {
-                        group.cancelAll()
-                        throw error
+                    switch result {
+                    case .downloaded(let bytes):
+                        summary.downloaded += 1
+                        summary.bytes += bytes
+                    case .skipped: summary.skipped += 1
+                    case .noFootage:
+                        summary.noFootage += 1
+                        summary.skipped += 1
+                    case .failed(let path, let error):
+                        summary.failed += 1
+                        if !options.ignoreFailedDownloads {
+                            summary.stoppedBy = path
+                            group.cancelAll()
+                            summary.overloads = await governor.overloads
+                            throw ArchiveError.downloadFailed(path: path, underlying: error, summary: summary)
+                        }
                     }
                 }
             }
+        } catch is CancellationError {
+            summary.interrupted = true
         }
+        summary.overloads = await governor.overloads
         return summary
     }
 
     func downloadSegment(
-        camera: Camera, segment: Segment, zone: DisplayZone, client: ProtectClient,
+        camera: Camera, segment: Segment, zone: DisplayZone, client: ProtectClient, governor: ConcurrencyGovernor,
         onEvent: @Sendable (DownloadEvent) -> Void
     ) async throws -> SegmentResult {
         let relative = FileNaming.relativePath(
             cameraName: camera.name, cameraID: camera.id, segment: segment, zone: zone,
             useSubfolders: options.useSubfolders)
+        let info = SegmentInfo(
+            cameraID: camera.id, cameraName: camera.name, start: segment.start, end: segment.requestEnd, path: relative)
         let target = options.destination.appendingPathComponent(relative)
         let fileManager = FileManager.default
         if options.skipExistingFiles && fileManager.fileExists(atPath: target.path) {
-            onEvent(.skippedExisting(path: relative))
+            onEvent(.skippedExisting(info))
             return .skipped
         }
         do {
             try fileManager.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
         } catch {
-            onEvent(.failed(path: relative, reason: "cannot create its folder: \(error.localizedDescription)"))
+            onEvent(.failed(info, reason: "cannot create its folder: \(error.localizedDescription)", attempts: 0))
             return .failed(relative, error)
         }
         var touched = false
@@ -237,39 +276,59 @@ public struct DownloadJob: Sendable {
         var request = ExportRequest(cameraID: camera.id, start: segment.start, end: segment.requestEnd)
         request.channel = options.channel
         let part = target.path + ".part"
+        let onBytes = options.onBytes
         var attempt = 0
+        let clock = ContinuousClock()
+        onEvent(.started(info))
         while true {
             attempt += 1
+            try await governor.acquire()
+            var released = false
+            let began = clock.now
             do {
                 let outcome = try await client.withExport(request) { body in
-                    try await PartFile.write(body, to: part)
+                    try await PartFile.write(body, to: part, onBytes: onBytes)
                 }
                 switch outcome {
                 case .noFootage(let reason):
+                    released = true
+                    await governor.release(.success)
                     try? fileManager.removeItem(atPath: part)
                     if touched { try? fileManager.removeItem(at: target) }
-                    onEvent(.noFootage(path: relative, reason: reason))
+                    onEvent(.noFootage(info, reason: reason))
                     return .noFootage
                 case .footage(let bytes):
+                    released = true
+                    await governor.release(.success)
                     try MP4Check.validate(path: part)
                     if fileManager.fileExists(atPath: target.path) { try fileManager.removeItem(at: target) }
                     try fileManager.moveItem(atPath: part, toPath: target.path)
-                    onEvent(.downloaded(path: relative, bytes: bytes, attempts: attempt))
+                    let elapsed = clock.now - began
+                    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                    onEvent(.downloaded(info, bytes: bytes, seconds: seconds, attempts: attempt))
                     return .downloaded(bytes)
                 }
-            } catch is CancellationError {
-                try? fileManager.removeItem(atPath: part)
-                throw CancellationError()
             } catch {
                 try? fileManager.removeItem(atPath: part)
+                if !released {
+                    if case ProtectError.consoleBusy(_, _, let retryAfter) = error {
+                        await governor.release(.overload(retryAfter: retryAfter))
+                    } else {
+                        await governor.release(.other)
+                    }
+                }
+                if error is CancellationError || Task.isCancelled {
+                    throw CancellationError()
+                }
                 let reason = (error as? any LocalizedError)?.errorDescription ?? "\(error)"
                 if attempt <= options.retries && Self.isRetryable(error) {
-                    onEvent(.retrying(path: relative, attempt: attempt, reason: reason))
-                    let delay = options.retryDelay * pow(2, Double(attempt - 1)) * Double.random(in: 0.8...1.2)
+                    onEvent(.retrying(info, attempt: attempt, reason: reason))
+                    var delay = options.retryDelay * pow(2, Double(attempt - 1)) * Double.random(in: 0.8...1.2)
+                    if case ProtectError.consoleBusy(_, _, let retryAfter?) = error { delay = max(delay, retryAfter) }
                     try await Task.sleep(for: .seconds(delay))
                     continue
                 }
-                onEvent(.failed(path: relative, reason: reason))
+                onEvent(.failed(info, reason: reason, attempts: attempt))
                 return .failed(relative, error)
             }
         }
@@ -277,9 +336,8 @@ public struct DownloadJob: Sendable {
 
     static func isRetryable(_ error: any Error) -> Bool {
         switch error {
-        case ProtectError.network: return true
+        case ProtectError.network, ProtectError.consoleBusy, ProtectError.unexpectedContent: return true
         case ProtectError.httpError(let status, _, _): return status == 408 || status == 429 || status >= 500
-        case ProtectError.unexpectedContent: return true
         case is MP4Check.Problem: return true
         default: return false
         }
@@ -288,7 +346,7 @@ public struct DownloadJob: Sendable {
 
 /// Streams a body into a freshly truncated `.part` file, chunk by chunk.
 enum PartFile {
-    static func write(_ body: ExportBody, to path: String) async throws -> Int64 {
+    static func write(_ body: ExportBody, to path: String, onBytes: (@Sendable (Int) -> Void)?) async throws -> Int64 {
         guard FileManager.default.createFile(atPath: path, contents: nil),
             let handle = FileHandle(forWritingAtPath: path)
         else {
@@ -299,6 +357,7 @@ enum PartFile {
         for try await chunk in body {
             try handle.write(contentsOf: chunk.readableBytesView)
             written += Int64(chunk.readableBytes)
+            onBytes?(chunk.readableBytes)
         }
         if let expected = body.contentLength, expected != written {
             throw ProtectError.network(reason: "the body ended after \(written) of \(expected) bytes")

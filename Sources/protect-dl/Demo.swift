@@ -44,8 +44,8 @@ struct Demo: AsyncParsableCommand {
             let simulator = try ConsoleSimulator(configuration: configuration, logger: logger)
             let fingerprint = simulator.identity?.fingerprint ?? ""
             let summary = try await simulator.withRunning { endpoint in
-                Report.write("Started a simulated UniFi OS console at \(endpoint.baseURL) with \(cameras) cameras.")
-                Report.write("Its certificate is pinned by SHA-256 \(fingerprint).")
+                say("Started a simulated UniFi OS console at \(endpoint.baseURL) with \(cameras) cameras.")
+                say("Its certificate is pinned by SHA-256 \(fingerprint).")
                 var console = ConsoleConfiguration(host: endpoint.host, port: endpoint.port)
                 console.certificateCheck = .pinned(sha256: fingerprint)
                 let client = try await ProtectClient.connect(
@@ -60,10 +60,10 @@ struct Demo: AsyncParsableCommand {
                 options.useSubfolders = true
                 options.skipExistingFiles = true
                 options.parallel = 2
-                Report.write("Downloading \(Self.utc(start)) to \(Self.utc(end)) into \(destination.path)/ ...")
+                say("Downloading \(Self.utc(start)) to \(Self.utc(end)) into \(destination.path)/ ...")
                 do {
                     let summary = try await DownloadJob(options: options, logger: logger).run(
-                        client: client, onEvent: Report.print)
+                        client: client, onEvent: Reporter(json: false, quiet: false).handle)
                     await client.shutdown()
                     return summary
                 } catch {
@@ -72,11 +72,15 @@ struct Demo: AsyncParsableCommand {
                 }
             }
             print(summary.line)
-            Report.write("Each file is a one-hour MP4 named as the original downloader names it; try: ffprobe <file>.")
-            Report.write("Next: run `swift run protect-sim` and point protect-dl (or curl) at it; see the README.")
+            say("Each file is a one-hour MP4 named as the original downloader names it; try: ffprobe <file>.")
+            say("Next: run `swift run protect-sim` and point protect-dl (or curl) at it; see the README.")
         } catch {
             throw fail(error)
         }
+    }
+
+    func say(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
     static func utc(_ milliseconds: Int64) -> String {

@@ -35,14 +35,20 @@ struct Download: AsyncParsableCommand {
     var touchFiles = false
     @Flag(help: "Put files in YYYY/MM/DD/<camera>/ folders.")
     var useSubfolders = false
-    @Option(help: "Segments downloaded at the same time.")
-    var parallel = 1
+    @Option(help: "Segments downloaded at the same time, at most; lowered while the console is overloaded.")
+    var parallel = 2
     @Option(help: "Further attempts after a network failure, a broken body or a 5xx answer.")
     var retries = 3
     @Option(help: "Seconds before the first retry; doubles with each attempt.")
     var retryDelay: Double = 2
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel = "warning"
+    @Flag(name: [.short, .long], help: "Log more (the same as --log-level info).")
+    var verbose = false
+    @Flag(help: "No progress line and no line per downloaded file; failures and the summary still show.")
+    var quiet = false
+    @Flag(help: "One JSON object per line on stdout for each segment, then a summary object.")
+    var json = false
 
     func validate() throws {
         guard (0...2).contains(channel) else { throw ValidationError("--channel must be 0, 1 or 2.") }
@@ -69,47 +75,47 @@ struct Download: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = makeLogger(level: logLevel)
+        let logger = makeLogger(level: verbose ? "info" : logLevel)
+        let reporter = Reporter(json: json, quiet: quiet)
+        var options = self.options
+        options.onBytes = reporter.addBytes
         let job = DownloadJob(options: options, logger: logger)
-        let summary: DownloadSummary
-        do {
+        let connection = self.connection
+        let work = Task { () throws -> DownloadSummary in
             try job.preflight()
             let client = try await ProtectClient.connect(
                 configuration: connection.configuration, credentials: try connection.credentials(), logger: logger)
             do {
-                summary = try await job.run(client: client, onEvent: Report.print)
+                let summary = try await job.run(client: client, onEvent: reporter.handle)
                 await client.shutdown()
+                return summary
             } catch {
                 await client.shutdown()
                 throw error
             }
+        }
+        let trap = SignalTrap { work.cancel() }
+        let progress = Task { await reporter.runProgress() }
+        defer {
+            trap.stop()
+            progress.cancel()
+        }
+        let summary: DownloadSummary
+        do {
+            summary = try await work.value
+        } catch let error as ArchiveError {
+            progress.cancel()
+            if case .downloadFailed(_, _, let partial) = error { reporter.finish(partial) }
+            throw fail(error)
         } catch {
+            progress.cancel()
+            if trap.receivedSignal != 0 { throw ExitCode(trap.receivedSignal == SIGTERM ? 143 : 130) }
             throw fail(error)
         }
-        print(summary.line)
-    }
-}
-
-/// Prints what happens to each segment, one line each.
-enum Report {
-    @Sendable static func print(_ event: DownloadEvent) {
-        switch event {
-        case .zoneAssumed(let zone):
-            write("Times without an offset are read in the console's time zone, \(zone).", error: true)
-        case .downloaded(let path, let bytes, _):
-            write("downloaded  \(path) (\(ByteCountFormatter.string(fromByteCount: bytes, countStyle: .file)))")
-        case .skippedExisting(let path):
-            write("skipped     \(path) (exists)")
-        case .noFootage(let path, let reason):
-            write("no footage  \(path) (the console: \(reason))")
-        case .failed(let path, let reason):
-            write("failed      \(path): \(reason)", error: true)
-        case .retrying(let path, let attempt, let reason):
-            write("retrying    \(path) after attempt \(attempt): \(reason)", error: true)
+        progress.cancel()
+        reporter.finish(summary)
+        if summary.interrupted || trap.receivedSignal != 0 {
+            throw ExitCode(trap.receivedSignal == SIGTERM ? 143 : 130)
         }
-    }
-
-    static func write(_ line: String, error: Bool = false) {
-        (error ? FileHandle.standardError : FileHandle.standardOutput).write(Data((line + "\n").utf8))
     }
 }

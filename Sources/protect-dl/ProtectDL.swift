@@ -46,13 +46,13 @@ enum ExitStatus: Int32 {
             case .destinationMissing: return .destination
             case .unknownCameras: return .unknownCamera
             case .time: return .usage
-            case .downloadFailed(_, let underlying): return of(underlying)
+            case .downloadFailed(_, let underlying, _): return of(underlying)
             }
         case let error as ProtectError:
             switch error {
             case .loginFailed, .secondFactorRequired, .loginRateLimited: return .login
             case .accessKeyFailed: return .accessKey
-            case .httpError: return .httpError
+            case .httpError, .consoleBusy: return .httpError
             case .network, .generationUnknown: return .network
             case .certificateRejected: return .certificate
             case .unexpectedContent, .invalidResponse: return .invalidFile

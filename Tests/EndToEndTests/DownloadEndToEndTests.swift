@@ -71,7 +71,7 @@ struct DownloadEndToEndTests {
             let stop = try await Binary.run(
                 s.arguments(["--retries", "0", "--cameras=\((await s.simulator.cameras())[0].id)"]))
             #expect(stop.status == 4)
-            #expect(stop.stderr.contains("HTTP 502: 502 Bad Gateway"))
+            #expect(stop.stderr.contains("(HTTP 502): 502 Bad Gateway"))
             #expect(s.filesOnDisk().isEmpty)
 
             faults.failCount = 1

@@ -1,0 +1,221 @@
+import Foundation
+import ProtectArchive
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Shows what a run does: a line per segment (or a JSON object with `--json`) and, on a terminal, a progress
+/// line on stderr redrawn a few times a second.
+final class Reporter: Sendable {
+    struct State {
+        var total = 0
+        var finished = 0
+        var failures = 0
+        var bytes: Int64 = 0
+        var progressShown = false
+    }
+
+    let json: Bool
+    let quiet: Bool
+    let showProgress: Bool
+    private let state = Mutex(State())
+    private let started = ContinuousClock.now
+    private let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    init(json: Bool, quiet: Bool) {
+        self.json = json
+        self.quiet = quiet
+        self.showProgress = !quiet && isatty(STDERR_FILENO) == 1
+    }
+
+    /// Counts bytes as they are written.
+    @Sendable func addBytes(_ count: Int) {
+        state.withLock { $0.bytes += Int64(count) }
+    }
+
+    @Sendable func handle(_ event: DownloadEvent) {
+        var record: [String: JSONValue] = [:]
+        var line: String?
+        var toStderr = false
+        func describe(_ info: SegmentInfo) {
+            record["camera"] = .string(info.cameraName)
+            record["cameraId"] = .string(info.cameraID)
+            record["start"] = .string(Self.iso(info.start))
+            record["end"] = .string(Self.iso(info.end))
+            record["path"] = .string(info.path)
+        }
+        switch event {
+        case .zoneAssumed(let zone):
+            record["event"] = .string("zone")
+            record["zone"] = .string(zone)
+            line = "Times without an offset are read in the console's time zone, \(zone)."
+            toStderr = true
+        case .planned(let total):
+            state.withLock { $0.total = total }
+            return
+        case .started(let info):
+            guard json else { return }
+            record["event"] = .string("started")
+            describe(info)
+        case .downloaded(let info, let bytes, let seconds, let attempts):
+            state.withLock { $0.finished += 1 }
+            record["event"] = .string("finished")
+            describe(info)
+            record["bytes"] = .int(bytes)
+            record["seconds"] = .double(seconds)
+            record["attempts"] = .int(Int64(attempts))
+            if !quiet {
+                line =
+                    "downloaded  \(info.path) (\(ByteCountFormatter.string(fromByteCount: bytes, countStyle: .file)))"
+            }
+        case .skippedExisting(let info):
+            state.withLock { $0.finished += 1 }
+            record["event"] = .string("skipped")
+            describe(info)
+            if !quiet { line = "skipped     \(info.path) (exists)" }
+        case .noFootage(let info, let reason):
+            state.withLock { $0.finished += 1 }
+            record["event"] = .string("empty")
+            describe(info)
+            record["reason"] = .string(reason)
+            line = "no footage  \(info.path) (the console: \(reason))"
+        case .failed(let info, let reason, let attempts):
+            state.withLock {
+                $0.finished += 1
+                $0.failures += 1
+            }
+            record["event"] = .string("failed")
+            describe(info)
+            record["reason"] = .string(reason)
+            record["attempts"] = .int(Int64(attempts))
+            line = "failed      \(info.path): \(reason)"
+            toStderr = true
+        case .retrying(let info, let attempt, let reason):
+            record["event"] = .string("retrying")
+            describe(info)
+            record["attempts"] = .int(Int64(attempt))
+            record["reason"] = .string(reason)
+            line = "retrying    \(info.path) after attempt \(attempt): \(reason)"
+            toStderr = true
+        }
+        if json {
+            if let data = try? encoder.encode(record) { emit(String(decoding: data, as: UTF8.self), toStderr: false) }
+            if toStderr, let line { emit(line, toStderr: true) }
+        } else if let line {
+            emit(line, toStderr: toStderr)
+        }
+    }
+
+    /// Writes a line, clearing the progress line first so they do not mix.
+    func emit(_ line: String, toStderr: Bool) {
+        state.withLock { state in
+            if state.progressShown {
+                FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+                state.progressShown = false
+            }
+            (toStderr ? FileHandle.standardError : FileHandle.standardOutput).write(Data((line + "\n").utf8))
+        }
+    }
+
+    /// Redraws the progress line until cancelled.
+    func runProgress() async {
+        guard showProgress else { return }
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(250))
+            let elapsed = ContinuousClock.now - started
+            let seconds = max(0.001, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            state.withLock { state in
+                let rate = Double(state.bytes) / seconds
+                var text = "[\(state.finished)/\(state.total)] "
+                text += ByteCountFormatter.string(fromByteCount: state.bytes, countStyle: .file)
+                text += ", \(ByteCountFormatter.string(fromByteCount: Int64(rate), countStyle: .file))/s"
+                if state.finished > 0 && state.total > state.finished {
+                    let eta = seconds / Double(state.finished) * Double(state.total - state.finished)
+                    text += ", ETA \(Int(eta) / 60)m\(String(format: "%02d", Int(eta) % 60))s"
+                }
+                if state.failures > 0 { text += ", \(state.failures) failed" }
+                FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+                state.progressShown = true
+            }
+        }
+    }
+
+    /// Prints the run's summary: the original's line, or a JSON object.
+    func finish(_ summary: DownloadSummary) {
+        if json {
+            var object: [String: JSONValue] = [
+                "event": .string("summary"), "downloaded": .int(Int64(summary.downloaded)),
+                "skipped": .int(Int64(summary.skipped)), "empty": .int(Int64(summary.noFootage)),
+                "failed": .int(Int64(summary.failed)), "total": .int(Int64(summary.total)),
+                "bytes": .int(summary.bytes),
+                "overloads": .int(Int64(summary.overloads)), "interrupted": .bool(summary.interrupted),
+            ]
+            if let stoppedBy = summary.stoppedBy { object["stoppedBy"] = .string(stoppedBy) }
+            if let data = try? encoder.encode(object) { emit(String(decoding: data, as: UTF8.self), toStderr: false) }
+        } else {
+            emit(summary.line, toStderr: false)
+        }
+    }
+
+    static func iso(_ milliseconds: Int64) -> String {
+        let f = TimeFormatting.fields(milliseconds, in: .fixed(seconds: 0))
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", f.year, f.month, f.day, f.hour, f.minute, f.second,
+            Int((milliseconds % 1000 + 1000) % 1000))
+    }
+}
+
+/// A JSON value for the event lines.
+enum JSONValue: Encodable {
+    case string(String)
+    case int(Int64)
+    case double(Double)
+    case bool(Bool)
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .string(let value): try container.encode(value)
+        case .int(let value): try container.encode(value)
+        case .double(let value): try container.encode((value * 1000).rounded() / 1000)
+        case .bool(let value): try container.encode(value)
+        }
+    }
+}
+
+/// Turns SIGINT and SIGTERM into cancellation, remembering which arrived.
+final class SignalTrap: @unchecked Sendable {
+    private let received = Mutex<Int32>(0)
+    private var sources: [any DispatchSourceSignal] = []
+
+    /// Starts watching; `onSignal` runs once per signal.
+    init(onSignal: @escaping @Sendable () -> Void) {
+        for number in [SIGINT, SIGTERM] {
+            Glibc.signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [weak self] in
+                self?.record(number)
+                onSignal()
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    private func record(_ number: Int32) {
+        received.withLock { if $0 == 0 { $0 = number } }
+    }
+
+    /// The first signal received, or 0.
+    var receivedSignal: Int32 { received.withLock { $0 } }
+
+    func stop() {
+        for source in sources { source.cancel() }
+    }
+}
