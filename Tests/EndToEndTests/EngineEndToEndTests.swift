@@ -1,0 +1,186 @@
+import Foundation
+import ProtectArchive
+import ProtectSimulator
+import Testing
+
+/// Starts `protect-dl` without waiting, so that a test can signal or kill it.
+func launch(_ arguments: [String]) throws -> (Process, Pipe) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try Binary.path("protect-dl"))
+    process.arguments = arguments
+    var environment = ProcessInfo.processInfo.environment
+    environment["PROTECT_DL_PASSWORD"] = "protect"
+    process.environment = environment
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    return (process, out)
+}
+
+func waitForExit(_ process: Process, timeout: Double = 60) async throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+}
+
+/// Every `.mp4` under the destination is a complete MP4 that ffprobe accepts; returns their relative paths.
+func validFiles(_ s: Scenario) throws -> Set<String> {
+    let files = s.filesOnDisk().filter { $0.hasSuffix(".mp4") }
+    for file in files {
+        try MP4Check.validate(path: s.destination.appendingPathComponent(file).path)
+    }
+    return files
+}
+
+@Suite("The download engine under faults, overload, signals and kill -9")
+struct EngineEndToEndTests {
+    @Test("Fault matrix: every segment ends complete and exact at its final name, or absent and reported")
+    func faultMatrix() async throws {
+        var configuration = Scenario.small(.unifiOS)
+        configuration.cameras.count = 4
+        configuration.authentication.expiredSessionAnswer = .loginPage
+        try await Scenario.with(configuration, hours: 3) { s in
+            var faults = FaultSettings()
+            faults.resetAfterBytes = 30_000
+            faults.resetCount = 2
+            faults.failStatus = 503
+            faults.failCount = 3
+            faults.failExportsOnly = true
+            faults.stallSeconds = 5
+            faults.stallAfterBytes = 5_000
+            faults.stallCount = 1
+            faults.htmlLoginPageCount = 2
+            faults.cutBeforeMoovCount = 2
+            faults.loginRateLimitCount = 0
+            await s.simulator.state.setFaults(faults)
+            let expirer = Task {
+                while s.filesOnDisk().filter({ $0.hasSuffix(".mp4") }).count < 4 {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                await s.simulator.state.expireAllSessions()
+                var more = await s.simulator.state.currentFaults()
+                more.loginRateLimitCount = 1
+                await s.simulator.state.setFaults(more)
+            }
+            let result = try await Binary.run(
+                s.arguments([
+                    "--parallel", "3", "--retries", "2", "--download-request-timeout", "2", "--ignore-failed-downloads",
+                    "--json",
+                ]))
+            expirer.cancel()
+            #expect(result.status == 0, "\(result.stderr)")
+            let cameras = await s.simulator.cameras()
+            let expected = s.expectedFiles(cameras: cameras, subfolders: false)
+            let onDisk = try validFiles(s)
+            #expect(s.filesOnDisk().allSatisfy { !$0.hasSuffix(".part") })
+            var reportedFailures: Set<String> = []
+            var finished: Set<String> = []
+            for line in result.stdout.split(separator: "\n") {
+                guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                    continue
+                }
+                if object["event"] as? String == "failed", let path = object["path"] as? String {
+                    reportedFailures.insert(path)
+                    #expect((object["reason"] as? String)?.isEmpty == false)
+                }
+                if object["event"] as? String == "finished", let path = object["path"] as? String {
+                    finished.insert(path)
+                }
+            }
+            #expect(finished == onDisk)
+            for path in expected.keys {
+                if onDisk.contains(path) {
+                    let (camera, segment) = expected[path]!
+                    #expect(try s.matchesConsole(path, camera: camera, segment: segment), "\(path)")
+                } else {
+                    #expect(reportedFailures.contains(path), "\(path) is neither on disk nor reported")
+                }
+            }
+            #expect(onDisk.count + reportedFailures.count == expected.count)
+            #expect(onDisk.count >= expected.count / 2)
+        }
+    }
+
+    @Test("An overloaded console: the engine backs off, lowers its concurrency, and still gets every segment")
+    func overloadBackOff() async throws {
+        var configuration = Scenario.small(.legacy)
+        configuration.performance.enabled = true
+        configuration.performance.maxConcurrentExports = 2
+        configuration.performance.firstByteBase = 0.2
+        configuration.performance.firstByteSecondsPerHour = 0
+        configuration.performance.streamBytesPerSecond = nil
+        configuration.performance.totalBytesPerSecond = nil
+        try await Scenario.with(configuration, hours: 3) { s in
+            let result = try await Binary.run(s.arguments(["--parallel", "6", "--retries", "8", "--json"]))
+            #expect(result.status == 0, "\(result.stderr)")
+            let summary = try #require(
+                result.stdout.split(separator: "\n").last.flatMap {
+                    try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+                })
+            #expect(summary["downloaded"] as? Int == 9)
+            let stats = await s.simulator.state.currentStats()
+            #expect(stats.overloadRejections >= 1)
+            #expect(summary["overloads"] as? Int == stats.overloadRejections)
+            #expect(stats.peakConcurrentExports <= 2)
+            #expect(try validFiles(s).count == 9)
+        }
+    }
+
+    @Test("SIGTERM and SIGINT: running segments stop, their .part files go, the summary prints, exit 143 or 130")
+    func signals() async throws {
+        var configuration = Scenario.small(.unifiOS)
+        configuration.performance.enabled = true
+        configuration.performance.firstByteBase = 0
+        configuration.performance.firstByteSecondsPerHour = 0
+        configuration.performance.streamBytesPerSecond = 200_000
+        configuration.performance.maxConcurrentExports = 10
+        configuration.cameras.bitrate = 800_000
+        try await Scenario.with(configuration, hours: 2) { s in
+            for (signal, code) in [(SIGTERM, Int32(143)), (SIGINT, 130)] {
+                let (process, out) = try launch(s.arguments(["--json"]))
+                while !s.filesOnDisk().contains(where: { $0.hasSuffix(".part") }) {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                kill(process.processIdentifier, signal)
+                try await waitForExit(process)
+                #expect(process.terminationStatus == code)
+                let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                #expect(output.contains(#""interrupted":true"#))
+                #expect(!s.filesOnDisk().contains { $0.hasSuffix(".part") })
+                _ = try validFiles(s)
+            }
+        }
+    }
+
+    @Test("kill -9 mid-run, then the same command with --skip-existing-files: the set completes, every file valid")
+    func killNineAndResume() async throws {
+        var configuration = Scenario.small(.legacy)
+        // The first export stalls mid-body, so that the kill finds finished files and a partial one.
+        configuration.faults.stallSeconds = 6
+        configuration.faults.stallAfterBytes = 10_000
+        configuration.faults.stallCount = 1
+        try await Scenario.with(configuration, hours: 2) { s in
+            let arguments = s.arguments(["--skip-existing-files", "--parallel", "2"])
+            let (process, _) = try launch(arguments)
+            while s.filesOnDisk().filter({ $0.hasSuffix(".mp4") }).count < 1
+                || !s.filesOnDisk().contains(where: { $0.hasSuffix(".part") })
+            {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            kill(process.processIdentifier, SIGKILL)
+            try await waitForExit(process)
+            #expect(s.filesOnDisk().contains { $0.hasSuffix(".part") })  // the kill left a partial file
+            _ = try validFiles(s)  // but every final name holds a whole file
+
+            let resumed = try await Binary.run(arguments)
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            let cameras = await s.simulator.cameras()
+            let expected = s.expectedFiles(cameras: cameras, subfolders: false)
+            #expect(try validFiles(s) == Set(expected.keys))
+            #expect(!s.filesOnDisk().contains { $0.hasSuffix(".part") })
+            for (path, (camera, segment)) in expected {
+                #expect(try s.matchesConsole(path, camera: camera, segment: segment))
+            }
+        }
+    }
+}
