@@ -26,6 +26,10 @@ public enum ProtectError: Error, LocalizedError, Equatable {
     case generationUnknown(reason: String)
 
     public var errorDescription: String? {
+        sentence.hasSuffix("..") ? String(sentence.dropLast()) : sentence
+    }
+
+    private var sentence: String {
         switch self {
         case .loginFailed(let status, let reason):
             "The console refused the login (HTTP \(status)): \(reason)."

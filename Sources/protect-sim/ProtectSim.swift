@@ -69,6 +69,10 @@ struct ProtectSim: AsyncParsableCommand {
     var streamRate: Double = 40_000_000
     @Option(help: "With --performance: bytes per second for all exports together.")
     var totalRate: Double = 80_000_000
+    @Option(help: "With --performance: seconds before the first byte of any export.")
+    var firstByteBase: Double = 0.2
+    @Option(help: "With --performance: further seconds before the first byte per hour exported.")
+    var firstBytePerHour: Double = 2
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel = "info"
 
@@ -111,6 +115,8 @@ struct ProtectSim: AsyncParsableCommand {
         configuration.performance.maxConcurrentExports = maxExports
         configuration.performance.streamBytesPerSecond = streamRate
         configuration.performance.totalBytesPerSecond = totalRate
+        configuration.performance.firstByteBase = firstByteBase
+        configuration.performance.firstByteSecondsPerHour = firstBytePerHour
 
         var logger = Logger(label: "protect-sim")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
