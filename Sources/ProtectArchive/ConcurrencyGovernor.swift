@@ -64,3 +64,10 @@ public actor ConcurrencyGovernor {
         }
     }
 }
+
+extension Duration {
+    /// The duration in seconds, as a `Double`.
+    public var inSeconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}

@@ -303,8 +303,7 @@ public struct DownloadJob: Sendable {
                     try MP4Check.validate(path: part)
                     if fileManager.fileExists(atPath: target.path) { try fileManager.removeItem(at: target) }
                     try fileManager.moveItem(atPath: part, toPath: target.path)
-                    let elapsed = clock.now - began
-                    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                    let seconds = (clock.now - began).inSeconds
                     onEvent(.downloaded(info, bytes: bytes, seconds: seconds, attempts: attempt))
                     return .downloaded(bytes)
                 }

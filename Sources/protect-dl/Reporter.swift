@@ -128,8 +128,7 @@ final class Reporter: Sendable {
         guard showProgress else { return }
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(250))
-            let elapsed = ContinuousClock.now - started
-            let seconds = max(0.001, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            let seconds = max(0.001, (ContinuousClock.now - started).inSeconds)
             state.withLock { state in
                 let rate = Double(state.bytes) / seconds
                 var text = "[\(state.finished)/\(state.total)] "
