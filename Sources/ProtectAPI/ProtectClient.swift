@@ -242,7 +242,7 @@ public actor ProtectClient {
 
     /// Sends an authenticated request; on a 401 (or a login page) logs in again and retries once.
     nonisolated func send(
-        _ path: String, query: [(String, String)] = [], forExport: Bool = false, expectJSON: Bool
+        _ path: String, query: [(String, String)] = [], forExport: Bool = false
     ) async throws -> HTTPClientResponse {
         var retried = false
         while true {
@@ -280,7 +280,7 @@ public actor ProtectClient {
     nonisolated func getJSON<T: Decodable>(_ path: String, query: [(String, String)] = [], as type: T.Type) async throws
         -> T
     {
-        let response = try await send(path, query: query, expectJSON: true)
+        let response = try await send(path, query: query)
         let text = try await Transport.collect(response, limit: 64 * 1024 * 1024)
         guard response.status.code == 200 else {
             throw ProtectError.httpError(
@@ -302,7 +302,7 @@ public actor ProtectClient {
     public nonisolated func withExport<T: Sendable>(
         _ export: ExportRequest, _ consume: @Sendable (ExportBody) async throws -> T
     ) async throws -> ExportOutcome<T> {
-        let response = try await send("video/export", query: export.queryItems, forExport: true, expectJSON: false)
+        let response = try await send("video/export", query: export.queryItems, forExport: true)
         let contentType = response.headers.first(name: "Content-Type") ?? ""
         guard response.status.code == 200 else {
             let text = try await Transport.collect(response)

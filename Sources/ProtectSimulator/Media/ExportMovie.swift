@@ -43,14 +43,9 @@ public struct ExportMovie: Sendable {
         self.identityTag = Array("protect-sim \(identity)".utf8.prefix(200))
         self.targetPayloadBytes = Int64(bitsPerSecond) / 8 * self.durationMilliseconds / 1000
 
-        var total: Int64 = 0
-        for index in 0..<frameCount {
-            total += Int64(
-                Self.sampleLayout(
-                    index: index, in: (frameCount, targetPayloadBytes, video, keyFrameInterval, identityTag.count)
-                ).size)
-        }
-        self.mediaBytes = total
+        let inputs: LayoutInputs = (frameCount, targetPayloadBytes, video, keyFrameInterval, identityTag.count)
+        let sizes = (0..<frameCount).map { UInt32(Self.sampleLayout(index: $0, in: inputs).size) }
+        self.mediaBytes = sizes.reduce(Int64(0)) { $0 + Int64($1) }
 
         let ftyp = Self.box("ftyp", Array("isom".utf8) + UInt32(512).bigEndianBytes + Array("isomiso2avc1mp41".utf8))
         let free = Self.box("free", Array("protect-sim".utf8))
@@ -61,15 +56,6 @@ public struct ExportMovie: Sendable {
             mdatHeader = UInt32(mediaBytes + 8).bigEndianBytes + Array("mdat".utf8)
         }
         self.header = ftyp + free + mdatHeader
-        var sizes: [UInt32] = []
-        sizes.reserveCapacity(frameCount)
-        for index in 0..<frameCount {
-            sizes.append(
-                UInt32(
-                    Self.sampleLayout(
-                        index: index, in: (frameCount, targetPayloadBytes, video, keyFrameInterval, identityTag.count)
-                    ).size))
-        }
         self.moov = Self.movieBox(
             sizes: sizes,
             mediaOffset: Int64(header.count),
