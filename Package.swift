@@ -51,6 +51,7 @@ let package = Package(
             name: "ProtectArchive",
             dependencies: [
                 "ProtectAPI",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

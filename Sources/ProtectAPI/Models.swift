@@ -116,3 +116,109 @@ public struct ExportRequest: Sendable, Hashable {
         return items
     }
 }
+
+/// A motion, smart-detection, ring or sensor event; `end` is nil while the event is still running.
+public struct Event: Sendable, Decodable, Hashable {
+    public var id: String
+    public var type: String
+    /// Milliseconds since 1970.
+    public var start: Int64
+    public var end: Int64?
+    /// The camera's id; nil for events of other devices (sensors, door locks).
+    public var camera: String?
+    public var score: Int
+    public var smartDetectTypes: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case id, type, start, end, camera, score, smartDetectTypes
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        type = (try? container.decodeIfPresent(String.self, forKey: .type)) ?? "unknown"
+        start = try container.decode(Int64.self, forKey: .start)
+        end = try? container.decodeIfPresent(Int64.self, forKey: .end)
+        camera = try? container.decodeIfPresent(String.self, forKey: .camera)
+        score = (try? container.decodeIfPresent(Int.self, forKey: .score)) ?? 0
+        smartDetectTypes = (try? container.decodeIfPresent([String].self, forKey: .smartDetectTypes)) ?? []
+    }
+
+    public init(
+        id: String, type: String, start: Int64, end: Int64?, camera: String?, score: Int = 0,
+        smartDetectTypes: [String] = []
+    ) {
+        self.id = id
+        self.type = type
+        self.start = start
+        self.end = end
+        self.camera = camera
+        self.score = score
+        self.smartDetectTypes = smartDetectTypes
+    }
+}
+
+/// One page of `GET events`: the console reads `types` and `smartDetectTypes` as repeated parameters and ignores
+/// the range unless at least one type is given.
+public struct EventQuery: Sendable, Hashable {
+    public var start: Int64
+    public var end: Int64
+    public var types: [String]
+    public var smartDetectTypes: [String] = []
+    public var cameraIDs: [String] = []
+    public var limit = 100
+    public var offset = 0
+
+    public init(start: Int64, end: Int64, types: [String]) {
+        self.start = start
+        self.end = end
+        self.types = types
+    }
+
+    var queryItems: [(String, String)] {
+        var items = [("start", String(start)), ("end", String(end))]
+        items += types.map { ("types", $0) }
+        items += smartDetectTypes.map { ("smartDetectTypes", $0) }
+        items += cameraIDs.map { ("cameras", $0) }
+        items += [
+            ("orderDirection", "ASC"), ("limit", String(limit)), ("offset", String(offset)),
+            ("withoutDescriptions", "true"),
+        ]
+        return items
+    }
+}
+
+/// An image the console renders: a live or recorded snapshot, or an event's thumbnail or heatmap.
+public enum ImageRequest: Sendable, Hashable {
+    /// `cameras/<id>/snapshot`, optionally scaled.
+    case liveSnapshot(cameraID: String, at: Int64, width: Int?, height: Int?)
+    /// `cameras/<id>/recording-snapshot` at a past moment, optionally of the package lens.
+    case recordedSnapshot(cameraID: String, at: Int64, lens: Int?, width: Int?, height: Int?)
+    /// `events/<id>/thumbnail` (JPEG).
+    case eventThumbnail(eventID: String)
+    /// `events/<id>/heatmap` (PNG).
+    case eventHeatmap(eventID: String)
+
+    var path: String {
+        switch self {
+        case .liveSnapshot(let id, _, _, _): "cameras/\(id)/snapshot"
+        case .recordedSnapshot(let id, _, _, _, _): "cameras/\(id)/recording-snapshot"
+        case .eventThumbnail(let id): "events/\(id)/thumbnail"
+        case .eventHeatmap(let id): "events/\(id)/heatmap"
+        }
+    }
+
+    var queryItems: [(String, String)] {
+        func size(_ width: Int?, _ height: Int?) -> [(String, String)] {
+            (width.map { [("w", String($0))] } ?? []) + (height.map { [("h", String($0))] } ?? [])
+        }
+        switch self {
+        case .liveSnapshot(_, let at, let width, let height):
+            return [("ts", String(at)), ("force", "true")] + size(width, height)
+        case .recordedSnapshot(_, let at, let lens, let width, let height):
+            return [("ts", String(at))] + (lens.map { [("lens", String($0))] } ?? []) + size(width, height)
+        case .eventThumbnail, .eventHeatmap:
+            return []
+        }
+    }
+}

@@ -58,8 +58,8 @@ struct Demo: AsyncParsableCommand {
                 var options = DownloadOptions(
                     startText: Self.utc(start), endText: Self.utc(end), destination: destination)
                 options.useSubfolders = true
-                options.skipExistingFiles = true
-                options.parallel = 2
+                options.engine.skipExistingFiles = true
+                options.engine.parallel = 2
                 say("Downloading \(Self.utc(start)) to \(Self.utc(end)) into \(destination.path)/ ...")
                 do {
                     let summary = try await DownloadJob(options: options, logger: logger).run(

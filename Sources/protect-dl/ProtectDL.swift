@@ -11,7 +11,7 @@ struct ProtectDL: AsyncParsableCommand {
         commandName: "protect-dl",
         abstract: "Download recorded footage from a UniFi Protect console, one MP4 per camera and hour.",
         discussion: ExitStatus.documentation,
-        subcommands: [Download.self, Demo.self],
+        subcommands: [Download.self, Events.self, Snapshot.self, Cameras.self, Demo.self],
         defaultSubcommand: Download.self
     )
 }
@@ -27,14 +27,16 @@ enum ExitStatus: Int32 {
     case unknownCamera = 6
     case invalidFile = 7
     case certificate = 8
+    case stream = 9
     case usage = 64
     case interrupted = 130
     case terminated = 143
 
     static let documentation = """
         Exit codes: 0 success; 1 destination missing or not a folder; 2 login failed; 3 access key failed; \
-        4 the console answered a download with an HTTP error; 5 network failure; 6 unknown camera; \
+        4 the console answered a download with an HTTP error; 5 network failure; 6 unknown or ambiguous camera; \
         7 the console sent something that is not a complete MP4; 8 the console's certificate was rejected; \
+        9 a camera has no such channel or package lens; \
         64 invalid options or times; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM).
         """
 
@@ -44,8 +46,9 @@ enum ExitStatus: Int32 {
         case let error as ArchiveError:
             switch error {
             case .destinationMissing: return .destination
-            case .unknownCameras: return .unknownCamera
-            case .time: return .usage
+            case .unknownCameras, .ambiguousCamera: return .unknownCamera
+            case .streamUnavailable: return .stream
+            case .time, .template: return .usage
             case .downloadFailed(_, let underlying, _): return of(underlying)
             }
         case let error as ProtectError:
@@ -58,6 +61,7 @@ enum ExitStatus: Int32 {
             case .unexpectedContent, .invalidResponse: return .invalidFile
             }
         case is MP4Check.Problem: return .invalidFile
+        case is TemplateError: return .usage
         case is CancellationError: return .interrupted
         default: return .network
         }

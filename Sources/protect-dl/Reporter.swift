@@ -49,6 +49,7 @@ final class Reporter: Sendable {
             record["start"] = .string(Self.iso(info.start))
             record["end"] = .string(Self.iso(info.end))
             record["path"] = .string(info.path)
+            if !info.eventIDs.isEmpty { record["events"] = .strings(info.eventIDs) }
         }
         switch event {
         case .zoneAssumed(let zone):
@@ -63,13 +64,14 @@ final class Reporter: Sendable {
             guard json else { return }
             record["event"] = .string("started")
             describe(info)
-        case .downloaded(let info, let bytes, let seconds, let attempts):
+        case .downloaded(let info, let bytes, let seconds, let attempts, let sha256):
             state.withLock { $0.finished += 1 }
             record["event"] = .string("finished")
             describe(info)
             record["bytes"] = .int(bytes)
             record["seconds"] = .double(seconds)
             record["attempts"] = .int(Int64(attempts))
+            record["sha256"] = .string(sha256)
             if !quiet {
                 line =
                     "downloaded  \(info.path) (\(ByteCountFormatter.string(fromByteCount: bytes, countStyle: .file)))"
@@ -103,6 +105,27 @@ final class Reporter: Sendable {
             record["reason"] = .string(reason)
             line = "retrying    \(info.path) after attempt \(attempt): \(reason)"
             toStderr = true
+        case .imageSaved(let info, let path, let bytes):
+            record["event"] = .string("image")
+            describe(info)
+            record["image"] = .string(path)
+            record["bytes"] = .int(Int64(bytes))
+            if !quiet { line = "saved       \(path) (\(bytes) bytes)" }
+        case .imageFailed(let info, let path, let reason):
+            state.withLock { $0.failures += 1 }
+            record["event"] = .string("imageFailed")
+            describe(info)
+            record["image"] = .string(path)
+            record["reason"] = .string(reason)
+            line = "failed      \(path): \(reason)"
+            toStderr = true
+        case .eventSkipped(let id, let cameraID, let reason):
+            record["event"] = .string("eventSkipped")
+            record["id"] = .string(id)
+            record["cameraId"] = cameraID.map { .string($0) } ?? .null
+            record["reason"] = .string(reason)
+            line = "not clipped event \(id): \(reason)"
+            toStderr = true
         }
         if json {
             if let data = try? encoder.encode(record) { emit(String(decoding: data, as: UTF8.self), toStderr: false) }
@@ -110,6 +133,11 @@ final class Reporter: Sendable {
         } else if let line {
             emit(line, toStderr: toStderr)
         }
+    }
+
+    /// Writes one JSON object as a line on stdout.
+    func emitJSON(_ object: [String: JSONValue]) {
+        if let data = try? encoder.encode(object) { emit(String(decoding: data, as: UTF8.self), toStderr: false) }
     }
 
     /// Writes a line, clearing the progress line first so they do not mix.
@@ -152,7 +180,7 @@ final class Reporter: Sendable {
                 "event": .string("summary"), "downloaded": .int(Int64(summary.downloaded)),
                 "skipped": .int(Int64(summary.skipped)), "empty": .int(Int64(summary.noFootage)),
                 "failed": .int(Int64(summary.failed)), "total": .int(Int64(summary.total)),
-                "bytes": .int(summary.bytes),
+                "bytes": .int(summary.bytes), "images": .int(Int64(summary.images)),
                 "overloads": .int(Int64(summary.overloads)), "interrupted": .bool(summary.interrupted),
             ]
             if let stoppedBy = summary.stoppedBy { object["stoppedBy"] = .string(stoppedBy) }
@@ -171,11 +199,14 @@ final class Reporter: Sendable {
 }
 
 /// A JSON value for the event lines.
-enum JSONValue: Encodable {
+indirect enum JSONValue: Encodable {
     case string(String)
     case int(Int64)
     case double(Double)
     case bool(Bool)
+    case strings([String])
+    case objects([[String: JSONValue]])
+    case null
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
@@ -184,6 +215,9 @@ enum JSONValue: Encodable {
         case .int(let value): try container.encode(value)
         case .double(let value): try container.encode((value * 1000).rounded() / 1000)
         case .bool(let value): try container.encode(value)
+        case .strings(let value): try container.encode(value)
+        case .objects(let value): try container.encode(value)
+        case .null: try container.encodeNil()
         }
     }
 }

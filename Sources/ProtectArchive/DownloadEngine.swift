@@ -1,0 +1,401 @@
+import Crypto
+import Foundation
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import ProtectAPI
+
+/// How the engine downloads; shared by `download`, `events` and `sync`.
+public struct EngineOptions: Sendable {
+    public var destination: URL
+    public var skipExistingFiles = false
+    public var touchFiles = false
+    public var ignoreFailedDownloads = false
+    public var waitBetweenDownloads: Double = 0
+    /// Exports at the same time, at most (the engine lowers it while the console is overloaded).
+    public var parallel = 2
+    /// Further attempts after a network failure, a broken body or a 5xx answer.
+    public var retries = 3
+    /// First back-off delay in seconds; it doubles with each attempt.
+    public var retryDelay: Double = 2
+    /// Attempts at an event image while the console still answers 404 (it renders them after the event).
+    public var imageAttempts = 6
+    /// Called with the byte count of every chunk written, for progress displays.
+    public var onBytes: (@Sendable (Int) -> Void)?
+
+    public init(destination: URL) {
+        self.destination = destination
+    }
+}
+
+/// Which camera and range a file is, and where it goes.
+public struct SegmentInfo: Sendable, Codable, Equatable {
+    public var cameraID: String
+    public var cameraName: String
+    /// Milliseconds since 1970; `end` is the export's inclusive end.
+    public var start: Int64
+    public var end: Int64
+    /// Path relative to the destination.
+    public var path: String
+    /// The events a clip shows (empty for plain recordings).
+    public var eventIDs: [String] = []
+
+    public init(cameraID: String, cameraName: String, start: Int64, end: Int64, path: String) {
+        self.cameraID = cameraID
+        self.cameraName = cameraName
+        self.start = start
+        self.end = end
+        self.path = path
+    }
+}
+
+/// One export the engine fetches, and the images to save beside it.
+public struct ExportItem: Sendable {
+    public var request: ExportRequest
+    public var info: SegmentInfo
+    public var images: [ImageItem] = []
+    /// Wall-clock milliseconds before which the export is not asked (the console is still writing the range).
+    public var notBefore: Int64?
+
+    public init(request: ExportRequest, info: SegmentInfo) {
+        self.request = request
+        self.info = info
+    }
+}
+
+/// An image saved beside a clip (an event's thumbnail or heatmap).
+public struct ImageItem: Sendable, Equatable {
+    public var request: ImageRequest
+    /// Path relative to the destination.
+    public var path: String
+
+    public init(request: ImageRequest, path: String) {
+        self.request = request
+        self.path = path
+    }
+}
+
+/// What happened to one file, as the command reports it.
+public enum DownloadEvent: Sendable {
+    /// The times had no offset and were read in this zone.
+    case zoneAssumed(String)
+    /// The run is about to download this many files.
+    case planned(total: Int)
+    case started(SegmentInfo)
+    case downloaded(SegmentInfo, bytes: Int64, seconds: Double, attempts: Int, sha256: String)
+    case skippedExisting(SegmentInfo)
+    case noFootage(SegmentInfo, reason: String)
+    case failed(SegmentInfo, reason: String, attempts: Int)
+    case retrying(SegmentInfo, attempt: Int, reason: String)
+    /// An image beside a clip was saved.
+    case imageSaved(SegmentInfo, path: String, bytes: Int)
+    /// An image beside a clip could not be had.
+    case imageFailed(SegmentInfo, path: String, reason: String)
+    /// An event was left out of the run, and why (still running, no camera).
+    case eventSkipped(id: String, cameraID: String?, reason: String)
+}
+
+/// Totals of a run.
+public struct DownloadSummary: Sendable, Equatable, Codable {
+    public var downloaded = 0
+    public var skipped = 0
+    public var noFootage = 0
+    public var failed = 0
+    public var total = 0
+    public var bytes: Int64 = 0
+    /// Images saved beside clips.
+    public var images = 0
+    /// Times the console signalled overload (429, 5xx) and the engine slowed down.
+    public var overloads = 0
+    /// The run was stopped by a signal before the end.
+    public var interrupted = false
+    /// The first failure that ended the run (when failures are not ignored).
+    public var stoppedBy: String?
+
+    public init() {}
+
+    /// The original downloader's last line.
+    public var line: String { "\(downloaded) files downloaded, \(skipped) files skipped, \(total) files total" }
+}
+
+/// Downloads exports in parallel with retries, `.part` files, MP4 checks and adaptive concurrency.
+public struct DownloadEngine: Sendable {
+    public let options: EngineOptions
+    let logger: Logger
+
+    public init(options: EngineOptions, logger: Logger) {
+        self.options = options
+        self.logger = logger
+    }
+
+    enum ItemResult: Sendable {
+        case downloaded(Int64)
+        case skipped
+        case noFootage
+        case failed(String, any Error)
+    }
+
+    /// Downloads every item; stops at the first failure unless failures are ignored.
+    public func run(
+        _ work: [ExportItem], client: ProtectClient, onEvent: @escaping @Sendable (DownloadEvent) -> Void
+    ) async throws -> DownloadSummary {
+        var summary = DownloadSummary()
+        summary.total = work.count
+        let governor = ConcurrencyGovernor(maximum: options.parallel, baseBackoff: max(0.05, options.retryDelay))
+        do {
+            try await withThrowingTaskGroup(of: (ItemResult, Int, Int).self) { group in
+                var next = 0
+                var running = 0
+                while next < work.count || running > 0 {
+                    while running < governor.maximum && next < work.count {
+                        let item = work[next]
+                        let isFirst = next == 0
+                        next += 1
+                        running += 1
+                        group.addTask {
+                            if !isFirst && options.waitBetweenDownloads > 0 {
+                                try await Task.sleep(for: .seconds(options.waitBetweenDownloads))
+                            }
+                            let result = try await download(
+                                item, client: client, governor: governor, onEvent: onEvent)
+                            var images = (0, 0)
+                            switch result {
+                            case .downloaded, .skipped, .noFootage:
+                                images = try await saveImages(item, client: client, onEvent: onEvent)
+                            case .failed: break
+                            }
+                            return (result, images.0, images.1)
+                        }
+                    }
+                    guard let (result, imagesSaved, imagesFailed) = try await group.next() else { break }
+                    running -= 1
+                    summary.images += imagesSaved
+                    var failure: (String, any Error)?
+                    switch result {
+                    case .downloaded(let bytes):
+                        summary.downloaded += 1
+                        summary.bytes += bytes
+                    case .skipped: summary.skipped += 1
+                    case .noFootage:
+                        summary.noFootage += 1
+                        summary.skipped += 1
+                    case .failed(let path, let error):
+                        summary.failed += 1
+                        failure = (path, error)
+                    }
+                    if imagesFailed > 0 && failure == nil {
+                        summary.failed += 1
+                        failure = ("images", ProtectError.network(reason: "\(imagesFailed) event image(s) failed"))
+                    }
+                    if let (path, error) = failure, !options.ignoreFailedDownloads {
+                        summary.stoppedBy = path
+                        group.cancelAll()
+                        summary.overloads = await governor.overloads
+                        throw ArchiveError.downloadFailed(path: path, underlying: error, summary: summary)
+                    }
+                }
+            }
+        } catch is CancellationError {
+            summary.interrupted = true
+        }
+        summary.overloads = await governor.overloads
+        return summary
+    }
+
+    func download(
+        _ item: ExportItem, client: ProtectClient, governor: ConcurrencyGovernor,
+        onEvent: @Sendable (DownloadEvent) -> Void
+    ) async throws -> ItemResult {
+        let info = item.info
+        let relative = info.path
+        let target = options.destination.appendingPathComponent(relative)
+        let fileManager = FileManager.default
+        if options.skipExistingFiles && fileManager.fileExists(atPath: target.path) {
+            onEvent(.skippedExisting(info))
+            return .skipped
+        }
+        do {
+            try fileManager.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            onEvent(.failed(info, reason: "cannot create its folder: \(error.localizedDescription)", attempts: 0))
+            return .failed(relative, error)
+        }
+        var touched = false
+        if options.touchFiles && !fileManager.fileExists(atPath: target.path) {
+            touched = fileManager.createFile(atPath: target.path, contents: nil)
+        }
+        if let notBefore = item.notBefore {
+            let wait = Double(notBefore) / 1000 - Date().timeIntervalSince1970
+            if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
+        }
+        let part = target.path + ".part"
+        let onBytes = options.onBytes
+        var attempt = 0
+        let clock = ContinuousClock()
+        onEvent(.started(info))
+        while true {
+            attempt += 1
+            try await governor.acquire()
+            var released = false
+            let began = clock.now
+            do {
+                let outcome = try await client.withExport(item.request) { body in
+                    try await PartFile.write(body, to: part, onBytes: onBytes)
+                }
+                switch outcome {
+                case .noFootage(let reason):
+                    released = true
+                    await governor.release(.success)
+                    try? fileManager.removeItem(atPath: part)
+                    if touched { try? fileManager.removeItem(at: target) }
+                    onEvent(.noFootage(info, reason: reason))
+                    return .noFootage
+                case .footage(let written):
+                    released = true
+                    await governor.release(.success)
+                    try MP4Check.validate(path: part)
+                    if fileManager.fileExists(atPath: target.path) { try fileManager.removeItem(at: target) }
+                    try fileManager.moveItem(atPath: part, toPath: target.path)
+                    let seconds = (clock.now - began).inSeconds
+                    onEvent(
+                        .downloaded(
+                            info, bytes: written.bytes, seconds: seconds, attempts: attempt, sha256: written.sha256))
+                    return .downloaded(written.bytes)
+                }
+            } catch {
+                try? fileManager.removeItem(atPath: part)
+                if !released {
+                    if case ProtectError.consoleBusy(_, _, let retryAfter) = error {
+                        await governor.release(.overload(retryAfter: retryAfter))
+                    } else {
+                        await governor.release(.other)
+                    }
+                }
+                if error is CancellationError || Task.isCancelled {
+                    throw CancellationError()
+                }
+                let reason = (error as? any LocalizedError)?.errorDescription ?? "\(error)"
+                if attempt <= options.retries && Self.isRetryable(error) {
+                    onEvent(.retrying(info, attempt: attempt, reason: reason))
+                    var delay = options.retryDelay * pow(2, Double(attempt - 1)) * Double.random(in: 0.8...1.2)
+                    if case ProtectError.consoleBusy(_, _, let retryAfter?) = error { delay = max(delay, retryAfter) }
+                    try await Task.sleep(for: .seconds(delay))
+                    continue
+                }
+                onEvent(.failed(info, reason: reason, attempts: attempt))
+                return .failed(relative, error)
+            }
+        }
+    }
+
+    /// Saves the item's images that are not there yet, retrying while the console answers 404.
+    func saveImages(
+        _ item: ExportItem, client: ProtectClient, onEvent: @Sendable (DownloadEvent) -> Void
+    ) async throws -> (saved: Int, failed: Int) {
+        var saved = 0
+        var failed = 0
+        for image in item.images {
+            let target = options.destination.appendingPathComponent(image.path)
+            if FileManager.default.fileExists(atPath: target.path) { continue }
+            var attempt = 0
+            while true {
+                attempt += 1
+                do {
+                    let data = try await client.image(image.request)
+                    try ImageFile.save(data, to: target)
+                    onEvent(.imageSaved(item.info, path: image.path, bytes: data.count))
+                    saved += 1
+                    break
+                } catch {
+                    if error is CancellationError || Task.isCancelled { throw CancellationError() }
+                    let notYet: Bool
+                    if case ProtectError.httpError(404, _, _) = error { notYet = true } else { notYet = false }
+                    if attempt < max(1, options.imageAttempts) && (notYet || Self.isRetryable(error)) {
+                        try await Task.sleep(for: .seconds(max(0.05, options.retryDelay) * Double(min(attempt, 4))))
+                        continue
+                    }
+                    let reason = (error as? any LocalizedError)?.errorDescription ?? "\(error)"
+                    onEvent(.imageFailed(item.info, path: image.path, reason: reason))
+                    failed += 1
+                    break
+                }
+            }
+        }
+        return (saved, failed)
+    }
+
+    /// Retries a console call after overload or network failures, with back-off.
+    func withRetries<T: Sendable>(_ call: () async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await call()
+            } catch {
+                guard attempt <= options.retries, Self.isRetryable(error) else { throw error }
+                try await Task.sleep(for: .seconds(options.retryDelay * pow(2, Double(attempt - 1))))
+            }
+        }
+    }
+
+    static func isRetryable(_ error: any Error) -> Bool {
+        switch error {
+        case ProtectError.network, ProtectError.consoleBusy, ProtectError.unexpectedContent: return true
+        case ProtectError.httpError(let status, _, _): return status == 408 || status == 429 || status >= 500
+        case is MP4Check.Problem: return true
+        default: return false
+        }
+    }
+}
+
+/// What a finished `.part` file holds.
+struct WrittenFile: Sendable {
+    var bytes: Int64
+    /// Lower-case hex SHA-256 of the bytes, computed while writing.
+    var sha256: String
+}
+
+/// Streams a body into a freshly truncated `.part` file, chunk by chunk, hashing as it goes.
+enum PartFile {
+    static func write(_ body: ExportBody, to path: String, onBytes: (@Sendable (Int) -> Void)?) async throws
+        -> WrittenFile
+    {
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+            let handle = FileHandle(forWritingAtPath: path)
+        else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+        }
+        defer { try? handle.close() }
+        var written: Int64 = 0
+        var hasher = SHA256()
+        for try await chunk in body {
+            chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+            try handle.write(contentsOf: chunk.readableBytesView)
+            written += Int64(chunk.readableBytes)
+            onBytes?(chunk.readableBytes)
+        }
+        if let expected = body.contentLength, expected != written {
+            throw ProtectError.network(reason: "the body ended after \(written) of \(expected) bytes")
+        }
+        return WrittenFile(bytes: written, sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined())
+    }
+}
+
+/// Small files (snapshots, thumbnails, heatmaps): checked to be the image they claim, then written atomically.
+public enum ImageFile {
+    /// Writes `data` to `target` through a `.part` file after checking it is a JPEG or PNG.
+    public static func save(_ data: Data, to target: URL) throws {
+        let jpeg = data.count > 4 && data.prefix(2) == Data([0xFF, 0xD8]) && data.suffix(2) == Data([0xFF, 0xD9])
+        let png = data.count > 8 && data.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        guard jpeg || png else {
+            throw ProtectError.unexpectedContent(
+                contentType: "something that is not a JPEG or PNG", request: "an image")
+        }
+        try FileManager.default.createDirectory(
+            at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let part = target.appendingPathExtension("part")
+        try data.write(to: part)
+        if FileManager.default.fileExists(atPath: target.path) { try FileManager.default.removeItem(at: target) }
+        try FileManager.default.moveItem(at: part, to: target)
+    }
+}

@@ -1,0 +1,141 @@
+import ArgumentParser
+import Foundation
+import ProtectAPI
+import ProtectArchive
+
+/// `protect-dl events`: list or download the clips of motion, smart-detection and ring events.
+struct Events: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List or download the clips of the events (motion, smart detections, rings) in a time range.",
+        discussion: ExitStatus.documentation
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: "Comma-separated camera ids or names (case-insensitive), or all.")
+    var cameras = "all"
+    @Option(help: "Start: \"YYYY-MM-DD HH:MM:SS+0000\" or ISO 8601; without an offset, the console's time zone.")
+    var start: String
+    @Option(help: "End, in the same formats as --start.")
+    var end: String
+    @Option(
+        help: ArgumentHelp(
+            "Event types, comma-separated or repeated: motion, ring, smartDetectZone, smartDetectLine, smartAudioDetect, sensorMotion, ...",
+            discussion: "Default: " + EventOptions.defaultTypes.joined(separator: ",")))
+    var types: [String] = []
+    @Option(help: "Smart detection types (person, vehicle, animal, package, licensePlate, face, ...); any of them.")
+    var smartTypes: [String] = []
+    @Option(help: "Only events with at least this score (0-100).")
+    var minScore = 0
+    @Option(help: "Seconds of video before each event.")
+    var padBefore: Double = 0
+    @Option(help: "Seconds of video after each event.")
+    var padAfter: Double = 0
+    @Flag(help: "One clip per event, even when padded events of a camera overlap or touch.")
+    var noMerge = false
+    @Option(help: "Wait up to this many seconds for events still running (default: skip them).")
+    var waitRunning: Double?
+    @Option(help: "Seconds after an event's end before its video is asked for.")
+    var settle: Double = 7
+    @Flag(help: "Save each event's thumbnail (JPEG) beside its clip.")
+    var thumbnails = false
+    @Flag(help: "Save each event's heatmap (PNG) beside its clip.")
+    var heatmaps = false
+    @Flag(help: "List the events instead of downloading them (with --json, one object per event).")
+    var list = false
+    @Option(help: "Destination folder (must exist).")
+    var dest = "."
+    @OptionGroup var stream: StreamOptionGroup
+    @OptionGroup var naming: NamingOptionGroup
+    @OptionGroup var engine: EngineOptionGroup
+    @OptionGroup var output: OutputOptionGroup
+
+    func validate() throws {
+        guard padBefore >= 0, padAfter >= 0, settle >= 0, (waitRunning ?? 0) >= 0 else {
+            throw ValidationError("--pad-before, --pad-after, --settle and --wait-running cannot be negative.")
+        }
+        guard (0...100).contains(minScore) else { throw ValidationError("--min-score must be 0 to 100.") }
+    }
+
+    var options: EventOptions {
+        var options = EventOptions(startText: start, endText: end, destination: URL(fileURLWithPath: dest))
+        options.cameras = CameraSelection.tokens(cameras)
+        let types = commaList(self.types)
+        if !types.isEmpty { options.types = types }
+        options.smartTypes = commaList(smartTypes)
+        options.minScore = minScore
+        options.padBefore = padBefore
+        options.padAfter = padAfter
+        options.merge = !noMerge
+        options.waitForRunning = waitRunning
+        options.settleSeconds = settle
+        options.thumbnails = thumbnails
+        options.heatmaps = heatmaps
+        options.variant = stream.variant
+        options.template = naming.outputTemplate
+        options.utc = naming.utc
+        engine.apply(to: &options.engine)
+        return options
+    }
+
+    func run() async throws {
+        let reporter = Reporter(json: output.json, quiet: output.quiet)
+        var options = self.options
+        options.engine.onBytes = reporter.addBytes
+        let job = EventJob(options: options, logger: makeLogger(level: output.level))
+        if list {
+            try await listEvents(job, reporter: reporter)
+            return
+        }
+        try await JobRunner.run(
+            connection: connection, output: output, reporter: reporter, preflight: { try job.preflight() }
+        ) { client in
+            try await job.run(client: client, onEvent: reporter.handle)
+        }
+    }
+
+    func listEvents(_ job: EventJob, reporter: Reporter) async throws {
+        let logger = makeLogger(level: output.level)
+        let plan: EventPlan
+        do {
+            try job.preflight(listOnly: true)
+            let client = try await ProtectClient.connect(
+                configuration: connection.configuration, credentials: try connection.credentials(), logger: logger)
+            do {
+                plan = try await job.plan(client: client) { event in
+                    if case .zoneAssumed = event { reporter.handle(event) }
+                }
+                await client.shutdown()
+            } catch {
+                await client.shutdown()
+                throw error
+            }
+        } catch {
+            throw fail(error)
+        }
+        let zone = plan.zone
+        if output.json {
+            for event in plan.events {
+                var object: [String: JSONValue] = [
+                    "id": .string(event.id), "type": .string(event.type), "start": .string(Reporter.iso(event.start)),
+                    "score": .int(Int64(event.score)),
+                    "smartDetectTypes": .strings(event.smartDetectTypes),
+                ]
+                object["end"] = event.end.map { .string(Reporter.iso($0)) } ?? .null
+                object["cameraId"] = event.camera.map { .string($0) } ?? .null
+                object["camera"] = event.camera.flatMap { plan.cameras[$0] }.map { .string($0.name) } ?? .null
+                reporter.emitJSON(object)
+            }
+            return
+        }
+        let rows = plan.events.map { event -> [String] in
+            [
+                Table.time(event.start, in: zone), event.end.map { Table.time($0, in: zone) } ?? "running",
+                event.camera.map { plan.cameras[$0]?.name ?? $0 } ?? "-", event.type,
+                event.smartDetectTypes.isEmpty ? "-" : event.smartDetectTypes.joined(separator: ","),
+                String(event.score), event.id,
+            ]
+        }
+        print(Table.render(["START", "END", "CAMERA", "TYPE", "SMART", "SCORE", "ID"], rows), terminator: "")
+        print("\(plan.events.count) events, \(plan.clips.count) clips to download")
+    }
+}

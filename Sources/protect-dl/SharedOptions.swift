@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import ProtectAPI
+import ProtectArchive
+
+/// How the engine downloads: the original downloader's options and the parallel ones.
+struct EngineOptionGroup: ParsableArguments {
+    @Option(help: "Seconds to wait between downloads.")
+    var waitBetweenDownloads: Double = 0
+    @Flag(help: "Go on after a failed download.")
+    var ignoreFailedDownloads = false
+    @Flag(help: "Skip files that already exist.")
+    var skipExistingFiles = false
+    @Flag(
+        help:
+            "Create each target file, empty, before its download (with --skip-existing-files, a segment that breaks the console is skipped next time)."
+    )
+    var touchFiles = false
+    @Option(help: "Downloads at the same time, at most; lowered while the console is overloaded.")
+    var parallel = 2
+    @Option(help: "Further attempts after a network failure, a broken body or a 5xx answer.")
+    var retries = 3
+    @Option(help: "Seconds before the first retry; doubles with each attempt.")
+    var retryDelay: Double = 2
+
+    func validate() throws {
+        guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1.") }
+        guard retries >= 0, retryDelay >= 0, waitBetweenDownloads >= 0 else {
+            throw ValidationError("--retries, --retry-delay and --wait-between-downloads cannot be negative.")
+        }
+    }
+
+    func apply(to options: inout EngineOptions) {
+        options.skipExistingFiles = skipExistingFiles
+        options.touchFiles = touchFiles
+        options.ignoreFailedDownloads = ignoreFailedDownloads
+        options.waitBetweenDownloads = waitBetweenDownloads
+        options.parallel = parallel
+        options.retries = retries
+        options.retryDelay = retryDelay
+    }
+}
+
+/// Which stream to export: channel, package lens, timelapse.
+struct StreamOptionGroup: ParsableArguments {
+    @Option(help: "Channel: 0 high, 1 medium, 2 low quality (checked against each camera's channels).")
+    var channel = 0
+    @Flag(help: "The G4 Doorbell Pro's package camera (lens 2) instead of the main one.")
+    var packageLens = false
+    @Option(help: "Timelapse at the console's speeds: 60x, 120x, 300x or 600x (fps 4, 8, 20, 40).")
+    var timelapse: String?
+
+    func validate() throws {
+        guard (0...2).contains(channel) else { throw ValidationError("--channel must be 0, 1 or 2.") }
+        if packageLens && channel != 0 {
+            throw ValidationError("--package-lens is a stream of its own; leave --channel at 0.")
+        }
+        if let timelapse, ExportVariant.parseTimelapse(timelapse) == nil {
+            throw ValidationError("--timelapse must be 60x, 120x, 300x or 600x.")
+        }
+    }
+
+    var variant: ExportVariant {
+        ExportVariant(
+            channel: channel, packageLens: packageLens, timelapseSpeed: timelapse.flatMap(ExportVariant.parseTimelapse))
+    }
+}
+
+/// How files are named.
+struct NamingOptionGroup: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Name files by this template, relative to --dest, e.g. \"{camera}/{start_date}/{start_time}\".",
+            discussion: "Fields: " + OutputTemplate.fields.map { "{\($0.name)}" }.joined(separator: " ")))
+    var outputTemplate: String?
+    @Flag(help: "Show times in names in UTC instead of the times' (or the console's) zone.")
+    var utc = false
+
+    func validate() throws {
+        if let outputTemplate {
+            do { _ = try OutputTemplate(outputTemplate) } catch let error as TemplateError {
+                throw ValidationError(error.errorDescription ?? "The output template cannot be used.")
+            }
+        }
+    }
+}
+
+/// What the command prints.
+struct OutputOptionGroup: ParsableArguments {
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel = "warning"
+    @Flag(name: [.short, .long], help: "Log more (the same as --log-level info).")
+    var verbose = false
+    @Flag(help: "No progress line and no line per file; failures and the summary still show.")
+    var quiet = false
+    @Flag(help: "One JSON object per line on stdout for each file, then a summary object.")
+    var json = false
+
+    var level: String { verbose ? "info" : logLevel }
+}
+
+/// Runs a job with a connected client: signals become cancellation, progress shows on a terminal, the summary
+/// and exit code follow the run.
+enum JobRunner {
+    static func run(
+        connection: ConnectionOptions, output: OutputOptionGroup, reporter: Reporter,
+        preflight: () throws -> Void,
+        job: @escaping @Sendable (ProtectClient) async throws -> DownloadSummary
+    ) async throws {
+        let logger = makeLogger(level: output.level)
+        do { try preflight() } catch { throw fail(error) }
+        let work = Task { () throws -> DownloadSummary in
+            let client = try await ProtectClient.connect(
+                configuration: connection.configuration, credentials: try connection.credentials(), logger: logger)
+            do {
+                let summary = try await job(client)
+                await client.shutdown()
+                return summary
+            } catch {
+                await client.shutdown()
+                throw error
+            }
+        }
+        let trap = SignalTrap { work.cancel() }
+        let progress = Task { await reporter.runProgress() }
+        defer {
+            trap.stop()
+            progress.cancel()
+        }
+        let summary: DownloadSummary
+        do {
+            summary = try await work.value
+        } catch let error as ArchiveError {
+            progress.cancel()
+            if case .downloadFailed(_, _, let partial) = error { reporter.finish(partial) }
+            throw fail(error)
+        } catch {
+            progress.cancel()
+            if trap.receivedSignal != 0 { throw ExitCode(trap.receivedSignal == SIGTERM ? 143 : 130) }
+            throw fail(error)
+        }
+        progress.cancel()
+        reporter.finish(summary)
+        if summary.interrupted || trap.receivedSignal != 0 {
+            throw ExitCode(trap.receivedSignal == SIGTERM ? 143 : 130)
+        }
+    }
+}
+
+/// Turns `a,b` and repeated options into one list.
+func commaList(_ values: [String]) -> [String] {
+    values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+}
