@@ -42,8 +42,9 @@ struct Download: AsyncParsableCommand {
         var options = self.options
         options.engine.onBytes = reporter.addBytes
         let job = DownloadJob(options: options, logger: makeLogger(level: output.level))
+        do { try job.preflight() } catch { throw fail(error) }
         try await JobRunner.run(
-            connection: connection, output: output, reporter: reporter, preflight: job.preflight
+            connection: connection, output: output, reporter: reporter
         ) { client in
             try await job.run(client: client, onEvent: reporter.handle)
         }

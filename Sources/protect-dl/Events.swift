@@ -86,8 +86,9 @@ struct Events: AsyncParsableCommand {
             try await listEvents(job, reporter: reporter)
             return
         }
+        do { try job.preflight() } catch { throw fail(error) }
         try await JobRunner.run(
-            connection: connection, output: output, reporter: reporter, preflight: { try job.preflight() }
+            connection: connection, output: output, reporter: reporter
         ) { client in
             try await job.run(client: client, onEvent: reporter.handle)
         }

@@ -104,11 +104,9 @@ struct OutputOptionGroup: ParsableArguments {
 enum JobRunner {
     static func run(
         connection: ConnectionOptions, output: OutputOptionGroup, reporter: Reporter,
-        preflight: () throws -> Void,
         job: @escaping @Sendable (ProtectClient) async throws -> DownloadSummary
     ) async throws {
         let logger = makeLogger(level: output.level)
-        do { try preflight() } catch { throw fail(error) }
         let work = Task { () throws -> DownloadSummary in
             let client = try await ProtectClient.connect(
                 configuration: connection.configuration, credentials: try connection.credentials(), logger: logger)
