@@ -103,7 +103,7 @@ public struct OutputTemplate: Sendable, Hashable {
     }
 
     /// A value as one file-name component: separators and control characters become `_`, a leading dot `_`,
-    /// and at most 120 bytes are kept.
+    /// and at most 200 bytes are kept.
     static func fileSafe(_ value: String) -> String {
         var scalars = String.UnicodeScalarView()
         for scalar in value.unicodeScalars {
@@ -116,7 +116,7 @@ public struct OutputTemplate: Sendable, Hashable {
         }
         var text = String(scalars)
         if text.hasPrefix(".") { text = "_" + text.dropFirst() }
-        while text.utf8.count > 120 { text.removeLast() }
+        while text.utf8.count > 200 { text.removeLast() }
         return text
     }
 }
@@ -181,7 +181,11 @@ public struct NameValues: Sendable {
         case "camera_safe":
             let part = FileNaming.cameraPart(name: cameraName, id: cameraID)
             return String(part.dropLast(min(part.count, 5)))
-        case "camera_part": return FileNaming.cameraPart(name: cameraName, id: cameraID)
+        case "camera_part":
+            var part = FileNaming.cameraPart(name: cameraName, id: cameraID)
+            let suffix = String(part.suffix(5))
+            while part.utf8.count > 190 { part = String(part.dropLast(6)) + suffix }
+            return part
         case "camera_id": return cameraID
         case "camera_id4": return String(cameraID.suffix(4))
         case "channel": return variant.channelLabel
