@@ -311,7 +311,8 @@ public struct DownloadEngine: Sendable {
                     let notYet: Bool
                     if case ProtectError.httpError(404, _, _) = error { notYet = true } else { notYet = false }
                     if attempt < max(1, options.imageAttempts) && (notYet || Self.isRetryable(error)) {
-                        try await Task.sleep(for: .seconds(max(0.05, options.retryDelay) * Double(min(attempt, 4))))
+                        // The console renders an event's images some seconds after it ends: wait at least 1 s.
+                        try await Task.sleep(for: .seconds(max(1, options.retryDelay) * Double(min(attempt, 4))))
                         continue
                     }
                     let reason = (error as? any LocalizedError)?.errorDescription ?? "\(error)"

@@ -49,7 +49,7 @@ public struct ExportVariant: Sendable, Hashable {
         if packageLens {
             guard camera.lensIDs.contains(2) || camera.channels.contains(where: { $0.id == 3 }) else {
                 throw ArchiveError.streamUnavailable(
-                    camera: camera.name, stream: "a package camera (--package-lens)",
+                    camera: camera.name, stream: "package camera (--package-lens)",
                     available: Self.describeChannels(camera))
             }
             return

@@ -92,6 +92,11 @@ public struct SnapshotJob: Sendable {
                 : .recordedSnapshot(
                     cameraID: camera.id, at: moment, lens: options.packageLens ? 2 : nil, width: options.width,
                     height: options.height)
+            if case .liveSnapshot = request, camera.isConnected == false || camera.state == "DISCONNECTED" {
+                let reason = "the camera is disconnected, so it has no live picture (--at takes a recorded one)"
+                results.append(SnapshotResult(camera: camera, path: path, bytes: 0, failure: reason))
+                continue
+            }
             do {
                 let data = try await engine.withRetries { try await client.image(request) }
                 try ImageFile.save(data, to: options.destination.appendingPathComponent(path))

@@ -75,14 +75,6 @@ struct NamingOptionGroup: ParsableArguments {
     var outputTemplate: String?
     @Flag(help: "Show times in names in UTC instead of the times' (or the console's) zone.")
     var utc = false
-
-    func validate() throws {
-        if let outputTemplate {
-            do { _ = try OutputTemplate(outputTemplate) } catch let error as TemplateError {
-                throw ValidationError(error.errorDescription ?? "The output template cannot be used.")
-            }
-        }
-    }
 }
 
 /// What the command prints.

@@ -32,7 +32,7 @@ struct DownloadEndToEndTests {
                     ["--use-subfolders", "--channel", "1"], cameras: chosen.map(\.id).joined(separator: ","),
                     subcommand: true))
             #expect(result.status == 0, "\(result.stderr)")
-            let expected = s.expectedFiles(cameras: chosen, subfolders: true)
+            let expected = s.expectedFiles(cameras: chosen, subfolders: true, suffix: "_channel1")
             #expect(s.filesOnDisk() == Set(expected.keys))
             #expect(expected.keys.allSatisfy { $0.split(separator: "/").count == 5 })
             for (path, (camera, segment)) in expected {

@@ -130,7 +130,9 @@ struct Scenario: Sendable {
     }
 
     /// The names the original downloader gives, for every camera and hour, with or without subfolders.
-    func expectedFiles(cameras: [SimulatedCamera], subfolders: Bool) -> [String: (SimulatedCamera, Segment)] {
+    func expectedFiles(cameras: [SimulatedCamera], subfolders: Bool, suffix: String = "")
+        -> [String: (SimulatedCamera, Segment)]
+    {
         let zone = DisplayZone.fixed(seconds: 7200)
         var files: [String: (SimulatedCamera, Segment)] = [:]
         for camera in cameras {
@@ -138,7 +140,7 @@ struct Scenario: Sendable {
                 let path = FileNaming.relativePath(
                     cameraName: camera.name, cameraID: camera.id, segment: segment, zone: zone,
                     useSubfolders: subfolders)
-                files[path] = (camera, segment)
+                files[String(path.dropLast(4)) + suffix + ".mp4"] = (camera, segment)
             }
         }
         return files
@@ -173,5 +175,58 @@ struct Scenario: Sendable {
         var expected = Data()
         while let chunk = chunks.next() { expected.append(contentsOf: chunk.readableBytesView) }
         return try Data(contentsOf: destination.appendingPathComponent(relative)) == expected
+    }
+}
+
+/// The shared real console captures, beside the clone.
+enum SharedFixtures {
+    static let folder: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.deletingLastPathComponent().appendingPathComponent("shared/fixtures/uiprotect")
+    }()
+    static let bootstrap = folder.appendingPathComponent("sample_bootstrap.json").path
+    static let events = folder.appendingPathComponent("sample_raw_events.json").path
+
+    static func json(_ path: String) throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+}
+
+/// The objects of a `--json` run, one per line.
+func jsonLines(_ text: String) -> [[String: Any]] {
+    text.split(separator: "\n").compactMap { line in
+        try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+    }
+}
+
+/// What ffprobe says about a media file: its first stream's codec and size, and the duration.
+struct Probe {
+    var codec: String
+    var width: Int
+    var height: Int
+    var duration: Double?
+
+    static func of(_ path: String) throws -> Probe {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "ffprobe", "-v", "error", "-show_entries", "stream=codec_name,width,height:format=duration", "-of", "json",
+            path,
+        ]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+            let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let stream = (object["streams"] as? [[String: Any]])?.first
+        else { throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: path]) }
+        let duration = ((object["format"] as? [String: Any])?["duration"] as? String).flatMap(Double.init)
+        return Probe(
+            codec: stream["codec_name"] as? String ?? "", width: stream["width"] as? Int ?? 0,
+            height: stream["height"] as? Int ?? 0, duration: duration)
     }
 }
