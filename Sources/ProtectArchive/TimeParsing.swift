@@ -165,3 +165,20 @@ public struct LocalFields: Sendable, Equatable {
         return sign + TimeFormatting.pad(magnitude / 3600) + TimeFormatting.pad(magnitude % 3600 / 60)
     }
 }
+
+/// Durations as people write them: `90s`, `15m`, `12h`, `30d`, `2w`, or plain seconds.
+public enum DurationText {
+    /// Seconds, or nil when the text is not a positive duration.
+    public static func seconds(_ text: String) -> Double? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800]
+        var number = Substring(trimmed)
+        var factor = 1.0
+        if let last = trimmed.last, let unit = units[last] {
+            number = trimmed.dropLast()
+            factor = unit
+        }
+        guard let value = Double(number), value > 0, value.isFinite else { return nil }
+        return value * factor
+    }
+}

@@ -18,6 +18,10 @@ struct Cameras: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel = "warning"
 
+    func validate() throws {
+        try connection.require()
+    }
+
     func run() async throws {
         let logger = makeLogger(level: logLevel)
         let bootstrap: Bootstrap

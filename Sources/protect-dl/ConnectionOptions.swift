@@ -4,8 +4,8 @@ import ProtectAPI
 
 /// How to reach, trust and log in to the console (the original downloader's options, and safer ones).
 struct ConnectionOptions: ParsableArguments {
-    @Option(help: "Host name or IP address of the console.")
-    var address: String
+    @Option(help: "Host name or IP address of the console (required).")
+    var address: String?
     @Option(help: "HTTPS port (default: 443 for UniFi OS, 7443 for legacy consoles).")
     var port: Int?
     @Option(help: "Console generation: auto, legacy or unifi-os.")
@@ -16,8 +16,8 @@ struct ConnectionOptions: ParsableArguments {
     var caCert: String?
     @Option(help: "Accept only the certificate with this SHA-256 fingerprint (hex, colons optional).")
     var pinSha256: String?
-    @Option(help: "Username of a local console user.")
-    var username: String
+    @Option(help: "Username of a local console user (required).")
+    var username: String?
     @Option(help: "Password (visible in the process list; prefer PROTECT_DL_PASSWORD, --password-file or the prompt).")
     var password: String?
     @Option(help: "Read the password from the first line of this file.")
@@ -28,6 +28,16 @@ struct ConnectionOptions: ParsableArguments {
     var downloadsBeforeAuthRefresh = 10
     @Option(help: "Seconds the console may stay silent before a request fails.")
     var downloadRequestTimeout: Double = 60
+
+    /// Commands that talk to a console need its address and a user.
+    func require() throws {
+        guard let address, !address.isEmpty else {
+            throw ValidationError("Missing expected argument '--address <address>'.")
+        }
+        guard let username, !username.isEmpty else {
+            throw ValidationError("Missing expected argument '--username <username>'.")
+        }
+    }
 
     func validate() throws {
         if [verifySsl, caCert != nil, pinSha256 != nil].filter({ $0 }).count > 1 {
@@ -45,7 +55,7 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     var configuration: ConsoleConfiguration {
-        var configuration = ConsoleConfiguration(host: address, port: port)
+        var configuration = ConsoleConfiguration(host: address ?? "", port: port)
         configuration.generation = console
         if verifySsl { configuration.certificateCheck = .system }
         if let caCert { configuration.certificateCheck = .caFile(caCert) }
@@ -58,6 +68,7 @@ struct ConnectionOptions: ParsableArguments {
 
     /// The password from --password, PROTECT_DL_PASSWORD, --password-file, or a no-echo prompt.
     func credentials() throws -> Credentials {
+        let username = self.username ?? ""
         if let password { return Credentials(username: username, password: password) }
         if let value = ProcessInfo.processInfo.environment["PROTECT_DL_PASSWORD"] {
             return Credentials(username: username, password: value)

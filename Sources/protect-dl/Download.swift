@@ -37,6 +37,10 @@ struct Download: AsyncParsableCommand {
         return options
     }
 
+    func validate() throws {
+        try connection.require()
+    }
+
     func run() async throws {
         let reporter = Reporter(json: output.json, quiet: output.quiet)
         var options = self.options

@@ -50,6 +50,7 @@ struct Events: AsyncParsableCommand {
     @OptionGroup var output: OutputOptionGroup
 
     func validate() throws {
+        try connection.require()
         guard padBefore >= 0, padAfter >= 0, settle >= 0, (waitRunning ?? 0) >= 0 else {
             throw ValidationError("--pad-before, --pad-after, --settle and --wait-running cannot be negative.")
         }

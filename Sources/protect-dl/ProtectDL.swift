@@ -11,7 +11,9 @@ struct ProtectDL: AsyncParsableCommand {
         commandName: "protect-dl",
         abstract: "Download recorded footage from a UniFi Protect console, one MP4 per camera and hour.",
         discussion: ExitStatus.documentation,
-        subcommands: [Download.self, Events.self, Snapshot.self, Cameras.self, Demo.self],
+        subcommands: [
+            Download.self, Events.self, Snapshot.self, Cameras.self, Sync.self, Verify.self, Manifest.self, Demo.self,
+        ],
         defaultSubcommand: Download.self
     )
 }
@@ -28,6 +30,8 @@ enum ExitStatus: Int32 {
     case invalidFile = 7
     case certificate = 8
     case stream = 9
+    case verifyFailed = 10
+    case state = 11
     case usage = 64
     case interrupted = 130
     case terminated = 143
@@ -36,7 +40,8 @@ enum ExitStatus: Int32 {
         Exit codes: 0 success; 1 destination missing or not a folder; 2 login failed; 3 access key failed; \
         4 the console answered a download with an HTTP error; 5 network failure; 6 unknown or ambiguous camera; \
         7 the console sent something that is not a complete MP4; 8 the console's certificate was rejected; \
-        9 a camera has no such channel or package lens; \
+        9 a camera has no such channel or package lens; 10 verify found missing or altered files; \
+        11 the archive is locked by another protect-dl or its state cannot be used; \
         64 invalid options or times; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM).
         """
 
@@ -62,6 +67,7 @@ enum ExitStatus: Int32 {
             }
         case is MP4Check.Problem: return .invalidFile
         case is TemplateError: return .usage
+        case is StateError: return .state
         case is CancellationError: return .interrupted
         default: return .network
         }

@@ -27,6 +27,7 @@ struct Snapshot: AsyncParsableCommand {
     @OptionGroup var output: OutputOptionGroup
 
     func validate() throws {
+        try connection.require()
         if let width, width < 1 { throw ValidationError("--width must be a positive number of pixels.") }
         if let height, height < 1 { throw ValidationError("--height must be a positive number of pixels.") }
     }

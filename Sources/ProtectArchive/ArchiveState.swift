@@ -1,0 +1,302 @@
+import Crypto
+import Foundation
+import GRDB
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What the archive knows about one segment of one camera's stream.
+public struct SegmentRecord: Sendable, Codable, Equatable, FetchableRecord {
+    /// `complete`: the file is there and checked; `empty`: the console had no footage; `failed`: not yet had;
+    /// `pruned`: removed by retention.
+    public enum Status: String, Sendable, Codable {
+        case complete, empty, failed, pruned
+    }
+
+    public var cameraID: String
+    /// The stream: `0`, `1`, `2` or `package`, with a timelapse suffix where one was asked.
+    public var stream: String
+    /// First millisecond, and the next segment's start.
+    public var start: Int64
+    public var end: Int64
+    /// Path relative to the destination.
+    public var path: String
+    public var size: Int64
+    /// Lower-case hex SHA-256 of the file.
+    public var sha256: String?
+    public var status: Status
+    public var attempts: Int
+    public var lastReason: String?
+    /// Milliseconds since 1970 of the last change.
+    public var updatedAt: Int64
+    /// Whether the file was found in the destination rather than downloaded.
+    public var adopted: Bool
+}
+
+/// A camera as the archive last saw it (removed and renamed cameras keep their rows).
+public struct CameraRecord: Sendable, Codable, Equatable, FetchableRecord {
+    public var id: String
+    public var name: String
+    public var firstSeen: Int64
+    public var lastSeen: Int64
+}
+
+/// Why the archive's state cannot be used.
+public enum StateError: Error, LocalizedError {
+    /// Another protect-dl holds the destination's lock.
+    case locked(path: String, holder: String)
+    /// The state database cannot be opened or written.
+    case database(path: String, reason: String)
+    /// The destination has no state database yet.
+    case noState(String)
+
+    public var errorDescription: String? {
+        switch self {
+        case .locked(let path, let holder):
+            return "Another protect-dl (\(holder)) is working on \(path); wait for it to finish or stop it first."
+        case .database(let path, let reason):
+            return "The archive state \(path) cannot be used: \(reason)."
+        case .noState(let path):
+            return "\(path) has no archive state yet (\(ArchiveState.folderName)/\(ArchiveState.fileName)); run "
+                + "protect-dl sync first."
+        }
+    }
+}
+
+/// The archive's memory: a SQLite database (WAL) in `<dest>/.protect-dl/`, and a lock so one process at a time
+/// changes a destination.
+public final class ArchiveState: Sendable {
+    public static let folderName = ".protect-dl"
+    public static let fileName = "state.sqlite"
+
+    public let destination: URL
+    let pool: DatabasePool
+    private let lockDescriptor: Int32
+
+    /// Opens (creating when asked) the state of `destination`, taking its lock.
+    public init(destination: URL, create: Bool = true) throws {
+        self.destination = destination
+        let folder = destination.appendingPathComponent(Self.folderName)
+        let path = folder.appendingPathComponent(Self.fileName).path
+        if !create && !FileManager.default.fileExists(atPath: path) {
+            throw StateError.noState(destination.path)
+        }
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw StateError.database(path: path, reason: error.localizedDescription)
+        }
+        lockDescriptor = try Self.lock(folder.appendingPathComponent("lock").path, destination: destination.path)
+        do {
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(10)
+            configuration.label = "protect-dl state"
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+        } catch {
+            close(lockDescriptor)
+            throw StateError.database(path: path, reason: "\(error)")
+        }
+    }
+
+    deinit {
+        close(lockDescriptor)
+    }
+
+    /// Takes an exclusive `flock` (released by the kernel when the process ends, even by `kill -9`).
+    static func lock(_ path: String, destination: String) throws -> Int32 {
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw StateError.database(path: path, reason: String(cString: strerror(errno)))
+        }
+        if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            close(descriptor)
+            throw StateError.locked(path: destination, holder: holder.map { "pid \($0)" } ?? "another process")
+        }
+        _ = ftruncate(descriptor, 0)
+        let pid = "\(getpid())\n"
+        _ = pid.withCString { Glibc.write(descriptor, $0, strlen($0)) }
+        return descriptor
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "segment") { table in
+                table.column("cameraID", .text).notNull()
+                table.column("stream", .text).notNull()
+                table.column("start", .integer).notNull()
+                table.column("end", .integer).notNull()
+                table.column("path", .text).notNull()
+                table.column("size", .integer).notNull().defaults(to: 0)
+                table.column("sha256", .text)
+                table.column("status", .text).notNull()
+                table.column("attempts", .integer).notNull().defaults(to: 0)
+                table.column("lastReason", .text)
+                table.column("updatedAt", .integer).notNull()
+                table.column("adopted", .boolean).notNull().defaults(to: false)
+                table.primaryKey(["cameraID", "stream", "start"])
+            }
+            try db.create(table: "camera") { table in
+                table.primaryKey("id", .text)
+                table.column("name", .text).notNull()
+                table.column("firstSeen", .integer).notNull()
+                table.column("lastSeen", .integer).notNull()
+            }
+            try db.create(table: "meta") { table in
+                table.primaryKey("key", .text)
+                table.column("value", .text).notNull()
+            }
+        }
+        return migrator
+    }
+
+    static var now: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    func write<T>(_ updates: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.write(updates)
+        } catch {
+            throw StateError.database(path: pool.path, reason: "\(error)")
+        }
+    }
+
+    func read<T>(_ value: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.read(value)
+        } catch {
+            throw StateError.database(path: pool.path, reason: "\(error)")
+        }
+    }
+
+    // MARK: Segments
+
+    /// Every segment of a camera's stream, by start.
+    public func segments(cameraID: String, stream: String) throws -> [Int64: SegmentRecord] {
+        let rows = try read { db in
+            try SegmentRecord.fetchAll(
+                db, sql: "SELECT * FROM segment WHERE cameraID = ? AND stream = ?", arguments: [cameraID, stream])
+        }
+        return Dictionary(rows.map { ($0.start, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Segments by status (all statuses when nil), oldest first.
+    public func segments(status: SegmentRecord.Status? = nil) throws -> [SegmentRecord] {
+        try read { db in
+            if let status {
+                return try SegmentRecord.fetchAll(
+                    db, sql: "SELECT * FROM segment WHERE status = ? ORDER BY start, cameraID, stream",
+                    arguments: [status.rawValue])
+            }
+            return try SegmentRecord.fetchAll(db, sql: "SELECT * FROM segment ORDER BY start, cameraID, stream")
+        }
+    }
+
+    /// Records a complete file.
+    public func recordComplete(
+        cameraID: String, stream: String, start: Int64, end: Int64, path: String, size: Int64, sha256: String,
+        adopted: Bool
+    ) throws {
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO segment (cameraID, stream, start, end, path, size, sha256, status, attempts, lastReason,
+                        updatedAt, adopted)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 'complete', 1, NULL, ?, ?)
+                    ON CONFLICT (cameraID, stream, start) DO UPDATE SET end = excluded.end, path = excluded.path,
+                        size = excluded.size, sha256 = excluded.sha256, status = 'complete',
+                        attempts = segment.attempts + 1, lastReason = NULL, updatedAt = excluded.updatedAt,
+                        adopted = excluded.adopted
+                    """,
+                arguments: [cameraID, stream, start, end, path, size, sha256, Self.now, adopted])
+        }
+    }
+
+    /// Records that the console had no footage, or that an attempt failed.
+    public func recordOutcome(
+        cameraID: String, stream: String, start: Int64, end: Int64, path: String, status: SegmentRecord.Status,
+        reason: String?, attempts: Int
+    ) throws {
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO segment (cameraID, stream, start, end, path, size, sha256, status, attempts, lastReason,
+                        updatedAt, adopted)
+                    VALUES (?, ?, ?, ?, ?, 0, NULL, ?, ?, ?, ?, 0)
+                    ON CONFLICT (cameraID, stream, start) DO UPDATE SET end = excluded.end, path = excluded.path,
+                        size = 0, sha256 = NULL, status = excluded.status,
+                        attempts = segment.attempts + excluded.attempts, lastReason = excluded.lastReason,
+                        updatedAt = excluded.updatedAt
+                    """,
+                arguments: [cameraID, stream, start, end, path, status.rawValue, attempts, reason, Self.now])
+        }
+    }
+
+    /// Marks a segment's file as removed by retention.
+    public func recordPruned(cameraID: String, stream: String, start: Int64) throws {
+        try write { db in
+            try db.execute(
+                sql:
+                    "UPDATE segment SET status = 'pruned', updatedAt = ? WHERE cameraID = ? AND stream = ? AND start = ?",
+                arguments: [Self.now, cameraID, stream, start])
+        }
+    }
+
+    // MARK: Cameras and console
+
+    /// Remembers the cameras seen now; cameras not seen keep their last name.
+    public func recordCameras(_ cameras: [(id: String, name: String)]) throws {
+        let now = Self.now
+        try write { db in
+            for camera in cameras {
+                try db.execute(
+                    sql: """
+                        INSERT INTO camera (id, name, firstSeen, lastSeen) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (id) DO UPDATE SET name = excluded.name, lastSeen = excluded.lastSeen
+                        """, arguments: [camera.id, camera.name, now, now])
+            }
+        }
+    }
+
+    /// Every camera the archive has seen.
+    public func cameras() throws -> [CameraRecord] {
+        try read { db in try CameraRecord.fetchAll(db, sql: "SELECT * FROM camera ORDER BY firstSeen, name") }
+    }
+
+    /// Stores a fact about the console (name, version, time zone).
+    public func setMeta(_ key: String, _ value: String) throws {
+        try write { db in
+            try db.execute(
+                sql:
+                    "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                arguments: [key, value])
+        }
+    }
+
+    public func meta(_ key: String) throws -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
+    }
+
+    /// SQLite's own consistency check: "ok" when the database is sound.
+    public func integrityCheck() throws -> String {
+        try read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "no answer" }
+    }
+}
+
+/// SHA-256 of a file, read in 1 MiB pieces.
+public enum FileHash {
+    public static func sha256(of url: URL) throws -> (hex: String, size: Int64) {
+        let handle = try FileHandle(forReadingFrom: url)
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        var size: Int64 = 0
+        while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty {
+            hasher.update(data: data)
+            size += Int64(data.count)
+        }
+        return (hasher.finalize().map { String(format: "%02x", $0) }.joined(), size)
+    }
+}

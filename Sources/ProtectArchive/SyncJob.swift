@@ -1,0 +1,341 @@
+import Foundation
+import Logging
+import ProtectAPI
+
+/// Everything `sync` decides: which cameras and stream, from when, how names look, what to keep.
+public struct SyncOptions: Sendable {
+    /// What followed `--cameras`: ids or names; nil for all cameras.
+    public var cameras: [String]?
+    /// Where to begin; nil for each camera's first recording.
+    public var sinceText: String?
+    public var variant = ExportVariant()
+    /// A custom name template; nil for the original downloader's `--use-subfolders` layout.
+    public var template: String?
+    public var utc = false
+    /// Ask again for hours the console had no footage for.
+    public var recheckEmpty = false
+    /// Seconds before now that the console may still be writing; hours ending later wait for the next pass.
+    public var safetyMargin: Double = 300
+    /// Remove complete files older than this many seconds; nil keeps everything.
+    public var keepSeconds: Double?
+    /// Say what would be downloaded, adopted and removed; change nothing.
+    public var dryRun = false
+    public var engine: EngineOptions
+
+    public init(destination: URL) {
+        engine = EngineOptions(destination: destination)
+        engine.ignoreFailedDownloads = true
+    }
+
+    public var effectiveTemplate: String { template ?? OutputTemplate.downloadSubfolders }
+}
+
+/// What one pass of `sync` did.
+public struct SyncReport: Sendable {
+    public var summary = DownloadSummary()
+    /// Files found in the destination under the expected names, checked and recorded.
+    public var adopted = 0
+    /// Segments already complete, or known to be empty, that the pass did not ask for.
+    public var alreadyComplete = 0
+    public var knownEmpty = 0
+    /// Files removed by retention (or that would be, in a dry run), relative paths.
+    public var pruned: [String] = []
+    public var prunedBytes: Int64 = 0
+    /// Segments a dry run would download.
+    public var wouldDownload: [String] = []
+    /// Files a dry run would adopt.
+    public var wouldAdopt: [String] = []
+    /// The pass was stopped by a signal.
+    public var interrupted: Bool { summary.interrupted }
+
+    /// One line for logs and daemons.
+    public var line: String {
+        var text = "sync: \(summary.downloaded) downloaded, \(adopted) adopted, \(summary.noFootage) empty, "
+        text += "\(summary.failed) failed, \(alreadyComplete) already complete, \(knownEmpty) known empty"
+        if !pruned.isEmpty {
+            text +=
+                ", \(pruned.count) removed (\(ByteCountFormatter.string(fromByteCount: prunedBytes, countStyle: .file)))"
+        }
+        if !wouldDownload.isEmpty || !wouldAdopt.isEmpty {
+            text += "; dry run: \(wouldDownload.count) to download, \(wouldAdopt.count) to adopt"
+        }
+        return text
+    }
+}
+
+/// Brings the archive up to the last complete hour: downloads what is missing, adopts what is already there,
+/// records everything, and trims what is older than the retention.
+public struct SyncJob: Sendable {
+    public let options: SyncOptions
+    let logger: Logger
+    static let hour: Int64 = 3_600_000
+
+    public init(options: SyncOptions, logger: Logger) {
+        self.options = options
+        self.logger = logger
+    }
+
+    public func preflight() throws {
+        try Preflight.destination(options.engine.destination)
+        _ = try Preflight.template(options.effectiveTemplate)
+        if let since = options.sinceText { try Preflight.times([since]) }
+    }
+
+    /// One pass against a connected console.
+    public func run(
+        client: ProtectClient, state: ArchiveState, onEvent: @escaping @Sendable (DownloadEvent) -> Void
+    ) async throws -> SyncReport {
+        try preflight()
+        let template = try Preflight.template(options.effectiveTemplate)
+        let engine = DownloadEngine(options: options.engine, logger: logger)
+        let bootstrap = try await engine.withRetries { try await client.bootstrap() }
+        try state.recordCameras(bootstrap.cameras.map { ($0.id, $0.name) })
+        if let name = bootstrap.nvr.name { try state.setMeta("consoleName", name) }
+        if let version = bootstrap.nvr.version { try state.setMeta("consoleVersion", version) }
+        try state.setMeta("timezone", bootstrap.nvr.timezone ?? "UTC")
+        let consoleZone = DisplayZone.named(bootstrap.nvr.timezone ?? "UTC")
+        let zone: DisplayZone = options.utc ? .fixed(seconds: 0) : consoleZone
+        var cameras = try CameraSelection.resolve(options.cameras, among: bootstrap.cameras)
+        if options.cameras == nil {
+            cameras = cameras.filter { (try? options.variant.check($0)) != nil }
+        } else {
+            for camera in cameras { try options.variant.check(camera) }
+        }
+        var since: Int64?
+        if let text = options.sinceText {
+            do {
+                since = try UserTime.parse(text, defaultZone: consoleZone).milliseconds
+            } catch let error as TimeError {
+                throw ArchiveError.time(error)
+            }
+        }
+        let now = ArchiveState.now
+        let upper = Self.hourFloor(now - Int64(options.safetyMargin * 1000), in: zone)
+        let keepFrom = options.keepSeconds.map { now - Int64($0 * 1000) }
+        let stream = options.variant.streamKey
+        var report = SyncReport()
+        var work: [ExportItem] = []
+        var adoption: AdoptionIndex?
+        for camera in cameras {
+            guard var lower = since ?? camera.recordingStart else { continue }
+            if let keepFrom { lower = max(lower, keepFrom) }
+            var cameraUpper = upper
+            if let last = camera.recordingEnd, last < now - Int64(options.safetyMargin * 1000) {
+                cameraUpper = min(upper, Self.hourFloor(last - 1, in: zone) + Self.hour)
+            }
+            let segments = SegmentPlanner.segments(from: Self.hourFloor(lower, in: zone), to: cameraUpper, in: zone)
+            let known = try state.segments(cameraID: camera.id, stream: stream)
+            for segment in segments {
+                switch known[segment.start]?.status {
+                case .complete?, .pruned?:
+                    report.alreadyComplete += 1
+                    continue
+                case .empty? where !options.recheckEmpty:
+                    report.knownEmpty += 1
+                    continue
+                default: break
+                }
+                let item = try DownloadJob.item(
+                    camera: camera, segment: segment, variant: options.variant, zone: zone, template: template)
+                if adoption == nil { adoption = AdoptionIndex(destination: options.engine.destination) }
+                if let found = adoption?.file(for: item, camera: camera, segment: segment, variant: options.variant) {
+                    if options.dryRun {
+                        report.wouldAdopt.append(found)
+                        continue
+                    }
+                    if try adopt(found, item: item, segment: segment, stream: stream, state: state) {
+                        report.adopted += 1
+                        continue
+                    }
+                }
+                work.append(item)
+            }
+        }
+        if options.dryRun {
+            report.wouldDownload = work.map(\.info.path)
+        } else {
+            onEvent(.planned(total: work.count))
+            let logger = self.logger
+            report.summary = try await engine.run(work, client: client) { event in
+                Self.record(event, stream: stream, state: state, logger: logger)
+                onEvent(event)
+            }
+        }
+        if let keepFrom, !report.interrupted {
+            try prune(before: keepFrom, state: state, report: &report)
+        }
+        return report
+    }
+
+    /// Checks a file found under an expected name and records it as complete; false when it is not a whole MP4.
+    func adopt(_ path: String, item: ExportItem, segment: Segment, stream: String, state: ArchiveState) throws -> Bool {
+        let url = options.engine.destination.appendingPathComponent(path)
+        do {
+            try MP4Check.validate(path: url.path)
+        } catch {
+            logger.warning("Not adopting \(path): \(error.localizedDescription); downloading it again.")
+            return false
+        }
+        let hash = try FileHash.sha256(of: url)
+        try state.recordComplete(
+            cameraID: item.info.cameraID, stream: stream, start: segment.start, end: segment.end, path: path,
+            size: hash.size, sha256: hash.hex, adopted: true)
+        return true
+    }
+
+    /// Writes the engine's outcome for a segment into the state.
+    static func record(_ event: DownloadEvent, stream: String, state: ArchiveState, logger: Logger) {
+        do {
+            switch event {
+            case .downloaded(let info, let bytes, _, _, let sha256):
+                try state.recordComplete(
+                    cameraID: info.cameraID, stream: stream, start: info.start, end: info.end + 1, path: info.path,
+                    size: bytes, sha256: sha256, adopted: false)
+            case .noFootage(let info, let reason):
+                try state.recordOutcome(
+                    cameraID: info.cameraID, stream: stream, start: info.start, end: info.end + 1, path: info.path,
+                    status: .empty, reason: reason, attempts: 1)
+            case .failed(let info, let reason, let attempts):
+                try state.recordOutcome(
+                    cameraID: info.cameraID, stream: stream, start: info.start, end: info.end + 1, path: info.path,
+                    status: .failed, reason: reason, attempts: max(1, attempts))
+            default: break
+            }
+        } catch {
+            logger.error("Recording a segment in the archive state failed: \(error.localizedDescription)")
+        }
+    }
+
+    /// Removes complete files that ended before `cutoff` and that the state knows, then their empty folders.
+    func prune(before cutoff: Int64, state: ArchiveState, report: inout SyncReport) throws {
+        let fileManager = FileManager.default
+        let destination = options.engine.destination.standardizedFileURL
+        for record in try state.segments(status: .complete) where record.end <= cutoff {
+            let url = destination.appendingPathComponent(record.path)
+            let size = (try? fileManager.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.int64Value
+            guard let size else {
+                if !options.dryRun {
+                    try state.recordPruned(cameraID: record.cameraID, stream: record.stream, start: record.start)
+                }
+                continue
+            }
+            guard size == record.size else {
+                logger.warning("Not removing \(record.path): its size changed since it was downloaded.")
+                continue
+            }
+            report.pruned.append(record.path)
+            report.prunedBytes += size
+            if options.dryRun { continue }
+            try fileManager.removeItem(at: url)
+            try state.recordPruned(cameraID: record.cameraID, stream: record.stream, start: record.start)
+            var folder = url.deletingLastPathComponent().standardizedFileURL
+            while folder.path.hasPrefix(destination.path + "/"),
+                (try? fileManager.contentsOfDirectory(atPath: folder.path))?.isEmpty == true
+            {
+                try? fileManager.removeItem(at: folder)
+                folder = folder.deletingLastPathComponent().standardizedFileURL
+            }
+        }
+    }
+
+    /// The last whole hour of the zone at or before `t`.
+    static func hourFloor(_ t: Int64, in zone: DisplayZone) -> Int64 {
+        var boundary = SegmentPlanner.nextHourBoundary(after: t - 2 * hour, in: zone)
+        while true {
+            let next = SegmentPlanner.nextHourBoundary(after: boundary, in: zone)
+            if next > t { return boundary }
+            boundary = next
+        }
+    }
+}
+
+extension ExportVariant {
+    /// How the state names a stream: `0`, `1`, `2` or `package`, then `+timelapse<speed>x` for a timelapse.
+    public var streamKey: String {
+        channelLabel + (timelapseSpeed.map { "+timelapse\($0)x" } ?? "")
+    }
+
+    /// The stream a state key names.
+    public init?(streamKey: String) {
+        let parts = streamKey.split(separator: "+", maxSplits: 1)
+        guard let first = parts.first else { return nil }
+        self.init()
+        if first == "package" {
+            packageLens = true
+        } else if let channel = Int(first), (0...2).contains(channel) {
+            self.channel = channel
+        } else {
+            return nil
+        }
+        if parts.count == 2 {
+            guard parts[1].hasPrefix("timelapse"),
+                let speed = ExportVariant.parseTimelapse(String(parts[1].dropFirst(9)))
+            else { return nil }
+            timelapseSpeed = speed
+        }
+    }
+}
+
+/// MP4 files already in the destination under the original downloader's names (flat or in subfolders), by camera
+/// and range, so that a sync can adopt them instead of downloading them again.
+struct AdoptionIndex {
+    struct Key: Hashable {
+        var idSuffix: String
+        var start: Int64
+        var displayEnd: Int64
+        var variantSuffix: String
+    }
+
+    private var files: [Key: String] = [:]
+    private let destination: URL
+
+    init(destination: URL) {
+        self.destination = destination
+        let time = #"(\d{4}-\d{2}-\d{2}--\d{2}-\d{2}-\d{2}[+-]\d{4})"#
+        guard let pattern = try? Regex(#"_([^_]{4})_"# + time + "_" + time + #"((?:_[A-Za-z0-9]+)*)$"#),
+            let walker = FileManager.default.enumerator(atPath: destination.path)
+        else { return }
+        while let item = walker.nextObject() as? String {
+            if item.hasPrefix(ArchiveState.folderName) {
+                walker.skipDescendants()
+                continue
+            }
+            guard item.hasSuffix(".mp4"),
+                let key = Self.key(forName: (item as NSString).lastPathComponent, pattern: pattern)
+            else {
+                continue
+            }
+            files[key] = item
+        }
+    }
+
+    /// Reads `<camera>_<id4>_<start>_<end><suffix>.mp4`.
+    static func key(forName name: String, pattern: Regex<AnyRegexOutput>) -> Key? {
+        guard let match = name.dropLast(4).firstMatch(of: pattern) else { return nil }
+        let groups = match.output
+        guard groups.count == 5, let id = groups[1].substring, let startText = groups[2].substring,
+            let endText = groups[3].substring, let suffix = groups[4].substring
+        else { return nil }
+        func parse(_ text: Substring) -> Int64? {
+            let iso = text.replacingOccurrences(of: "--", with: " ")
+            let parts = iso.split(separator: " ")
+            guard parts.count == 2 else { return nil }
+            let clock = parts[1].prefix(8).replacingOccurrences(of: "-", with: ":")
+            return try? UserTime.parse("\(parts[0]) \(clock)\(parts[1].dropFirst(8))", defaultZone: .fixed(seconds: 0))
+                .milliseconds
+        }
+        guard let start = parse(startText), let end = parse(endText) else { return nil }
+        return Key(idSuffix: String(id), start: start, displayEnd: end, variantSuffix: String(suffix))
+    }
+
+    /// The expected file if it exists, else one of the original's names for the same camera, range and stream.
+    func file(for item: ExportItem, camera: Camera, segment: Segment, variant: ExportVariant) -> String? {
+        if FileManager.default.fileExists(atPath: destination.appendingPathComponent(item.info.path).path) {
+            return item.info.path
+        }
+        return files[
+            Key(
+                idSuffix: String(camera.id.suffix(4)), start: segment.start, displayEnd: segment.displayEnd,
+                variantSuffix: variant.nameSuffix)]
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import Logging
+import ProtectAPI
+
+/// A file the archive knows that is not what was downloaded.
+public struct VerifyProblem: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case missing, altered
+    }
+
+    public var record: SegmentRecord
+    public var kind: Kind
+    /// What differs: size, hash or MP4 structure.
+    public var detail: String
+}
+
+/// What `verify` found (and repaired).
+public struct VerifyReport: Sendable {
+    public var checked = 0
+    public var problems: [VerifyProblem] = []
+    /// Paths downloaded again and now correct.
+    public var repaired: [String] = []
+    /// Problems left after a repair.
+    public var unrepaired: [VerifyProblem] = []
+}
+
+/// Checks every complete file the archive knows: it exists, has its size and SHA-256, and is a whole MP4.
+public struct VerifyJob: Sendable {
+    public let destination: URL
+    let logger: Logger
+
+    public init(destination: URL, logger: Logger) {
+        self.destination = destination
+        self.logger = logger
+    }
+
+    /// Checks the files; `onProblem` hears of each as it is found.
+    public func check(state: ArchiveState, onProblem: (VerifyProblem) -> Void = { _ in }) throws -> VerifyReport {
+        var report = VerifyReport()
+        for record in try state.segments(status: .complete) {
+            report.checked += 1
+            if let problem = Self.problem(with: record, in: destination) {
+                report.problems.append(problem)
+                onProblem(problem)
+            }
+        }
+        return report
+    }
+
+    static func problem(with record: SegmentRecord, in destination: URL) -> VerifyProblem? {
+        let url = destination.appendingPathComponent(record.path)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            return VerifyProblem(record: record, kind: .missing, detail: "the file is not there")
+        }
+        guard let hash = try? FileHash.sha256(of: url) else {
+            return VerifyProblem(record: record, kind: .missing, detail: "the file cannot be read")
+        }
+        if hash.size != record.size {
+            return VerifyProblem(
+                record: record, kind: .altered, detail: "\(hash.size) bytes instead of \(record.size)")
+        }
+        if hash.hex != record.sha256 {
+            return VerifyProblem(record: record, kind: .altered, detail: "its SHA-256 changed")
+        }
+        do {
+            try MP4Check.validate(path: url.path)
+        } catch {
+            return VerifyProblem(record: record, kind: .altered, detail: error.localizedDescription)
+        }
+        return nil
+    }
+
+    /// Downloads the problem files again, at their recorded paths, and records the new files.
+    public func repair(
+        _ problems: [VerifyProblem], state: ArchiveState, client: ProtectClient, engine options: EngineOptions,
+        onEvent: @escaping @Sendable (DownloadEvent) -> Void
+    ) async throws -> VerifyReport {
+        var items: [(ExportItem, String)] = []
+        let cameras = Dictionary(
+            try state.cameras().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        for problem in problems {
+            let record = problem.record
+            guard let variant = ExportVariant(streamKey: record.stream) else { continue }
+            var request = ExportRequest(cameraID: record.cameraID, start: record.start, end: record.end - 1)
+            variant.apply(to: &request)
+            let info = SegmentInfo(
+                cameraID: record.cameraID, cameraName: cameras[record.cameraID] ?? record.cameraID,
+                start: record.start, end: record.end - 1, path: record.path)
+            items.append((ExportItem(request: request, info: info), record.stream))
+        }
+        var engineOptions = options
+        engineOptions.ignoreFailedDownloads = true
+        engineOptions.skipExistingFiles = false
+        let streams = Dictionary(items.map { ($0.0.info.path, $0.1) }, uniquingKeysWith: { first, _ in first })
+        let logger = self.logger
+        _ = try await DownloadEngine(options: engineOptions, logger: logger).run(items.map(\.0), client: client) {
+            event in
+            if case .downloaded(let info, _, _, _, _) = event, let stream = streams[info.path] {
+                SyncJob.record(event, stream: stream, state: state, logger: logger)
+            }
+            onEvent(event)
+        }
+        var report = VerifyReport()
+        report.problems = problems
+        for problem in problems {
+            let current = try state.segments(cameraID: problem.record.cameraID, stream: problem.record.stream)[
+                problem.record.start]
+            if let current, current.status == .complete, Self.problem(with: current, in: destination) == nil {
+                report.repaired.append(current.path)
+            } else {
+                report.unrepaired.append(problem)
+            }
+        }
+        return report
+    }
+}
+
+/// Writes `SHA256SUMS` (as `sha256sum -c` reads it) and `manifest.json` for the archive's complete files.
+public struct ManifestJob: Sendable {
+    public var destination: URL
+    /// Only files overlapping this range (milliseconds), when given.
+    public var range: Range<Int64>?
+    /// Only these cameras (ids or names), when given.
+    public var cameras: [String]?
+
+    public init(destination: URL) {
+        self.destination = destination
+    }
+
+    /// The files written, relative to the destination, and how many segments they list.
+    public func write(state: ArchiveState) throws -> (files: [String], count: Int) {
+        let known = try state.cameras()
+        let chosen = try CameraSelection.resolve(
+            cameras, among: known.map { Camera(id: $0.id, name: $0.name) })
+        let chosenIDs = Set(chosen.map(\.id))
+        let names = Dictionary(known.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        let records = try state.segments(status: .complete).filter { record in
+            (cameras == nil || chosenIDs.contains(record.cameraID))
+                && (range.map { record.start < $0.upperBound && record.end > $0.lowerBound } ?? true)
+        }
+        var sums = ""
+        var files: [[String: Any]] = []
+        for record in records {
+            sums += "\(record.sha256 ?? "")  \(record.path)\n"
+            files.append([
+                "camera": names[record.cameraID] ?? record.cameraID, "cameraId": record.cameraID,
+                "stream": record.stream, "start": Self.iso(record.start), "end": Self.iso(record.end),
+                "path": record.path, "size": record.size, "sha256": record.sha256 ?? "",
+                "downloadedAt": Self.iso(record.updatedAt), "adopted": record.adopted,
+            ])
+        }
+        var console: [String: Any] = [:]
+        console["name"] = try state.meta("consoleName")
+        console["version"] = try state.meta("consoleVersion")
+        console["timezone"] = try state.meta("timezone")
+        let manifest: [String: Any] = [
+            "generator": "protect-dl", "createdAt": Self.iso(ArchiveState.now), "console": console,
+            "count": records.count, "files": files,
+        ]
+        let json = try JSONSerialization.data(
+            withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        try Data(sums.utf8).write(to: destination.appendingPathComponent("SHA256SUMS"), options: .atomic)
+        try json.write(to: destination.appendingPathComponent("manifest.json"), options: .atomic)
+        return (["SHA256SUMS", "manifest.json"], records.count)
+    }
+
+    static func iso(_ milliseconds: Int64) -> String {
+        let f = TimeFormatting.fields(milliseconds, in: .fixed(seconds: 0))
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", f.year, f.month, f.day, f.hour, f.minute, f.second,
+            Int((milliseconds % 1000 + 1000) % 1000))
+    }
+}

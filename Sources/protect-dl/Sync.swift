@@ -1,0 +1,284 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ProtectAPI
+import ProtectArchive
+import Synchronization
+
+/// `protect-dl sync`: keep an archive complete up to the last finished hour, once or on a period.
+struct Sync: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Download every hour not yet in the archive, up to the last one the console has finished writing.",
+        discussion: ExitStatus.documentation
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: "The archive folder (must exist); its state lives in .protect-dl/ inside it.")
+    var dest: String
+    @Option(help: "Comma-separated camera ids or names (case-insensitive), or all.")
+    var cameras = "all"
+    @Option(help: "Begin here (the formats of download's --start); default: each camera's first recording.")
+    var since: String?
+    @OptionGroup var stream: StreamOptionGroup
+    @OptionGroup var naming: NamingOptionGroup
+    @Flag(help: "Ask again for hours the console had no footage for.")
+    var recheckEmpty = false
+    @Option(help: "Seconds before now the console may still be writing; later hours wait for the next pass.")
+    var safetyMargin: Double = 300
+    @Option(help: "Keep running, syncing on this period (e.g. 15m, 1h); SIGTERM stops it cleanly.")
+    var every: String?
+    @Option(help: "Remove complete files older than this (e.g. 30d), and only files the archive downloaded or adopted.")
+    var keep: String?
+    @Flag(help: "Say what would be downloaded, adopted and removed; change nothing.")
+    var dryRun = false
+    @Option(help: "Downloads at the same time, at most; lowered while the console is overloaded.")
+    var parallel = 2
+    @Option(help: "Further attempts after a network failure, a broken body or a 5xx answer.")
+    var retries = 3
+    @Option(help: "Seconds before the first retry; doubles with each attempt.")
+    var retryDelay: Double = 2
+    @OptionGroup var output: OutputOptionGroup
+
+    func validate() throws {
+        try connection.require()
+        if let every, DurationText.seconds(every) == nil {
+            throw ValidationError("--every must be a duration such as 90s, 15m, 1h or 1d.")
+        }
+        if let keep, DurationText.seconds(keep) == nil {
+            throw ValidationError("--keep must be a duration such as 12h, 30d or 8w.")
+        }
+        guard parallel >= 1, retries >= 0, retryDelay >= 0, safetyMargin >= 0 else {
+            throw ValidationError(
+                "--parallel must be at least 1; --retries, --retry-delay and --safety-margin cannot be negative.")
+        }
+    }
+
+    var options: SyncOptions {
+        var options = SyncOptions(destination: URL(fileURLWithPath: dest))
+        options.cameras = CameraSelection.tokens(cameras)
+        options.sinceText = since
+        options.variant = stream.variant
+        options.template = naming.outputTemplate
+        options.utc = naming.utc
+        options.recheckEmpty = recheckEmpty
+        options.safetyMargin = safetyMargin
+        options.keepSeconds = keep.flatMap(DurationText.seconds)
+        options.dryRun = dryRun
+        options.engine.parallel = parallel
+        options.engine.retries = retries
+        options.engine.retryDelay = retryDelay
+        return options
+    }
+
+    func run() async throws {
+        let logger = makeLogger(level: output.level)
+        let reporter = Reporter(json: output.json, quiet: output.quiet)
+        var options = self.options
+        options.engine.onBytes = reporter.addBytes
+        let job = SyncJob(options: options, logger: logger)
+        let state: ArchiveState
+        do {
+            try job.preflight()
+            state = try ArchiveState(destination: options.engine.destination)
+        } catch {
+            throw fail(error)
+        }
+        let connection = self.connection
+        let period = every.flatMap(DurationText.seconds)
+        let dryRun = self.dryRun
+        let failures = Mutex(0)
+        let daemon = Task {
+            while true {
+                let report: SyncReport
+                do {
+                    let client = try await ProtectClient.connect(
+                        configuration: connection.configuration, credentials: try connection.credentials(),
+                        logger: logger)
+                    do {
+                        report = try await job.run(client: client, state: state, onEvent: reporter.handle)
+                        await client.shutdown()
+                    } catch {
+                        await client.shutdown()
+                        throw error
+                    }
+                } catch {
+                    // A daemon outlives a console that reboots or a network that drops: it tries again next period.
+                    guard let period, Self.isTransient(error) else { throw error }
+                    let message = (error as? any LocalizedError)?.errorDescription ?? "\(error)"
+                    reporter.emit(Self.stamp() + "sync pass failed: \(message)", toStderr: true)
+                    try await Task.sleep(for: .seconds(period))
+                    continue
+                }
+                if dryRun {
+                    for path in report.wouldDownload { reporter.emit("would download  \(path)", toStderr: false) }
+                    for path in report.wouldAdopt { reporter.emit("would adopt     \(path)", toStderr: false) }
+                    for path in report.pruned { reporter.emit("would remove    \(path)", toStderr: false) }
+                } else {
+                    for path in report.pruned where !output.quiet {
+                        reporter.emit("removed     \(path)", toStderr: false)
+                    }
+                }
+                failures.withLock { $0 = report.summary.failed }
+                reporter.emit(Self.stamp() + report.line, toStderr: false)
+                guard let period, !report.interrupted else { return report.interrupted }
+                try await Task.sleep(for: .seconds(period))
+            }
+        }
+        let trap = SignalTrap { daemon.cancel() }
+        let progress = Task { await reporter.runProgress() }
+        defer {
+            trap.stop()
+            progress.cancel()
+        }
+        do {
+            let interrupted = try await daemon.value
+            progress.cancel()
+            if interrupted || trap.receivedSignal != 0 {
+                if period != nil { return }
+                throw ExitCode(trap.receivedSignal == SIGTERM ? 143 : 130)
+            }
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            progress.cancel()
+            if trap.receivedSignal != 0 {
+                if period != nil { return }
+                throw ExitCode(trap.receivedSignal == SIGTERM ? 143 : 130)
+            }
+            throw fail(error)
+        }
+        if failures.withLock({ $0 }) > 0 {
+            FileHandle.standardError.write(
+                Data("protect-dl: some hours failed; they are recorded and the next sync tries them again.\n".utf8))
+            throw ExitCode(ExitStatus.httpError.rawValue)
+        }
+    }
+
+    static func isTransient(_ error: any Error) -> Bool {
+        switch error {
+        case ProtectError.network, ProtectError.consoleBusy, ProtectError.httpError, ProtectError.unexpectedContent,
+            ProtectError.loginRateLimited:
+            return true
+        default:
+            return false
+        }
+    }
+
+    static func stamp() -> String {
+        let f = TimeFormatting.fields(Int64(Date().timeIntervalSince1970 * 1000), in: .fixed(seconds: 0))
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ ", f.year, f.month, f.day, f.hour, f.minute, f.second)
+    }
+}
+
+/// `protect-dl verify`: every file the archive knows is still what was downloaded.
+struct Verify: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract:
+            "Check every file the archive knows (exists, size, SHA-256, MP4 structure); --repair downloads bad ones again.",
+        discussion: ExitStatus.documentation
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: "The archive folder.")
+    var dest: String
+    @Flag(help: "Download missing or altered files again (needs --address and --username).")
+    var repair = false
+    @OptionGroup var output: OutputOptionGroup
+
+    func validate() throws {
+        if repair { try connection.require() }
+    }
+
+    func run() async throws {
+        let logger = makeLogger(level: output.level)
+        let destination = URL(fileURLWithPath: dest)
+        let reporter = Reporter(json: output.json, quiet: output.quiet)
+        let job = VerifyJob(destination: destination, logger: logger)
+        let state: ArchiveState
+        let report: VerifyReport
+        do {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: destination.path, isDirectory: &isFolder), isFolder.boolValue
+            else { throw ArchiveError.destinationMissing(destination.path) }
+            state = try ArchiveState(destination: destination, create: false)
+            report = try job.check(state: state) { problem in
+                if output.json {
+                    reporter.emitJSON([
+                        "event": .string(problem.kind.rawValue), "path": .string(problem.record.path),
+                        "detail": .string(problem.detail),
+                    ])
+                } else {
+                    reporter.emit(
+                        "\(problem.kind.rawValue)  \(problem.record.path): \(problem.detail)", toStderr: false)
+                }
+            }
+        } catch {
+            throw fail(error)
+        }
+        reporter.emit(
+            "\(report.checked) files checked, \(report.problems.filter { $0.kind == .missing }.count) missing, "
+                + "\(report.problems.filter { $0.kind == .altered }.count) altered", toStderr: false)
+        guard !report.problems.isEmpty else { return }
+        guard repair else { throw ExitCode(ExitStatus.verifyFailed.rawValue) }
+        let connection = self.connection
+        let repaired: VerifyReport
+        do {
+            let client = try await ProtectClient.connect(
+                configuration: connection.configuration, credentials: try connection.credentials(), logger: logger)
+            do {
+                repaired = try await job.repair(
+                    report.problems, state: state, client: client, engine: EngineOptions(destination: destination),
+                    onEvent: reporter.handle)
+                await client.shutdown()
+            } catch {
+                await client.shutdown()
+                throw error
+            }
+        } catch {
+            throw fail(error)
+        }
+        reporter.emit("\(repaired.repaired.count) repaired, \(repaired.unrepaired.count) not", toStderr: false)
+        if !repaired.unrepaired.isEmpty { throw ExitCode(ExitStatus.verifyFailed.rawValue) }
+    }
+}
+
+/// `protect-dl manifest`: checksums and a manifest for handing footage on.
+struct Manifest: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write SHA256SUMS (for sha256sum -c) and manifest.json for the archive's files in a range.",
+        discussion: ExitStatus.documentation
+    )
+
+    @Option(help: "The archive folder; the two files are written there.")
+    var dest: String
+    @Option(help: "Only files from this time on (the formats of download's --start).")
+    var start: String?
+    @Option(help: "Only files before this time.")
+    var end: String?
+    @Option(help: "Comma-separated camera ids or names, or all.")
+    var cameras = "all"
+
+    func run() async throws {
+        let destination = URL(fileURLWithPath: dest)
+        do {
+            let state = try ArchiveState(destination: destination, create: false)
+            var job = ManifestJob(destination: destination)
+            job.cameras = CameraSelection.tokens(cameras)
+            let zone = DisplayZone.named(try state.meta("timezone") ?? "UTC")
+            do {
+                let from = try start.map { try UserTime.parse($0, defaultZone: zone).milliseconds } ?? Int64.min
+                let to = try end.map { try UserTime.parse($0, defaultZone: zone).milliseconds } ?? Int64.max
+                guard from < to else { throw TimeError.endNotAfterStart }
+                job.range = from..<to
+            } catch let error as TimeError {
+                throw ArchiveError.time(error)
+            }
+            let written = try job.write(state: state)
+            print(
+                "\(written.count) files listed in \(written.files.joined(separator: " and ")); check them with: "
+                    + "cd \(dest) && sha256sum -c SHA256SUMS")
+        } catch {
+            throw fail(error)
+        }
+    }
+}
