@@ -74,8 +74,9 @@ public final class ArchiveState: Sendable {
     let pool: DatabasePool
     private let lockDescriptor: Int32
 
-    /// Opens (creating when asked) the state of `destination`, taking its lock.
-    public init(destination: URL, create: Bool = true) throws {
+    /// Opens (creating when asked) the state of `destination`; a writer (`exclusive`) takes its lock, a reader
+    /// relies on WAL to read a consistent state while a writer works.
+    public init(destination: URL, create: Bool = true, exclusive: Bool = true) throws {
         self.destination = destination
         let folder = destination.appendingPathComponent(Self.folderName)
         let path = folder.appendingPathComponent(Self.fileName).path
@@ -87,7 +88,8 @@ public final class ArchiveState: Sendable {
         } catch {
             throw StateError.database(path: path, reason: error.localizedDescription)
         }
-        lockDescriptor = try Self.lock(folder.appendingPathComponent("lock").path, destination: destination.path)
+        lockDescriptor =
+            exclusive ? try Self.lock(folder.appendingPathComponent("lock").path, destination: destination.path) : -1
         do {
             var configuration = Configuration()
             configuration.busyMode = .timeout(10)
@@ -95,13 +97,13 @@ public final class ArchiveState: Sendable {
             pool = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(pool)
         } catch {
-            close(lockDescriptor)
+            if lockDescriptor >= 0 { close(lockDescriptor) }
             throw StateError.database(path: path, reason: "\(error)")
         }
     }
 
     deinit {
-        close(lockDescriptor)
+        if lockDescriptor >= 0 { close(lockDescriptor) }
     }
 
     /// Takes an exclusive `flock` (released by the kernel when the process ends, even by `kill -9`).

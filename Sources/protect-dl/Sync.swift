@@ -200,7 +200,7 @@ struct Verify: AsyncParsableCommand {
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: destination.path, isDirectory: &isFolder), isFolder.boolValue
             else { throw ArchiveError.destinationMissing(destination.path) }
-            state = try ArchiveState(destination: destination, create: false)
+            state = try ArchiveState(destination: destination, create: false, exclusive: repair)
             report = try job.check(state: state) { problem in
                 if output.json {
                     reporter.emitJSON([
@@ -261,7 +261,7 @@ struct Manifest: AsyncParsableCommand {
     func run() async throws {
         let destination = URL(fileURLWithPath: dest)
         do {
-            let state = try ArchiveState(destination: destination, create: false)
+            let state = try ArchiveState(destination: destination, create: false, exclusive: false)
             var job = ManifestJob(destination: destination)
             job.cameras = CameraSelection.tokens(cameras)
             let zone = DisplayZone.named(try state.meta("timezone") ?? "UTC")

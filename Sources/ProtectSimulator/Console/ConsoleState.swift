@@ -252,7 +252,8 @@ public actor ConsoleState {
 
     func preparedExport(named name: String) -> PreparedExport? { prepared[name] }
 
-    func rename(camera id: String, to name: String) -> Bool { catalog.rename(id: id, to: name) }
+    /// Renames a camera, as the console's own interface would.
+    public func rename(camera id: String, to name: String) -> Bool { catalog.rename(id: id, to: name) }
 
     private func randomToken(_ length: Int) -> String {
         let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
