@@ -144,8 +144,8 @@ public struct DownloadJob: Sendable {
         let range = try Preflight.range(
             options.startText, options.endText, consoleZone: bootstrap.nvr.timezone, utc: options.utc,
             onEvent: onEvent)
-        let cameras = try CameraSelection.resolve(options.cameras, among: bootstrap.cameras)
-        for camera in cameras { try options.variant.check(camera) }
+        let cameras = try options.variant.cameras(
+            try CameraSelection.resolve(options.cameras, among: bootstrap.cameras), explicit: options.cameras != nil)
         let segments = SegmentPlanner.segments(from: range.start, to: range.end, in: range.zone)
         var work: [ExportItem] = []
         for camera in cameras {

@@ -83,7 +83,8 @@ public struct EventJob: Sendable {
         let range = try Preflight.range(
             options.startText, options.endText, consoleZone: bootstrap.nvr.timezone, utc: options.utc,
             onEvent: onEvent)
-        let chosen = try CameraSelection.resolve(options.cameras, among: bootstrap.cameras)
+        let chosen = try options.variant.cameras(
+            try CameraSelection.resolve(options.cameras, among: bootstrap.cameras), explicit: options.cameras != nil)
         let byID = Dictionary(bootstrap.cameras.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var events = try await fetch(client: client, engine: engine, from: range.start, to: range.end)
         let chosenIDs = Set(chosen.map(\.id))
@@ -91,6 +92,7 @@ public struct EventJob: Sendable {
         events = events.filter { event in
             guard let camera = event.camera else { return everyCamera }
             return chosenIDs.contains(camera) || (everyCamera && byID[camera] == nil)
+                || (everyCamera && !options.variant.isDefault)
         }
         if let wait = options.waitForRunning, events.contains(where: { $0.end == nil }) {
             events = try await awaitRunning(events, for: wait, client: client, engine: engine, range: range)
@@ -106,12 +108,12 @@ public struct EventJob: Sendable {
                 onEvent(
                     .eventSkipped(
                         id: event.id, cameraID: event.camera, reason: "its camera is no longer on the console"))
+            } else if !chosenIDs.contains(event.camera ?? "") {
+                let stream = options.variant.packageLens ? "package camera" : "channel \(options.variant.channel)"
+                onEvent(.eventSkipped(id: event.id, cameraID: event.camera, reason: "its camera has no \(stream)"))
             } else {
                 clipEvents.append(event)
             }
-        }
-        for camera in Set(clipEvents.compactMap(\.camera)).compactMap({ byID[$0] }) {
-            try options.variant.check(camera)
         }
         let clips = try planClips(clipEvents, cameras: byID, zone: range.zone, template: template)
         return EventPlan(events: events, cameras: byID, clips: clips, zone: range.zone)

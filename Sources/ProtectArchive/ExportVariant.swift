@@ -41,6 +41,9 @@ public struct ExportVariant: Sendable, Hashable {
         return suffix
     }
 
+    /// The main lens's high-quality channel in real time.
+    public var isDefault: Bool { self == ExportVariant() }
+
     /// The channel as a name field: `0`, `1`, `2` or `package`.
     public var channelLabel: String { packageLens ? "package" : String(channel) }
 
@@ -58,6 +61,18 @@ public struct ExportVariant: Sendable, Hashable {
             throw ArchiveError.streamUnavailable(
                 camera: camera.name, stream: "channel \(channel)", available: Self.describeChannels(camera))
         }
+    }
+
+    /// The cameras that have this stream: every chosen one must (`explicit`); of all cameras, those that have it,
+    /// and at least one.
+    public func cameras(_ cameras: [Camera], explicit: Bool) throws -> [Camera] {
+        if explicit {
+            for camera in cameras { try check(camera) }
+            return cameras
+        }
+        let having = cameras.filter { (try? check($0)) != nil }
+        if having.isEmpty, let first = cameras.first { try check(first) }
+        return having
     }
 
     /// Sets the request's channel, lens and timelapse parameters.

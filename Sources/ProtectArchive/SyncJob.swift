@@ -95,12 +95,8 @@ public struct SyncJob: Sendable {
         try state.setMeta("timezone", bootstrap.nvr.timezone ?? "UTC")
         let consoleZone = DisplayZone.named(bootstrap.nvr.timezone ?? "UTC")
         let zone: DisplayZone = options.utc ? .fixed(seconds: 0) : consoleZone
-        var cameras = try CameraSelection.resolve(options.cameras, among: bootstrap.cameras)
-        if options.cameras == nil {
-            cameras = cameras.filter { (try? options.variant.check($0)) != nil }
-        } else {
-            for camera in cameras { try options.variant.check(camera) }
-        }
+        let cameras = try options.variant.cameras(
+            try CameraSelection.resolve(options.cameras, among: bootstrap.cameras), explicit: options.cameras != nil)
         var since: Int64?
         if let text = options.sinceText {
             do {

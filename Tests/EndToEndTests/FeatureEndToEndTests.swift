@@ -260,6 +260,8 @@ struct FeatureEndToEndTests {
             let plain = try await Binary.run(s.arguments([], cameras: doorbell.id))
             #expect(plain.status == 0)
             #expect(try validFiles(s).count == 4, "four streams of one hour, none overwriting another")
+            let allWithLens = try await Binary.run(s.arguments(["--package-lens", "--skip-existing-files"]))
+            #expect(allWithLens.lastLine == "0 files downloaded, 1 files skipped, 1 files total", "only the doorbell")
             let refused = try await Binary.run(s.arguments(["--package-lens"], cameras: other.name))
             #expect(refused.status == 9)
             #expect(refused.stderr.contains("has no package camera"))
