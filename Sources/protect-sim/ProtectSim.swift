@@ -47,6 +47,8 @@ struct ProtectSim: AsyncParsableCommand {
     var bootstrap: String?
     @Option(help: "Serve these captured events (a JSON array) instead of generated ones.")
     var events: String?
+    @Option(help: "Seconds after an event ends before its thumbnail and heatmap exist (404 until then).")
+    var eventImageDelay: Double = 0
     @Option(help: "Session lifetime in seconds.")
     var sessionLifetime: Double = 3600
     @Option(help: "Legacy bearer tokens expire after this many uses.")
@@ -110,6 +112,7 @@ struct ProtectSim: AsyncParsableCommand {
         configuration.cameras.quietHours = Set(quietHours)
         configuration.bootstrapFile = bootstrap
         configuration.eventsFile = events
+        configuration.eventImageDelay = eventImageDelay
         configuration.export.contentLength = contentLength
         configuration.performance.enabled = performance
         configuration.performance.maxConcurrentExports = maxExports

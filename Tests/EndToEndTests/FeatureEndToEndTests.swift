@@ -225,7 +225,8 @@ struct FeatureEndToEndTests {
             let lines = jsonLines(result.stdout)
             let skipped = lines.filter { $0["event"] as? String == "eventSkipped" }
             #expect(skipped.count == 1)
-            #expect((skipped.first?["reason"] as? String ?? "").contains("still running"))
+            let reason = skipped.first?["reason"] as? String
+            #expect(reason?.contains("still running") == true)
             let finished = lines.filter { $0["event"] as? String == "finished" }
             #expect(!finished.isEmpty && finished.count == Set(s.filesOnDisk()).count)
             #expect(try validFiles(s).count == finished.count)
