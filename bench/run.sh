@@ -56,7 +56,9 @@ cams=4
 segment_mib=256
 memory_mib=2048
 real_hours=24
+sync_hours=48
 if [ $quick = 1 ]; then
+    sync_hours=6
     segment_mib=32
     memory_mib=256
     real_hours=3
@@ -114,6 +116,24 @@ for parallel in 1 2 6; do
 done
 speedup=$(calc "${wall[1]} / ${wall[2]}")
 
+# 4. Archive: a first sync of 4 cameras' whole history, a second one right after (nothing to do), then verify.
+start_sim --cameras 4 --history-hours $sync_hours --bitrate 2000 --fps 1
+mkdir -p "$work/archive"
+sync_args=(--address 127.0.0.1 --port "$port" --username admin --dest "$work/archive" --quiet)
+t0=$(now_ms)
+PROTECT_DL_PASSWORD=protect "$bin/protect-dl" sync "${sync_args[@]}" >/dev/null
+sync_first=$(seconds_since $t0)
+sync_files=$(find "$work/archive" -name '*.mp4' | wc -l)
+t0=$(now_ms)
+PROTECT_DL_PASSWORD=protect "$bin/protect-dl" sync "${sync_args[@]}" >/dev/null
+sync_second=$(seconds_since $t0)
+t0=$(now_ms)
+"$bin/protect-dl" verify --dest "$work/archive" >/dev/null
+verify_seconds=$(seconds_since $t0)
+archive_mib=$(mib "$(du -sb "$work/archive" | cut -f1)")
+state_kib=$(( $(du -sb "$work/archive/.protect-dl" | cut -f1) / 1024 ))
+rm -rf "$work/archive"
+
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 echo
 echo "protect-dl benchmark ($(date -u '+%Y-%m-%d'), $(nproc) cores, $cpu)"
@@ -128,4 +148,7 @@ printf '%-58s %s\n' "realistic: 4 cameras x $real_hours h, --parallel 1" "${wall
 printf '%-58s %s\n' "realistic: 4 cameras x $real_hours h, --parallel 2 (default)" "${wall[2]} s, ${over[2]} overloads"
 printf '%-58s %s\n' "realistic: 4 cameras x $real_hours h, --parallel 6 (beyond the console's 3)" "${wall[6]} s, ${over[6]} overloads"
 printf '%-58s %s\n' "realistic: speed-up of the default over --parallel 1" "${speedup}x"
+printf '%-58s %s\n' "sync: first pass, $sync_files hourly files ($archive_mib MiB)" "$sync_first s"
+printf '%-58s %s\n' "sync: second pass right after (nothing to download)" "$sync_second s"
+printf '%-58s %s\n' "verify: SHA-256 and MP4 check of every file" "$verify_seconds s (state: $state_kib KiB)"
 exit 0

@@ -210,9 +210,11 @@ struct FeatureEndToEndTests {
         }
     }
 
-    @Test("events: running events are skipped and said so, or awaited for a while; ended ones are clipped")
-    func runningEvents() async throws {
-        var configuration = Scenario.small(.unifiOS)
+    @Test(
+        "events: running events are skipped and said so, or awaited for a while; ended ones are clipped",
+        arguments: SimulatorConfiguration.Mode.allCases)
+    func runningEvents(mode: SimulatorConfiguration.Mode) async throws {
+        var configuration = Scenario.small(mode)
         configuration.cameras.historyHours = 4
         try await Scenario.with(configuration) { s in
             let now = Int64(Date().timeIntervalSince1970 * 1000)
@@ -271,9 +273,11 @@ struct FeatureEndToEndTests {
         }
     }
 
-    @Test("snapshot: live with a width, at a past moment, the package lens, hostile names inside --dest, failures")
-    func snapshots() async throws {
-        var configuration = Scenario.small(.unifiOS)
+    @Test(
+        "snapshot: live with a width, at a past moment, the package lens, hostile names inside --dest, failures",
+        arguments: SimulatorConfiguration.Mode.allCases)
+    func snapshots(mode: SimulatorConfiguration.Mode) async throws {
+        var configuration = Scenario.small(mode)
         configuration.cameras.hostileNames = true
         configuration.cameras.count = 5
         configuration.cameras.disconnectedCount = 1
