@@ -57,7 +57,6 @@ public struct EventPlan: Sendable {
 public struct EventJob: Sendable {
     public let options: EventOptions
     let logger: Logger
-    static let hour: Int64 = 3_600_000
 
     public init(options: EventOptions, logger: Logger) {
         self.options = options
@@ -202,7 +201,7 @@ public struct EventJob: Sendable {
         for group in groups {
             guard let camera = cameras[group.camera] else { continue }
             let pieces =
-                group.end - group.start > Self.hour
+                group.end - group.start > SegmentPlanner.hour
                 ? SegmentPlanner.segments(from: group.start, to: group.end, in: zone)
                 : [Segment(start: group.start, end: group.end)]
             for (number, piece) in pieces.enumerated() {

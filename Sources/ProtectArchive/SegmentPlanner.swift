@@ -33,6 +33,16 @@ public enum SegmentPlanner {
         return segments
     }
 
+    /// The last whole hour of the zone at or before `t`.
+    static func hourFloor(_ t: Int64, in zone: DisplayZone) -> Int64 {
+        var boundary = SegmentPlanner.nextHourBoundary(after: t - 2 * hour, in: zone)
+        while true {
+            let next = SegmentPlanner.nextHourBoundary(after: boundary, in: zone)
+            if next > t { return boundary }
+            boundary = next
+        }
+    }
+
     /// The first instant after `t` at which the zone's wall clock shows a whole hour.
     static func nextHourBoundary(after t: Int64, in zone: DisplayZone) -> Int64 {
         func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }

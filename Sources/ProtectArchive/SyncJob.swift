@@ -68,7 +68,6 @@ public struct SyncReport: Sendable {
 public struct SyncJob: Sendable {
     public let options: SyncOptions
     let logger: Logger
-    static let hour: Int64 = 3_600_000
 
     public init(options: SyncOptions, logger: Logger) {
         self.options = options
@@ -106,7 +105,7 @@ public struct SyncJob: Sendable {
             }
         }
         let now = ArchiveState.now
-        let upper = Self.hourFloor(now - Int64(options.safetyMargin * 1000), in: zone)
+        let upper = SegmentPlanner.hourFloor(now - Int64(options.safetyMargin * 1000), in: zone)
         let keepFrom = options.keepSeconds.map { now - Int64($0 * 1000) }
         let stream = options.variant.streamKey
         var report = SyncReport()
@@ -117,9 +116,10 @@ public struct SyncJob: Sendable {
             if let keepFrom { lower = max(lower, keepFrom) }
             var cameraUpper = upper
             if let last = camera.recordingEnd, last < now - Int64(options.safetyMargin * 1000) {
-                cameraUpper = min(upper, Self.hourFloor(last - 1, in: zone) + Self.hour)
+                cameraUpper = min(upper, SegmentPlanner.hourFloor(last - 1, in: zone) + SegmentPlanner.hour)
             }
-            let segments = SegmentPlanner.segments(from: Self.hourFloor(lower, in: zone), to: cameraUpper, in: zone)
+            let segments = SegmentPlanner.segments(
+                from: SegmentPlanner.hourFloor(lower, in: zone), to: cameraUpper, in: zone)
             let known = try state.segments(cameraID: camera.id, stream: stream)
             for segment in segments {
                 switch known[segment.start]?.status {
@@ -231,16 +231,6 @@ public struct SyncJob: Sendable {
                 try? fileManager.removeItem(at: folder)
                 folder = folder.deletingLastPathComponent().standardizedFileURL
             }
-        }
-    }
-
-    /// The last whole hour of the zone at or before `t`.
-    static func hourFloor(_ t: Int64, in zone: DisplayZone) -> Int64 {
-        var boundary = SegmentPlanner.nextHourBoundary(after: t - 2 * hour, in: zone)
-        while true {
-            let next = SegmentPlanner.nextHourBoundary(after: boundary, in: zone)
-            if next > t { return boundary }
-            boundary = next
         }
     }
 }

@@ -166,6 +166,15 @@ public struct LocalFields: Sendable, Equatable {
     }
 }
 
+extension TimeFormatting {
+    /// ISO 8601 in UTC with milliseconds, e.g. `2024-05-01T12:00:00.000Z`.
+    public static func iso(_ milliseconds: Int64) -> String {
+        let f = fields(milliseconds, in: .fixed(seconds: 0))
+        return "\(pad(f.year, 4))-\(pad(f.month))-\(pad(f.day))T\(pad(f.hour)):\(pad(f.minute)):\(pad(f.second))."
+            + pad(Int((milliseconds % 1000 + 1000) % 1000), 3) + "Z"
+    }
+}
+
 /// Durations as people write them: `90s`, `15m`, `12h`, `30d`, `2w`, or plain seconds.
 public enum DurationText {
     /// Seconds, or nil when the text is not a positive duration.

@@ -144,9 +144,10 @@ public struct ManifestJob: Sendable {
             sums += "\(record.sha256 ?? "")  \(record.path)\n"
             files.append([
                 "camera": names[record.cameraID] ?? record.cameraID, "cameraId": record.cameraID,
-                "stream": record.stream, "start": Self.iso(record.start), "end": Self.iso(record.end),
+                "stream": record.stream, "start": TimeFormatting.iso(record.start),
+                "end": TimeFormatting.iso(record.end),
                 "path": record.path, "size": record.size, "sha256": record.sha256 ?? "",
-                "downloadedAt": Self.iso(record.updatedAt), "adopted": record.adopted,
+                "downloadedAt": TimeFormatting.iso(record.updatedAt), "adopted": record.adopted,
             ])
         }
         var console: [String: Any] = [:]
@@ -154,7 +155,7 @@ public struct ManifestJob: Sendable {
         console["version"] = try state.meta("consoleVersion")
         console["timezone"] = try state.meta("timezone")
         let manifest: [String: Any] = [
-            "generator": "protect-dl", "createdAt": Self.iso(ArchiveState.now), "console": console,
+            "generator": "protect-dl", "createdAt": TimeFormatting.iso(ArchiveState.now), "console": console,
             "count": records.count, "files": files,
         ]
         let json = try JSONSerialization.data(
@@ -162,12 +163,5 @@ public struct ManifestJob: Sendable {
         try Data(sums.utf8).write(to: destination.appendingPathComponent("SHA256SUMS"), options: .atomic)
         try json.write(to: destination.appendingPathComponent("manifest.json"), options: .atomic)
         return (["SHA256SUMS", "manifest.json"], records.count)
-    }
-
-    static func iso(_ milliseconds: Int64) -> String {
-        let f = TimeFormatting.fields(milliseconds, in: .fixed(seconds: 0))
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", f.year, f.month, f.day, f.hour, f.minute, f.second,
-            Int((milliseconds % 1000 + 1000) % 1000))
     }
 }

@@ -26,15 +26,7 @@ struct Cameras: AsyncParsableCommand {
         let logger = makeLogger(level: logLevel)
         let bootstrap: Bootstrap
         do {
-            let client = try await ProtectClient.connect(
-                configuration: connection.configuration, credentials: try connection.credentials(), logger: logger)
-            do {
-                bootstrap = try await client.bootstrap()
-                await client.shutdown()
-            } catch {
-                await client.shutdown()
-                throw error
-            }
+            bootstrap = try await connection.withClient(logger: logger) { client in try await client.bootstrap() }
         } catch {
             throw fail(error)
         }
@@ -47,8 +39,8 @@ struct Cameras: AsyncParsableCommand {
                     "model": camera.marketName.map { .string($0) } ?? camera.type.map { .string($0) } ?? .null,
                     "type": camera.type.map { .string($0) } ?? .null,
                     "state": camera.state.map { .string($0) } ?? .null,
-                    "recordingStart": camera.recordingStart.map { .string(Reporter.iso($0)) } ?? .null,
-                    "recordingEnd": camera.recordingEnd.map { .string(Reporter.iso($0)) } ?? .null,
+                    "recordingStart": camera.recordingStart.map { .string(TimeFormatting.iso($0)) } ?? .null,
+                    "recordingEnd": camera.recordingEnd.map { .string(TimeFormatting.iso($0)) } ?? .null,
                     "channels": .objects(
                         camera.channels.map { channel in
                             [

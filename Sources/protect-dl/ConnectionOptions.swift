@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import ProtectAPI
 
 /// How to reach, trust and log in to the console (the original downloader's options, and safer ones).
@@ -85,6 +86,22 @@ struct ConnectionOptions: ParsableArguments {
         throw ValidationError(
             "No password given: use PROTECT_DL_PASSWORD, --password-file, --password, or run in a terminal to be asked."
         )
+    }
+}
+
+extension ConnectionOptions {
+    /// Connects and logs in, runs `body`, and closes the connection whatever happens.
+    func withClient<T>(logger: Logger, _ body: (ProtectClient) async throws -> T) async throws -> T {
+        let client = try await ProtectClient.connect(
+            configuration: configuration, credentials: try credentials(), logger: logger)
+        do {
+            let value = try await body(client)
+            await client.shutdown()
+            return value
+        } catch {
+            await client.shutdown()
+            throw error
+        }
     }
 }
 

@@ -100,16 +100,10 @@ struct Events: AsyncParsableCommand {
         let plan: EventPlan
         do {
             try job.preflight(listOnly: true)
-            let client = try await ProtectClient.connect(
-                configuration: connection.configuration, credentials: try connection.credentials(), logger: logger)
-            do {
-                plan = try await job.plan(client: client) { event in
+            plan = try await connection.withClient(logger: logger) { client in
+                try await job.plan(client: client) { event in
                     if case .zoneAssumed = event { reporter.handle(event) }
                 }
-                await client.shutdown()
-            } catch {
-                await client.shutdown()
-                throw error
             }
         } catch {
             throw fail(error)
@@ -118,11 +112,12 @@ struct Events: AsyncParsableCommand {
         if output.json {
             for event in plan.events {
                 var object: [String: JSONValue] = [
-                    "id": .string(event.id), "type": .string(event.type), "start": .string(Reporter.iso(event.start)),
+                    "id": .string(event.id), "type": .string(event.type),
+                    "start": .string(TimeFormatting.iso(event.start)),
                     "score": .int(Int64(event.score)),
                     "smartDetectTypes": .strings(event.smartDetectTypes),
                 ]
-                object["end"] = event.end.map { .string(Reporter.iso($0)) } ?? .null
+                object["end"] = event.end.map { .string(TimeFormatting.iso($0)) } ?? .null
                 object["cameraId"] = event.camera.map { .string($0) } ?? .null
                 object["camera"] = event.camera.flatMap { plan.cameras[$0] }.map { .string($0.name) } ?? .null
                 reporter.emitJSON(object)

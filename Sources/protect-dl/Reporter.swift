@@ -46,8 +46,8 @@ final class Reporter: Sendable {
         func describe(_ info: SegmentInfo) {
             record["camera"] = .string(info.cameraName)
             record["cameraId"] = .string(info.cameraID)
-            record["start"] = .string(Self.iso(info.start))
-            record["end"] = .string(Self.iso(info.end))
+            record["start"] = .string(TimeFormatting.iso(info.start))
+            record["end"] = .string(TimeFormatting.iso(info.end))
             record["path"] = .string(info.path)
             if !info.eventIDs.isEmpty { record["events"] = .strings(info.eventIDs) }
         }
@@ -188,13 +188,6 @@ final class Reporter: Sendable {
         } else {
             emit(summary.line, toStderr: false)
         }
-    }
-
-    static func iso(_ milliseconds: Int64) -> String {
-        let f = TimeFormatting.fields(milliseconds, in: .fixed(seconds: 0))
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", f.year, f.month, f.day, f.hour, f.minute, f.second,
-            Int((milliseconds % 1000 + 1000) % 1000))
     }
 }
 

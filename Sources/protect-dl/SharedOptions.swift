@@ -16,6 +16,23 @@ struct EngineOptionGroup: ParsableArguments {
             "Create each target file, empty, before its download (with --skip-existing-files, a segment that breaks the console is skipped next time)."
     )
     var touchFiles = false
+    @OptionGroup var pace: PaceOptionGroup
+
+    func validate() throws {
+        guard waitBetweenDownloads >= 0 else { throw ValidationError("--wait-between-downloads cannot be negative.") }
+    }
+
+    func apply(to options: inout EngineOptions) {
+        options.skipExistingFiles = skipExistingFiles
+        options.touchFiles = touchFiles
+        options.ignoreFailedDownloads = ignoreFailedDownloads
+        options.waitBetweenDownloads = waitBetweenDownloads
+        pace.apply(to: &options)
+    }
+}
+
+/// How many downloads at once, and how failed attempts are retried.
+struct PaceOptionGroup: ParsableArguments {
     @Option(help: "Downloads at the same time, at most; lowered while the console is overloaded.")
     var parallel = 2
     @Option(help: "Further attempts after a network failure, a broken body or a 5xx answer.")
@@ -25,16 +42,12 @@ struct EngineOptionGroup: ParsableArguments {
 
     func validate() throws {
         guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1.") }
-        guard retries >= 0, retryDelay >= 0, waitBetweenDownloads >= 0 else {
-            throw ValidationError("--retries, --retry-delay and --wait-between-downloads cannot be negative.")
+        guard retries >= 0, retryDelay >= 0 else {
+            throw ValidationError("--retries and --retry-delay cannot be negative.")
         }
     }
 
     func apply(to options: inout EngineOptions) {
-        options.skipExistingFiles = skipExistingFiles
-        options.touchFiles = touchFiles
-        options.ignoreFailedDownloads = ignoreFailedDownloads
-        options.waitBetweenDownloads = waitBetweenDownloads
         options.parallel = parallel
         options.retries = retries
         options.retryDelay = retryDelay
@@ -100,16 +113,7 @@ enum JobRunner {
     ) async throws {
         let logger = makeLogger(level: output.level)
         let work = Task { () throws -> DownloadSummary in
-            let client = try await ProtectClient.connect(
-                configuration: connection.configuration, credentials: try connection.credentials(), logger: logger)
-            do {
-                let summary = try await job(client)
-                await client.shutdown()
-                return summary
-            } catch {
-                await client.shutdown()
-                throw error
-            }
+            try await connection.withClient(logger: logger) { client in try await job(client) }
         }
         let trap = SignalTrap { work.cancel() }
         let progress = Task { await reporter.runProgress() }

@@ -46,15 +46,8 @@ struct Snapshot: AsyncParsableCommand {
         let results: [SnapshotResult]
         do {
             try job.preflight()
-            let client = try await ProtectClient.connect(
-                configuration: connection.configuration, credentials: try connection.credentials(),
-                logger: makeLogger(level: output.level))
-            do {
-                results = try await job.run(client: client, onEvent: reporter.handle)
-                await client.shutdown()
-            } catch {
-                await client.shutdown()
-                throw error
+            results = try await connection.withClient(logger: makeLogger(level: output.level)) { client in
+                try await job.run(client: client, onEvent: reporter.handle)
             }
         } catch {
             throw fail(error)

@@ -31,12 +31,7 @@ struct Sync: AsyncParsableCommand {
     var keep: String?
     @Flag(help: "Say what would be downloaded, adopted and removed; change nothing.")
     var dryRun = false
-    @Option(help: "Downloads at the same time, at most; lowered while the console is overloaded.")
-    var parallel = 2
-    @Option(help: "Further attempts after a network failure, a broken body or a 5xx answer.")
-    var retries = 3
-    @Option(help: "Seconds before the first retry; doubles with each attempt.")
-    var retryDelay: Double = 2
+    @OptionGroup var pace: PaceOptionGroup
     @OptionGroup var output: OutputOptionGroup
 
     func validate() throws {
@@ -47,10 +42,7 @@ struct Sync: AsyncParsableCommand {
         if let keep, DurationText.seconds(keep) == nil {
             throw ValidationError("--keep must be a duration such as 12h, 30d or 8w.")
         }
-        guard parallel >= 1, retries >= 0, retryDelay >= 0, safetyMargin >= 0 else {
-            throw ValidationError(
-                "--parallel must be at least 1; --retries, --retry-delay and --safety-margin cannot be negative.")
-        }
+        guard safetyMargin >= 0 else { throw ValidationError("--safety-margin cannot be negative.") }
     }
 
     var options: SyncOptions {
@@ -64,9 +56,7 @@ struct Sync: AsyncParsableCommand {
         options.safetyMargin = safetyMargin
         options.keepSeconds = keep.flatMap(DurationText.seconds)
         options.dryRun = dryRun
-        options.engine.parallel = parallel
-        options.engine.retries = retries
-        options.engine.retryDelay = retryDelay
+        pace.apply(to: &options.engine)
         return options
     }
 
@@ -91,15 +81,8 @@ struct Sync: AsyncParsableCommand {
             while true {
                 let report: SyncReport
                 do {
-                    let client = try await ProtectClient.connect(
-                        configuration: connection.configuration, credentials: try connection.credentials(),
-                        logger: logger)
-                    do {
-                        report = try await job.run(client: client, state: state, onEvent: reporter.handle)
-                        await client.shutdown()
-                    } catch {
-                        await client.shutdown()
-                        throw error
+                    report = try await connection.withClient(logger: logger) { client in
+                        try await job.run(client: client, state: state, onEvent: reporter.handle)
                     }
                 } catch {
                     // A daemon outlives a console that reboots or a network that drops: it tries again next period.
@@ -223,16 +206,10 @@ struct Verify: AsyncParsableCommand {
         let connection = self.connection
         let repaired: VerifyReport
         do {
-            let client = try await ProtectClient.connect(
-                configuration: connection.configuration, credentials: try connection.credentials(), logger: logger)
-            do {
-                repaired = try await job.repair(
+            repaired = try await connection.withClient(logger: logger) { client in
+                try await job.repair(
                     report.problems, state: state, client: client, engine: EngineOptions(destination: destination),
                     onEvent: reporter.handle)
-                await client.shutdown()
-            } catch {
-                await client.shutdown()
-                throw error
             }
         } catch {
             throw fail(error)

@@ -84,7 +84,7 @@ struct ArchiveStateTests {
         for zone in zones {
             for _ in 0..<500 {
                 let t = Int64.random(in: 1_600_000_000_000...1_800_000_000_000, using: &random)
-                let floor = SyncJob.hourFloor(t, in: zone)
+                let floor = SegmentPlanner.hourFloor(t, in: zone)
                 #expect(floor <= t && t - floor <= 3_600_000)
                 let fields = TimeFormatting.fields(floor, in: zone)
                 #expect(fields.minute == 0 && fields.second == 0, "\(zone) \(t)")
