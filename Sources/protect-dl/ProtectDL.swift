@@ -38,11 +38,12 @@ enum ExitStatus: Int32 {
 
     static let documentation = """
         Exit codes: 0 success; 1 destination missing or not a folder; 2 login failed; 3 access key failed; \
-        4 the console answered a download with an HTTP error; 5 network failure; 6 unknown or ambiguous camera; \
+        4 the console answered a download or snapshot with an HTTP error (for sync: some hours failed); \
+        5 network failure; 6 unknown or ambiguous camera; \
         7 the console sent something that is not a complete MP4; 8 the console's certificate was rejected; \
         9 a camera has no such channel or package lens; 10 verify found missing or altered files; \
         11 the archive is locked by another protect-dl or its state cannot be used; \
-        64 invalid options or times; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM).
+        64 invalid options, times or output template; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM).
         """
 
     static func of(_ error: any Error) -> ExitStatus {

@@ -41,9 +41,13 @@ extension Scenario {
 
 @Suite("protect-dl sync, verify, manifest and retention against protect-sim")
 struct SyncEndToEndTests {
-    @Test("A first sync downloads every complete hour byte for byte; a second asks for no export at all")
-    func firstAndIdempotentSync() async throws {
-        try await Scenario.with(syncConsole()) { s in
+    @Test(
+        "A first sync downloads every complete hour byte for byte; a second asks for no export at all",
+        arguments: SimulatorConfiguration.Mode.allCases)
+    func firstAndIdempotentSync(mode: SimulatorConfiguration.Mode) async throws {
+        var configuration = syncConsole()
+        configuration.mode = mode
+        try await Scenario.with(configuration) { s in
             let first = try await Binary.run(s.sync())
             #expect(first.status == 0, "\(first.stderr)")
             let state = try s.state()
