@@ -102,7 +102,10 @@ struct Events: AsyncParsableCommand {
             try job.preflight(listOnly: true)
             plan = try await connection.withClient(logger: logger) { client in
                 try await job.plan(client: client) { event in
-                    if case .zoneAssumed = event { reporter.handle(event) }
+                    if case .zoneAssumed(let zone) = event {
+                        reporter.emit(
+                            "Times without an offset are read in the console's time zone, \(zone).", toStderr: true)
+                    }
                 }
             }
         } catch {
