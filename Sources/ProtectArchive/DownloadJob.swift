@@ -41,8 +41,6 @@ public enum ArchiveError: Error, LocalizedError {
     case streamUnavailable(camera: String, stream: String, available: String)
     /// A time could not be used.
     case time(TimeError)
-    /// The output template cannot be used.
-    case template(TemplateError)
     /// A segment failed and failures are not ignored; `summary` is the run up to then.
     case downloadFailed(path: String, underlying: any Error, summary: DownloadSummary)
 
@@ -61,8 +59,6 @@ public enum ArchiveError: Error, LocalizedError {
             return "The camera \(camera) has no \(stream); it has \(available)."
         case .time(let error):
             return error.errorDescription
-        case .template(let error):
-            return error.errorDescription
         case .downloadFailed(let path, let underlying, _):
             return "Downloading \(path) failed: \(underlying.localizedDescription)"
         }
@@ -76,10 +72,6 @@ enum Preflight {
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue else {
             throw ArchiveError.destinationMissing(url.path)
         }
-    }
-
-    static func template(_ text: String) throws -> OutputTemplate {
-        do { return try OutputTemplate(text) } catch let error as TemplateError { throw ArchiveError.template(error) }
     }
 
     /// Parses a range in the console's zone; the display zone is the written offset's, the console's, or UTC.
@@ -127,18 +119,18 @@ public struct DownloadJob: Sendable {
     }
 
     /// Checks what can be checked before talking to the console: the destination, template and time formats.
-    public func preflight() throws {
+    @discardableResult
+    public func preflight() throws -> OutputTemplate {
         try Preflight.destination(options.engine.destination)
-        _ = try Preflight.template(options.effectiveTemplate)
         try Preflight.times([options.startText, options.endText])
+        return try OutputTemplate(options.effectiveTemplate)
     }
 
     /// Runs the job against a connected console.
     public func run(client: ProtectClient, onEvent: @escaping @Sendable (DownloadEvent) -> Void) async throws
         -> DownloadSummary
     {
-        try preflight()
-        let template = try Preflight.template(options.effectiveTemplate)
+        let template = try preflight()
         let engine = DownloadEngine(options: options.engine, logger: logger)
         let bootstrap = try await engine.withRetries { try await client.bootstrap() }
         let range = try Preflight.range(
@@ -167,10 +159,7 @@ public struct DownloadJob: Sendable {
         let values = NameValues(
             cameraName: camera.name, cameraID: camera.id, variant: variant, start: segment.start,
             end: segment.displayEnd, zone: zone)
-        let path: String
-        do { path = try template.render(values, fileExtension: "mp4") } catch let error as TemplateError {
-            throw ArchiveError.template(error)
-        }
+        let path = try template.render(values, fileExtension: "mp4")
         var request = ExportRequest(cameraID: camera.id, start: segment.start, end: segment.requestEnd)
         variant.apply(to: &request)
         let info = SegmentInfo(

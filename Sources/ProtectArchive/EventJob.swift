@@ -68,7 +68,7 @@ public struct EventJob: Sendable {
     /// Checks what can be checked before talking to the console.
     public func preflight(listOnly: Bool = false) throws {
         if !listOnly { try Preflight.destination(options.engine.destination) }
-        _ = try Preflight.template(effectiveTemplate)
+        _ = try OutputTemplate(effectiveTemplate)
         try Preflight.times([options.startText, options.endText])
     }
 
@@ -76,7 +76,7 @@ public struct EventJob: Sendable {
     public func plan(client: ProtectClient, onEvent: @escaping @Sendable (DownloadEvent) -> Void) async throws
         -> EventPlan
     {
-        let template = try Preflight.template(effectiveTemplate)
+        let template = try OutputTemplate(effectiveTemplate)
         let engine = DownloadEngine(options: options.engine, logger: logger)
         let bootstrap = try await engine.withRetries { try await client.bootstrap() }
         let range = try Preflight.range(
@@ -122,7 +122,7 @@ public struct EventJob: Sendable {
     public func run(client: ProtectClient, onEvent: @escaping @Sendable (DownloadEvent) -> Void) async throws
         -> DownloadSummary
     {
-        try preflight()
+        try Preflight.destination(options.engine.destination)
         let plan = try await plan(client: client, onEvent: onEvent)
         onEvent(.planned(total: plan.clips.count))
         return try await DownloadEngine(options: options.engine, logger: logger).run(
@@ -212,10 +212,7 @@ public struct EventJob: Sendable {
                 values.eventTypes = Self.unique(group.events.map(\.type))
                 values.smartTypes = Self.unique(group.events.flatMap(\.smartDetectTypes))
                 values.score = group.events.map(\.score).max()
-                var path: String
-                do { path = try template.render(values, fileExtension: "mp4") } catch let error as TemplateError {
-                    throw ArchiveError.template(error)
-                }
+                var path = try template.render(values, fileExtension: "mp4")
                 if !usedPaths.insert(path).inserted {
                     path = String(path.dropLast(4)) + "_" + group.events[0].id + ".mp4"
                     usedPaths.insert(path)

@@ -46,18 +46,18 @@ public struct SnapshotJob: Sendable {
     }
 
     /// Checks what can be checked before talking to the console.
-    public func preflight() throws {
+    @discardableResult
+    public func preflight() throws -> OutputTemplate {
         try Preflight.destination(options.destination)
-        _ = try Preflight.template(options.effectiveTemplate)
         if let at = options.atText { try Preflight.times([at]) }
+        return try OutputTemplate(options.effectiveTemplate)
     }
 
     /// Saves the snapshots; a camera that fails is reported and the others still saved.
     public func run(client: ProtectClient, onEvent: @escaping @Sendable (DownloadEvent) -> Void) async throws
         -> [SnapshotResult]
     {
-        try preflight()
-        let template = try Preflight.template(options.effectiveTemplate)
+        let template = try preflight()
         var engineOptions = EngineOptions(destination: options.destination)
         engineOptions.retries = options.retries
         engineOptions.retryDelay = options.retryDelay
@@ -82,10 +82,7 @@ public struct SnapshotJob: Sendable {
         for camera in cameras {
             let values = NameValues(
                 cameraName: camera.name, cameraID: camera.id, variant: variant, start: moment, end: moment, zone: zone)
-            let path: String
-            do { path = try template.render(values, fileExtension: "jpg") } catch let error as TemplateError {
-                throw ArchiveError.template(error)
-            }
+            let path = try template.render(values, fileExtension: "jpg")
             let request: ImageRequest =
                 options.atText == nil && !options.packageLens
                 ? .liveSnapshot(cameraID: camera.id, at: moment, width: options.width, height: options.height)

@@ -74,18 +74,18 @@ public struct SyncJob: Sendable {
         self.logger = logger
     }
 
-    public func preflight() throws {
+    @discardableResult
+    public func preflight() throws -> OutputTemplate {
         try Preflight.destination(options.engine.destination)
-        _ = try Preflight.template(options.effectiveTemplate)
         if let since = options.sinceText { try Preflight.times([since]) }
+        return try OutputTemplate(options.effectiveTemplate)
     }
 
     /// One pass against a connected console.
     public func run(
         client: ProtectClient, state: ArchiveState, onEvent: @escaping @Sendable (DownloadEvent) -> Void
     ) async throws -> SyncReport {
-        try preflight()
-        let template = try Preflight.template(options.effectiveTemplate)
+        let template = try preflight()
         let engine = DownloadEngine(options: options.engine, logger: logger)
         let bootstrap = try await engine.withRetries { try await client.bootstrap() }
         try state.recordCameras(bootstrap.cameras.map { ($0.id, $0.name) })
@@ -105,7 +105,9 @@ public struct SyncJob: Sendable {
             }
         }
         let now = ArchiveState.now
-        let upper = SegmentPlanner.hourFloor(now - Int64(options.safetyMargin * 1000), in: zone)
+        // The console may still be writing anything after this moment.
+        let settled = now - Int64(options.safetyMargin * 1000)
+        let upper = SegmentPlanner.hourFloor(settled, in: zone)
         let keepFrom = options.keepSeconds.map { now - Int64($0 * 1000) }
         let stream = options.variant.streamKey
         var report = SyncReport()
@@ -115,7 +117,7 @@ public struct SyncJob: Sendable {
             guard var lower = since ?? camera.recordingStart else { continue }
             if let keepFrom { lower = max(lower, keepFrom) }
             var cameraUpper = upper
-            if let last = camera.recordingEnd, last < now - Int64(options.safetyMargin * 1000) {
+            if let last = camera.recordingEnd, last < settled {
                 cameraUpper = min(upper, SegmentPlanner.hourFloor(last - 1, in: zone) + SegmentPlanner.hour)
             }
             let segments = SegmentPlanner.segments(

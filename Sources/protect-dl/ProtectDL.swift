@@ -54,7 +54,7 @@ enum ExitStatus: Int32 {
             case .destinationMissing: return .destination
             case .unknownCameras, .ambiguousCamera: return .unknownCamera
             case .streamUnavailable: return .stream
-            case .time, .template: return .usage
+            case .time: return .usage
             case .downloadFailed(_, let underlying, _): return of(underlying)
             }
         case let error as ProtectError:
