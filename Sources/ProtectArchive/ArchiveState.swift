@@ -299,6 +299,11 @@ public enum FileHash {
             hasher.update(data: data)
             size += Int64(data.count)
         }
-        return (hasher.finalize().map { String(format: "%02x", $0) }.joined(), size)
+        return (hex(hasher.finalize()), size)
+    }
+
+    /// A digest as lower-case hex, the form `sha256sum` prints.
+    static func hex(_ digest: SHA256.Digest) -> String {
+        digest.map { String(format: "%02x", $0) }.joined()
     }
 }

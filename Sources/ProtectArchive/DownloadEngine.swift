@@ -378,7 +378,7 @@ enum PartFile {
         if let expected = body.contentLength, expected != written {
             throw ProtectError.network(reason: "the body ended after \(written) of \(expected) bytes")
         }
-        return WrittenFile(bytes: written, sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined())
+        return WrittenFile(bytes: written, sha256: FileHash.hex(hasher.finalize()))
     }
 }
 
