@@ -112,33 +112,40 @@ enum JobRunner {
         job: @escaping @Sendable (ProtectClient) async throws -> DownloadSummary
     ) async throws {
         let logger = makeLogger(level: output.level)
-        let work = Task { () throws -> DownloadSummary in
+        let (result, signal) = await runInterruptible(reporter: reporter) {
             try await connection.withClient(logger: logger) { client in try await job(client) }
         }
-        let trap = SignalTrap { work.cancel() }
-        let progress = Task { await reporter.runProgress() }
-        defer {
-            trap.stop()
-            progress.cancel()
-        }
-        let summary: DownloadSummary
-        do {
-            summary = try await work.value
-        } catch let error as ArchiveError {
-            progress.cancel()
+        switch result {
+        case .success(let summary):
+            reporter.finish(summary)
+            if summary.interrupted || signal != 0 { throw signalExit(signal) }
+        case .failure(let error as ArchiveError):
             if case .downloadFailed(_, _, let partial) = error { reporter.finish(partial) }
             throw fail(error)
-        } catch {
-            progress.cancel()
-            if trap.receivedSignal != 0 { throw ExitCode(trap.receivedSignal == SIGTERM ? 143 : 130) }
+        case .failure(let error):
+            if signal != 0 { throw signalExit(signal) }
             throw fail(error)
         }
-        progress.cancel()
-        reporter.finish(summary)
-        if summary.interrupted || trap.receivedSignal != 0 {
-            throw ExitCode(trap.receivedSignal == SIGTERM ? 143 : 130)
-        }
     }
+}
+
+/// Runs `work` in a task that SIGINT and SIGTERM cancel, with the progress line on a terminal meanwhile; returns
+/// its outcome and the first signal received (0 for none).
+func runInterruptible<T: Sendable>(
+    reporter: Reporter, _ work: @escaping @Sendable () async throws -> T
+) async -> (result: Result<T, any Error>, signal: Int32) {
+    let task = Task { try await work() }
+    let trap = SignalTrap { task.cancel() }
+    let progress = Task { await reporter.runProgress() }
+    let result = await task.result
+    progress.cancel()
+    trap.stop()
+    return (result, trap.receivedSignal)
+}
+
+/// The exit code for a run a signal stopped: 143 for SIGTERM, 130 otherwise (Ctrl-C).
+func signalExit(_ signal: Int32) -> ExitCode {
+    ExitCode(signal == SIGTERM ? ExitStatus.terminated.rawValue : ExitStatus.interrupted.rawValue)
 }
 
 /// Turns `a,b` and repeated options into one list.

@@ -77,7 +77,7 @@ struct Sync: AsyncParsableCommand {
         let period = every.flatMap(DurationText.seconds)
         let dryRun = self.dryRun
         let failures = Mutex(0)
-        let daemon = Task {
+        let (result, signal) = await runInterruptible(reporter: reporter) { () async throws -> Bool in
             while true {
                 let report: SyncReport
                 do {
@@ -107,26 +107,16 @@ struct Sync: AsyncParsableCommand {
                 try await Task.sleep(for: .seconds(period))
             }
         }
-        let trap = SignalTrap { daemon.cancel() }
-        let progress = Task { await reporter.runProgress() }
-        defer {
-            trap.stop()
-            progress.cancel()
-        }
-        do {
-            let interrupted = try await daemon.value
-            progress.cancel()
-            if interrupted || trap.receivedSignal != 0 {
+        switch result {
+        case .success(let interrupted):
+            if interrupted || signal != 0 {
                 if period != nil { return }
-                throw ExitCode(trap.receivedSignal == SIGTERM ? 143 : 130)
+                throw signalExit(signal)
             }
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            progress.cancel()
-            if trap.receivedSignal != 0 {
+        case .failure(let error):
+            if signal != 0 {
                 if period != nil { return }
-                throw ExitCode(trap.receivedSignal == SIGTERM ? 143 : 130)
+                throw signalExit(signal)
             }
             throw fail(error)
         }
