@@ -39,6 +39,15 @@ public struct ConsoleConfiguration: Sendable {
         public init() {}
     }
 
+    /// How API calls (bootstrap, events, images) are retried after a 5xx, 429 or network failure.
+    public struct APIRetries: Sendable {
+        /// Further attempts after the first.
+        public var count = 3
+        /// Seconds before the first retry; doubles with each attempt.
+        public var delay: Double = 1
+        public init() {}
+    }
+
     public var host: String
     /// The port; nil picks the generation's default (443 for UniFi OS, 7443 for legacy).
     public var port: Int?
@@ -46,6 +55,7 @@ public struct ConsoleConfiguration: Sendable {
     public var certificateCheck: CertificateCheck = .none
     public var timeouts = Timeouts()
     public var legacyRefresh = LegacyRefresh()
+    public var apiRetries = APIRetries()
     /// Logins retried after a 429 before giving up.
     public var loginRateLimitRetries = 3
     /// Longest wait honoured from a 429's `Retry-After`, in seconds.

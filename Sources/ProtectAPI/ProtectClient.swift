@@ -18,6 +18,8 @@ public actor ProtectClient {
     nonisolated let credentials: Credentials
     nonisolated let logger: Logger
     nonisolated let baseURL: String
+    /// Upper-case hex SHA-256 of the console's certificate, as the first connection saw it.
+    public nonisolated let certificateFingerprint: String
 
     private var bearer: String?
     private var accessKey: String?
@@ -35,8 +37,9 @@ public actor ProtectClient {
 
     init(
         configuration: ConsoleConfiguration, generation: ConsoleConfiguration.Generation, port: Int,
-        http: HTTPClient, credentials: Credentials, logger: Logger
+        http: HTTPClient, credentials: Credentials, logger: Logger, fingerprint: String
     ) {
+        self.certificateFingerprint = fingerprint
         self.configuration = configuration
         self.generation = generation
         self.port = port
@@ -51,13 +54,16 @@ public actor ProtectClient {
     public static func connect(
         configuration: ConsoleConfiguration, credentials: Credentials, logger: Logger
     ) async throws -> ProtectClient {
-        let http = try await Transport.makeHTTPClient(configuration: configuration, logger: logger)
+        let (port, leaf) = try await Transport.reach(configuration: configuration)
+        let fingerprint = try Transport.fingerprintHex(leaf)
+        logger.info("The console's certificate has the SHA-256 fingerprint \(CertificatePin.display(fingerprint)).")
+        let http = try Transport.makeHTTPClient(configuration: configuration, leaf: leaf, logger: logger)
         do {
-            let (generation, port) = try await Transport.detectGeneration(
-                http: http, configuration: configuration, logger: logger)
+            let generation = try await Transport.detectGeneration(
+                http: http, configuration: configuration, port: port, logger: logger)
             let client = ProtectClient(
                 configuration: configuration, generation: generation, port: port, http: http,
-                credentials: credentials, logger: logger)
+                credentials: credentials, logger: logger, fingerprint: fingerprint)
             try await client.login()
             return client
         } catch {
@@ -181,11 +187,12 @@ public actor ProtectClient {
     func authorization(forExport: Bool) async throws -> Authorization {
         if generation == .legacy {
             if forExport {
-                if downloadsSinceLogin >= configuration.legacyRefresh.downloadsBeforeAuthRefresh {
-                    try await login()
+                // Concurrent callers share one login and one key fetch: each re-checks after waiting.
+                while downloadsSinceLogin >= configuration.legacyRefresh.downloadsBeforeAuthRefresh {
+                    try await sharedLogin()
                 }
-                if accessKey == nil || downloadsSinceKey >= configuration.legacyRefresh.downloadsBeforeKeyRefresh {
-                    try await fetchAccessKey()
+                while accessKey == nil || downloadsSinceKey >= configuration.legacyRefresh.downloadsBeforeKeyRefresh {
+                    try await sharedAccessKey()
                 }
                 downloadsSinceKey += 1
                 downloadsSinceLogin += 1
@@ -195,11 +202,32 @@ public actor ProtectClient {
         }
         if let cookieExpiry, cookieExpiry.timeIntervalSinceNow < 60 {
             logger.debug("The session expires soon; logging in again.")
-            try await login()
+            try await sharedLogin()
         }
         var headers = [("Cookie", cookie ?? "")]
         if let csrfToken { headers.append(("X-CSRF-Token", csrfToken)) }
         return Authorization(headers: headers, session: sessionNumber)
+    }
+
+    private var loginInFlight: Task<Void, any Error>?
+    private var accessKeyInFlight: Task<Void, any Error>?
+
+    /// Logs in again, or waits for the login another caller already started.
+    func sharedLogin() async throws {
+        if let loginInFlight { return try await loginInFlight.value }
+        let task = Task { try await self.login() }
+        loginInFlight = task
+        defer { loginInFlight = nil }
+        try await task.value
+    }
+
+    /// Fetches a new access key, or waits for the fetch another caller already started.
+    func sharedAccessKey() async throws {
+        if let accessKeyInFlight { return try await accessKeyInFlight.value }
+        let task = Task { try await self.fetchAccessKey() }
+        accessKeyInFlight = task
+        defer { accessKeyInFlight = nil }
+        try await task.value
     }
 
     private func fetchAccessKey() async throws {
@@ -209,7 +237,7 @@ public actor ProtectClient {
         var response = try await Transport.execute(http, request, timeout: configuration.timeouts.idleRead)
         var text = try await Transport.collect(response)
         if response.status.code == 401 {
-            try await login()
+            try await sharedLogin()
             request.headers.replaceOrAdd(name: "Authorization", value: "Bearer \(bearer ?? "")")
             response = try await Transport.execute(http, request, timeout: configuration.timeouts.idleRead)
             text = try await Transport.collect(response)
@@ -228,10 +256,11 @@ public actor ProtectClient {
 
     /// After a 401 or a login page: logs in again unless another request already did since `session`.
     func sessionRejected(_ session: Int) async throws {
+        if let loginInFlight { return try await loginInFlight.value }
         guard session == sessionNumber else { return }
         logger.info("The console ended the session; logging in again.")
         accessKey = nil
-        try await login()
+        try await sharedLogin()
     }
 
     func responseReceived(_ headers: HTTPHeaders) {
@@ -254,7 +283,8 @@ public actor ProtectClient {
             let contentType = response.headers.first(name: "Content-Type") ?? ""
             let isLoginPage = response.status.code == 200 && contentType.hasPrefix("text/html")
             if response.status.code == 401 || (isLoginPage && generation == .unifiOS) {
-                _ = try? await Transport.collect(response)
+                // The body is read here and only here: a response body has one reader.
+                let text = (try? await Transport.collect(response)) ?? ""
                 if !retried {
                     retried = true
                     try await sessionRejected(auth.session)
@@ -263,6 +293,9 @@ public actor ProtectClient {
                 if isLoginPage {
                     throw ProtectError.unexpectedContent(contentType: "an HTML page", request: Self.describe(path))
                 }
+                throw ProtectError.httpError(
+                    status: 401, reason: Transport.reason(from: text, response.headers) + " (again after a new login)",
+                    request: Self.describe(path))
             }
             return response
         }
@@ -277,15 +310,54 @@ public actor ProtectClient {
         try await getJSON("bootstrap", as: Bootstrap.self)
     }
 
-    nonisolated func getJSON<T: Decodable>(_ path: String, query: [(String, String)] = [], as type: T.Type) async throws
+    nonisolated func getJSON<T: Decodable & Sendable>(_ path: String, query: [(String, String)] = [], as type: T.Type)
+        async throws
         -> T
+    {
+        try await withAPIRetries(path) { try await getJSONOnce(path, query: query, as: type) }
+    }
+
+    /// Runs an API call again after a 5xx, 429 or network failure, with exponential back-off.
+    nonisolated func withAPIRetries<T: Sendable>(_ path: String, _ call: () async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try await call()
+            } catch {
+                attempt += 1
+                guard attempt <= configuration.apiRetries.count, Self.isTransient(error) else { throw error }
+                var delay = configuration.apiRetries.delay * pow(2, Double(attempt - 1))
+                if case ProtectError.consoleBusy(_, _, let retryAfter?) = error {
+                    delay = max(delay, min(retryAfter, configuration.maximumRetryAfter))
+                }
+                logger.info("GET \(path) failed (\(error.localizedDescription)); trying again in \(delay) s.")
+                try await Task.sleep(for: .seconds(delay))
+            }
+        }
+    }
+
+    static func isTransient(_ error: any Error) -> Bool {
+        switch error {
+        case ProtectError.network, ProtectError.consoleBusy: return true
+        case ProtectError.httpError(let status, _, _): return status == 408 || status >= 500
+        default: return false
+        }
+    }
+
+    nonisolated func getJSONOnce<T: Decodable & Sendable>(_ path: String, query: [(String, String)], as type: T.Type)
+        async throws -> T
     {
         let response = try await send(path, query: query)
         let text = try await Transport.collect(response, limit: 64 * 1024 * 1024)
         guard response.status.code == 200 else {
-            throw ProtectError.httpError(
-                status: Int(response.status.code), reason: Transport.reason(from: text, response.headers),
-                request: Self.describe(path))
+            let status = Int(response.status.code)
+            let reason = Transport.reason(from: text, response.headers)
+            if status == 429 || status >= 500 {
+                throw ProtectError.consoleBusy(
+                    status: status, reason: reason,
+                    retryAfter: response.headers.first(name: "Retry-After").flatMap(Double.init))
+            }
+            throw ProtectError.httpError(status: status, reason: reason, request: Self.describe(path))
         }
         let contentType = response.headers.first(name: "Content-Type") ?? ""
         if contentType.hasPrefix("text/html") {

@@ -16,6 +16,8 @@ public enum ProtectError: Error, LocalizedError, Equatable {
     case consoleBusy(status: Int, reason: String, retryAfter: Double?)
     /// The console could not be reached, or the connection broke.
     case network(reason: String)
+    /// No connection to the console could be made at all, and why.
+    case connectionFailed(ConnectionProblem, host: String, port: Int)
     /// The console's certificate did not pass the chosen check.
     case certificateRejected(reason: String)
     /// The console answered with something other than what was asked for (e.g. an HTML page).
@@ -47,6 +49,8 @@ public enum ProtectError: Error, LocalizedError, Equatable {
             "The console is busy or restarting (HTTP \(status)): \(reason)."
         case .network(let reason):
             "The console could not be reached or the connection broke: \(reason)."
+        case .connectionFailed(let problem, let host, let port):
+            problem.sentence(host: host, port: port)
         case .certificateRejected(let reason):
             "The console's TLS certificate was rejected: \(reason)."
         case .unexpectedContent(let contentType, let request):

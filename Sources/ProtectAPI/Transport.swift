@@ -6,10 +6,14 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import NIOTLS
 
 /// HTTP plumbing: the client, TLS checks, generation detection, error translation.
 enum Transport {
-    static func makeHTTPClient(configuration: ConsoleConfiguration, logger: Logger) async throws -> HTTPClient {
+    /// The HTTP client for a console whose certificate `leaf` the probe saw (and, for a pin, compared).
+    static func makeHTTPClient(configuration: ConsoleConfiguration, leaf: NIOSSLCertificate, logger: Logger) throws
+        -> HTTPClient
+    {
         var tls = TLSConfiguration.makeClientConfiguration()
         switch configuration.certificateCheck {
         case .none:
@@ -17,24 +21,18 @@ enum Transport {
         case .system:
             tls.certificateVerification = .fullVerification
         case .caFile(let path):
-            guard FileManager.default.isReadableFile(atPath: path) else {
-                throw ProtectError.certificateRejected(reason: "the CA file \(path) cannot be read")
-            }
             tls.trustRoots = .file(path)
             tls.certificateVerification = .fullVerification
         case .pinned(let fingerprint):
-            // Fetch the console's certificate, compare it with the pin, then trust that certificate alone.
-            let port = configuration.port ?? ConsoleConfiguration.defaultPort(for: configuration.generation)
-            let certificate = try await peerCertificate(
-                host: configuration.host, port: port, timeout: configuration.timeouts.connect)
-            let actual = Data(SHA256.hash(data: try certificate.toDERBytes())).map { String(format: "%02X", $0) }
-                .joined()
-            let wanted = fingerprint.uppercased().filter { $0.isHexDigit }
+            let actual = try fingerprintHex(leaf)
+            let wanted = CertificatePin.normalize(fingerprint) ?? fingerprint.uppercased()
             guard actual == wanted else {
                 throw ProtectError.certificateRejected(
-                    reason: "its SHA-256 fingerprint is \(actual), not the pinned \(wanted)")
+                    reason: "its SHA-256 fingerprint is \(CertificatePin.display(actual)), not the pinned "
+                        + CertificatePin.display(wanted))
             }
-            tls.trustRoots = .certificates([certificate])
+            // Trust that certificate alone.
+            tls.trustRoots = .certificates([leaf])
             tls.certificateVerification = .noHostnameVerification
         }
         var http = HTTPClient.Configuration(
@@ -48,13 +46,55 @@ enum Transport {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: http, backgroundActivityLogger: logger)
     }
 
-    /// The leaf certificate a TLS server presents, fetched without trusting it.
-    static func peerCertificate(host: String, port: Int, timeout: Double) async throws -> NIOSSLCertificate {
+    /// Upper-case hex SHA-256 of a certificate's DER bytes.
+    static func fingerprintHex(_ certificate: NIOSSLCertificate) throws -> String {
+        Data(SHA256.hash(data: try certificate.toDERBytes())).map { String(format: "%02X", $0) }.joined()
+    }
+
+    /// Finds the HTTPS port that answers (the configured one, the generation's, or 443 then 7443) and its leaf.
+    static func reach(configuration: ConsoleConfiguration) async throws -> (port: Int, leaf: NIOSSLCertificate) {
+        let ports: [Int]
+        if let port = configuration.port {
+            ports = [port]
+        } else if configuration.generation == .automatic {
+            ports = [443, 7443]
+        } else {
+            ports = [ConsoleConfiguration.defaultPort(for: configuration.generation)]
+        }
+        var firstError: (any Error)?
+        for port in ports {
+            do {
+                return (port, try await probe(host: configuration.host, port: port, configuration: configuration))
+            } catch let error as ProtectError {
+                guard case .connectionFailed(let problem, _, _) = error, problem == .refused else { throw error }
+                firstError = firstError ?? error
+            }
+        }
+        throw firstError ?? ProtectError.generationUnknown(reason: "no port answered")
+    }
+
+    /// Connects once and completes a TLS handshake with the connection's own certificate check, so that a refused
+    /// port, an unknown name, a plain-HTTP port, a protocol mismatch or a rejected certificate is told at once and
+    /// in words (the HTTP client would retry such connections until its connect timeout). Returns the leaf.
+    static func probe(host: String, port: Int, configuration: ConsoleConfiguration) async throws
+        -> NIOSSLCertificate
+    {
         var tls = TLSConfiguration.makeClientConfiguration()
-        tls.certificateVerification = .noHostnameVerification
+        switch configuration.certificateCheck {
+        case .none, .pinned: tls.certificateVerification = .none
+        case .system: tls.certificateVerification = .fullVerification
+        case .caFile(let path):
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                throw ProtectError.certificateRejected(reason: "the CA file \(path) cannot be read")
+            }
+            tls.trustRoots = .file(path)
+            tls.certificateVerification = .fullVerification
+        }
+        let timeout = configuration.timeouts.connect
         let context = try NIOSSLContext(configuration: tls)
         let group = MultiThreadedEventLoopGroup.singleton
         let promise = group.next().makePromise(of: NIOSSLCertificate.self)
+        let isAddress = host.contains(":") || host.split(separator: ".").allSatisfy { Int($0) != nil }
         let channel: any NIOCore.Channel
         do {
             channel = try await ClientBootstrap(group: group)
@@ -62,55 +102,149 @@ enum Transport {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let handler = try NIOSSLClientHandler(
-                            context: context, serverHostname: nil,
-                            customVerificationCallback: { certificates, verification in
-                                if let leaf = certificates.first { promise.succeed(leaf) }
-                                verification.succeed(.certificateVerified)
-                            })
+                            context: context, serverHostname: isAddress ? nil : host)
                         try channel.pipeline.syncOperations.addHandler(handler)
+                        try channel.pipeline.syncOperations.addHandler(HandshakeWatcher(promise: promise))
                     }
                 }
                 .connect(host: host, port: port).get()
         } catch {
             promise.fail(error)
-            throw ProtectError.network(reason: "cannot connect to \(host):\(port) (\(error))")
+            throw ProtectError.connectionFailed(connectProblem(error, timeout: timeout), host: host, port: port)
         }
         defer { channel.close(promise: nil) }
         let deadline = channel.eventLoop.scheduleTask(in: .milliseconds(Int64(timeout * 1000))) {
-            promise.fail(ProtectError.network(reason: "no TLS handshake from \(host):\(port)"))
+            promise.fail(ChannelError.connectTimeout(.milliseconds(Int64(timeout * 1000))))
         }
         defer { deadline.cancel() }
-        return try await promise.futureResult.get()
+        do {
+            return try await promise.futureResult.get()
+        } catch {
+            throw handshakeError(error, host: host, port: port, timeout: timeout)
+        }
     }
 
-    /// Finds the console generation and port: UniFi OS answers `GET /` with an `X-CSRF-Token` header.
-    static func detectGeneration(
-        http: HTTPClient, configuration: ConsoleConfiguration, logger: Logger
-    ) async throws -> (ConsoleConfiguration.Generation, Int) {
-        if configuration.generation != .automatic {
-            return (
-                configuration.generation,
-                configuration.port ?? ConsoleConfiguration.defaultPort(for: configuration.generation)
-            )
+    /// Waits for the TLS handshake and hands over the peer's leaf certificate.
+    final class HandshakeWatcher: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = ByteBuffer
+        let promise: EventLoopPromise<NIOSSLCertificate>
+
+        init(promise: EventLoopPromise<NIOSSLCertificate>) { self.promise = promise }
+
+        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+            if case TLSUserEvent.handshakeCompleted = event as? TLSUserEvent ?? .shutdownCompleted {
+                let promise = self.promise
+                context.channel.nioSSL_peerCertificate().whenComplete { result in
+                    switch result {
+                    case .success(let certificate?): promise.succeed(certificate)
+                    case .success(nil): promise.fail(NIOSSLError.noCertificateToValidate)
+                    case .failure(let error): promise.fail(error)
+                    }
+                }
+            }
+            context.fireUserInboundEventTriggered(event)
         }
-        let ports = configuration.port.map { [$0] } ?? [443, 7443]
-        var lastError: (any Error)?
-        for port in ports {
-            let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
-            let request = HTTPClientRequest(url: "https://\(host):\(port)/")
-            do {
-                let response = try await execute(http, request, timeout: configuration.timeouts.connect)
-                _ = try? await collect(response)
-                let generation: ConsoleConfiguration.Generation =
-                    response.headers.first(name: "X-CSRF-Token") != nil ? .unifiOS : .legacy
-                logger.info("Detected a \(generation == .unifiOS ? "UniFi OS" : "legacy") console on port \(port).")
-                return (generation, port)
-            } catch let error as ProtectError {
-                if case .certificateRejected = error { throw error }
-                lastError = error
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            promise.fail(error)
+            context.close(promise: nil)
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            promise.fail(NIOSSLError.uncleanShutdown)
+            context.fireChannelInactive()
+        }
+    }
+
+    /// Names a failure to connect.
+    static func connectProblem(_ error: any Error, timeout: Double) -> ConnectionProblem {
+        if let error = error as? NIOConnectionError {
+            if error.connectionErrors.isEmpty { return .nameNotResolved }
+            return error.connectionErrors.map { connectProblem($0.error, timeout: timeout) }.first {
+                if case .other = $0 { return false } else { return true }
+            } ?? .other(sanitized(error.connectionErrors[0].error))
+        }
+        if let error = error as? IOError {
+            switch error.errnoCode {
+            case ECONNREFUSED: return .refused
+            case ENETUNREACH, EHOSTUNREACH: return .unreachable
+            case ETIMEDOUT: return .timedOut(seconds: timeout)
+            default: return .other(String(cString: strerror(error.errnoCode)).lowercased())
             }
         }
-        throw lastError ?? ProtectError.generationUnknown(reason: "no port answered")
+        if let error = error as? ChannelError, case .connectTimeout = error { return .timedOut(seconds: timeout) }
+        if error is SocketAddressError { return .nameNotResolved }
+        let text = "\(error)"
+        if text.contains("connectTimeout") { return .timedOut(seconds: timeout) }
+        if text.contains("refused") { return .refused }
+        return .other(sanitized(error))
+    }
+
+    /// Names a failed TLS handshake: a plain-HTTP port, no common protocol, or a rejected certificate.
+    static func handshakeError(_ error: any Error, host: String, port: Int, timeout: Double) -> ProtectError {
+        let text = "\(error)"
+        if text.contains("WRONG_VERSION_NUMBER") || text.contains("HTTP_REQUEST") {
+            return .connectionFailed(.plainHTTP, host: host, port: port)
+        }
+        if text.contains("PROTOCOL_VERSION") || text.contains("UNSUPPORTED_PROTOCOL")
+            || text.contains("NO_PROTOCOLS_AVAILABLE") || text.contains("NO_SHARED_CIPHER")
+            || text.contains("HANDSHAKE_FAILURE")
+        {
+            return .connectionFailed(.tlsProtocolMismatch, host: host, port: port)
+        }
+        if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate") {
+            return .certificateRejected(reason: "it failed verification (\(verifyReason(text)))")
+        }
+        if let error = error as? ChannelError, case .connectTimeout = error {
+            return .connectionFailed(.timedOut(seconds: timeout), host: host, port: port)
+        }
+        if let error = error as? NIOSSLError, case .uncleanShutdown = error {
+            return .connectionFailed(.closedDuringHandshake, host: host, port: port)
+        }
+        return .connectionFailed(.other("the TLS handshake failed (\(sanitized(error)))"), host: host, port: port)
+    }
+
+    static func verifyReason(_ text: String) -> String {
+        for (needle, words) in [
+            ("self signed", "self-signed; pin it with --pin-sha256 or trust its CA with --ca-cert"),
+            ("SELF_SIGNED", "self-signed; pin it with --pin-sha256 or trust its CA with --ca-cert"),
+            ("expired", "expired"), ("EXPIRED", "expired"),
+            ("unable to get local issuer", "issued by an authority not trusted here"),
+            ("UNABLE_TO_GET_ISSUER", "issued by an authority not trusted here"),
+            ("hostname", "issued for another host name"), ("HOSTNAME", "issued for another host name"),
+        ] where text.contains(needle) {
+            return words
+        }
+        return "not issued by an authority trusted here; for a self-signed console use --pin-sha256 or --ca-cert"
+    }
+
+    /// An error's text without source-file paths and line numbers of the machine that built it.
+    static func sanitized(_ error: any Error) -> String {
+        var text = "\(error)"
+        if let pattern = try? NSRegularExpression(pattern: #"[,;]?\s*\(?(file|File):?\s*\S+\.swift[^)]*\)?"#) {
+            text = pattern.stringByReplacingMatches(
+                in: text, range: NSRange(text.startIndex..., in: text), withTemplate: "")
+        }
+        if let pattern = try? NSRegularExpression(pattern: #"\S*/\S+\.swift(:\d+)?"#) {
+            text = pattern.stringByReplacingMatches(
+                in: text, range: NSRange(text.startIndex..., in: text), withTemplate: "")
+        }
+        return text.trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Finds the console generation on `port`: UniFi OS answers `GET /` with an `X-CSRF-Token` header.
+    static func detectGeneration(
+        http: HTTPClient, configuration: ConsoleConfiguration, port: Int, logger: Logger
+    ) async throws -> ConsoleConfiguration.Generation {
+        if configuration.generation != .automatic { return configuration.generation }
+        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        let request = HTTPClientRequest(url: "https://\(host):\(port)/")
+        let response = try await execute(http, request, timeout: configuration.timeouts.connect)
+        _ = try? await collect(response)
+        let generation: ConsoleConfiguration.Generation =
+            response.headers.first(name: "X-CSRF-Token") != nil ? .unifiOS : .legacy
+        logger.info("Detected a \(generation == .unifiOS ? "UniFi OS" : "legacy") console on port \(port).")
+        return generation
     }
 
     static func execute(_ http: HTTPClient, _ request: HTTPClientRequest, timeout: Double) async throws
@@ -143,19 +277,25 @@ enum Transport {
             case .deadlineExceeded: return ProtectError.network(reason: "the request timed out")
             case .remoteConnectionClosed: return ProtectError.network(reason: "the console closed the connection")
             case .cancelled: return CancellationError()
-            default: return ProtectError.network(reason: "\(error)")
+            default: return ProtectError.network(reason: sanitized(error))
             }
         }
         if let error = error as? NIOSSLError {
             if case .handshakeFailed = error {
-                return ProtectError.certificateRejected(reason: "the TLS handshake failed (\(error))")
+                return ProtectError.certificateRejected(reason: "the TLS handshake failed (\(sanitized(error)))")
             }
-            return ProtectError.network(reason: "TLS: \(error)")
+            return ProtectError.network(reason: "TLS: \(sanitized(error))")
         }
         if let error = error as? BoringSSLError {
-            return ProtectError.certificateRejected(reason: "\(error)")
+            return ProtectError.certificateRejected(reason: sanitized(error))
         }
-        return ProtectError.network(reason: "\(error)")
+        if let error = error as? IOError, error.errnoCode == ECONNRESET {
+            return ProtectError.network(reason: "the console reset the connection")
+        }
+        if error is NIOConnectionError || error is IOError || error is ChannelError {
+            return ProtectError.network(reason: "connecting again failed (\(sanitized(error)))")
+        }
+        return ProtectError.network(reason: sanitized(error))
     }
 
     /// The console's own reason from an error body: its JSON `error`, `message` or `code`, or the page title.

@@ -32,6 +32,9 @@ public struct SegmentRecord: Sendable, Codable, Equatable, FetchableRecord {
     public var updatedAt: Int64
     /// Whether the file was found in the destination rather than downloaded.
     public var adopted: Bool
+    /// Seconds of video the file held when it was recorded complete (its MP4 header's duration); nil for rows of
+    /// older archives.
+    public var duration: Double?
 }
 
 /// A camera as the archive last saw it (removed and renamed cameras keep their rows).
@@ -50,6 +53,8 @@ public enum StateError: Error, LocalizedError {
     case database(path: String, reason: String)
     /// The destination has no state database yet.
     case noState(String)
+    /// The state database is damaged or empty; moving it aside lets the next sync rebuild it from the files.
+    case damaged(path: String, reason: String)
 
     public var errorDescription: String? {
         switch self {
@@ -57,6 +62,9 @@ public enum StateError: Error, LocalizedError {
             return "Another protect-dl (\(holder)) is working on \(path); wait for it to finish or stop it first."
         case .database(let path, let reason):
             return "The archive state \(path) cannot be used: \(reason)."
+        case .damaged(let path, let reason):
+            return "The archive state \(path) is damaged (\(reason)). Move it aside (mv \(path) \(path).damaged) and "
+                + "run protect-dl sync again: it adopts the files already in the archive and records them anew."
         case .noState(let path):
             return "\(path) has no archive state yet (\(ArchiveState.folderName)/\(ArchiveState.fileName)); run "
                 + "protect-dl sync first."
@@ -71,17 +79,23 @@ public final class ArchiveState: Sendable {
     public static let fileName = "state.sqlite"
 
     public let destination: URL
+    /// The clock that stamps rows (injected by tests).
+    public let clock: WallClock
     let pool: DatabasePool
     private let lockDescriptor: Int32
 
     /// Opens (creating when asked) the state of `destination`; a writer (`exclusive`) takes its lock, a reader
     /// relies on WAL to read a consistent state while a writer works.
-    public init(destination: URL, create: Bool = true, exclusive: Bool = true) throws {
+    public init(destination: URL, create: Bool = true, exclusive: Bool = true, clock: WallClock = .system) throws {
         self.destination = destination
+        self.clock = clock
         let folder = destination.appendingPathComponent(Self.folderName)
         let path = folder.appendingPathComponent(Self.fileName).path
         if !create && !FileManager.default.fileExists(atPath: path) {
             throw StateError.noState(destination.path)
+        }
+        if let size = LocalFile.size(path), size == 0 {
+            throw StateError.damaged(path: path, reason: "the file is empty")
         }
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -98,7 +112,7 @@ public final class ArchiveState: Sendable {
             try Self.migrator.migrate(pool)
         } catch {
             if lockDescriptor >= 0 { close(lockDescriptor) }
-            throw StateError.database(path: path, reason: "\(error)")
+            throw Self.stateError(error, path: path)
         }
     }
 
@@ -153,16 +167,17 @@ public final class ArchiveState: Sendable {
                 table.column("value", .text).notNull()
             }
         }
+        migrator.registerMigration("v2 duration") { db in
+            try db.alter(table: "segment") { table in table.add(column: "duration", .double) }
+        }
         return migrator
     }
-
-    static var now: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
     func write<T>(_ updates: (Database) throws -> T) throws -> T {
         do {
             return try pool.write(updates)
         } catch {
-            throw StateError.database(path: pool.path, reason: "\(error)")
+            throw Self.stateError(error, path: pool.path)
         }
     }
 
@@ -170,8 +185,21 @@ public final class ArchiveState: Sendable {
         do {
             return try pool.read(value)
         } catch {
-            throw StateError.database(path: pool.path, reason: "\(error)")
+            throw Self.stateError(error, path: pool.path)
         }
+    }
+
+    /// A damaged file is told apart from other database failures (a full disk, permissions).
+    static func stateError(_ error: any Error, path: String) -> StateError {
+        if let error = error as? DatabaseError {
+            switch error.resultCode {
+            case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+                return .damaged(path: path, reason: "SQLite: \(error.message ?? "not a database")")
+            default:
+                return .database(path: path, reason: "SQLite: \(error.message ?? "\(error.resultCode)")")
+            }
+        }
+        return .database(path: path, reason: error.localizedDescription)
     }
 
     // MARK: Segments
@@ -200,20 +228,20 @@ public final class ArchiveState: Sendable {
     /// Records a complete file.
     public func recordComplete(
         cameraID: String, stream: String, start: Int64, end: Int64, path: String, size: Int64, sha256: String,
-        adopted: Bool
+        adopted: Bool, duration: Double? = nil
     ) throws {
         try write { db in
             try db.execute(
                 sql: """
                     INSERT INTO segment (cameraID, stream, start, end, path, size, sha256, status, attempts, lastReason,
-                        updatedAt, adopted)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, 'complete', 1, NULL, ?, ?)
+                        updatedAt, adopted, duration)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 'complete', 1, NULL, ?, ?, ?)
                     ON CONFLICT (cameraID, stream, start) DO UPDATE SET end = excluded.end, path = excluded.path,
                         size = excluded.size, sha256 = excluded.sha256, status = 'complete',
                         attempts = segment.attempts + 1, lastReason = NULL, updatedAt = excluded.updatedAt,
-                        adopted = excluded.adopted
+                        adopted = excluded.adopted, duration = excluded.duration
                     """,
-                arguments: [cameraID, stream, start, end, path, size, sha256, Self.now, adopted])
+                arguments: [cameraID, stream, start, end, path, size, sha256, clock.now(), adopted, duration])
         }
     }
 
@@ -233,7 +261,7 @@ public final class ArchiveState: Sendable {
                         attempts = segment.attempts + excluded.attempts, lastReason = excluded.lastReason,
                         updatedAt = excluded.updatedAt
                     """,
-                arguments: [cameraID, stream, start, end, path, status.rawValue, attempts, reason, Self.now])
+                arguments: [cameraID, stream, start, end, path, status.rawValue, attempts, reason, clock.now()])
         }
     }
 
@@ -243,7 +271,7 @@ public final class ArchiveState: Sendable {
             try db.execute(
                 sql:
                     "UPDATE segment SET status = 'pruned', updatedAt = ? WHERE cameraID = ? AND stream = ? AND start = ?",
-                arguments: [Self.now, cameraID, stream, start])
+                arguments: [clock.now(), cameraID, stream, start])
         }
     }
 
@@ -251,7 +279,7 @@ public final class ArchiveState: Sendable {
 
     /// Remembers the cameras seen now; cameras not seen keep their last name.
     public func recordCameras(_ cameras: [(id: String, name: String)]) throws {
-        let now = Self.now
+        let now = clock.now()
         try write { db in
             for camera in cameras {
                 try db.execute(

@@ -5,9 +5,26 @@ public enum CameraSelection {
     /// Splits the option's text at commas; nil means all cameras (a name with a comma is chosen by its id).
     public static func tokens(_ text: String) -> [String]? {
         let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        if parts.isEmpty || parts.contains(where: { $0.lowercased() == "all" }) { return nil }
+        if parts.isEmpty || parts.allSatisfy(isAll) { return nil }
         return parts
     }
+
+    /// Why `--cameras` text selects nothing, or nil when it is usable.
+    public static func problem(_ text: String) -> String? {
+        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        if parts.allSatisfy(\.isEmpty) {
+            return "--cameras is empty; give camera ids or names, comma-separated, or all."
+        }
+        return nil
+    }
+
+    /// Whether the user named cameras (rather than all of them).
+    public static func isExplicit(_ tokens: [String]?) -> Bool {
+        guard let tokens else { return false }
+        return !tokens.contains(where: isAll)
+    }
+
+    static func isAll(_ token: String) -> Bool { token.lowercased() == "all" }
 
     /// The cameras named by `tokens` in their order, each once; nil selects every camera.
     ///
@@ -17,7 +34,8 @@ public enum CameraSelection {
         guard let tokens else { return cameras }
         var chosen: [Camera] = []
         var unknown: [String] = []
-        for token in tokens {
+        // `all` beside other names still checks those names: a typo is not silently ignored.
+        for token in tokens where !isAll(token) {
             var matches = cameras.filter { $0.id == token || $0.id.lowercased() == token.lowercased() }
             if matches.isEmpty { matches = cameras.filter { $0.name == token } }
             if matches.isEmpty { matches = cameras.filter { matchesName($0, token) } }
@@ -28,7 +46,7 @@ public enum CameraSelection {
             }
         }
         guard unknown.isEmpty else { throw ArchiveError.unknownCameras(unknown, available: cameras) }
-        return chosen
+        return tokens.contains(where: isAll) ? cameras : chosen
     }
 
     static func matchesName(_ camera: Camera, _ token: String) -> Bool {

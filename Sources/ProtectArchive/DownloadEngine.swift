@@ -5,6 +5,10 @@ import NIOCore
 import NIOFoundationCompat
 import ProtectAPI
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// How the engine downloads; shared by `download`, `events` and `sync`.
 public struct EngineOptions: Sendable {
     public var destination: URL
@@ -22,6 +26,10 @@ public struct EngineOptions: Sendable {
     public var imageAttempts = 6
     /// Called with the byte count of every chunk written, for progress displays.
     public var onBytes: (@Sendable (Int) -> Void)?
+    /// The `.part` files in flight, for a stop at once.
+    public var partFiles = PartFileRegistry()
+    /// The wall clock (injected by tests).
+    public var clock = WallClock.system
 
     public init(destination: URL) {
         self.destination = destination
@@ -84,6 +92,11 @@ public enum DownloadEvent: Sendable {
     case started(SegmentInfo)
     case downloaded(SegmentInfo, bytes: Int64, seconds: Double, attempts: Int, sha256: String)
     case skippedExisting(SegmentInfo)
+    /// An empty placeholder (`--touch-files`) left by a run that died: skipped as the original does, not footage.
+    case skippedPlaceholder(SegmentInfo)
+    /// Something the user should know about the plan (a range cut at the last finished moment, cameras whose
+    /// recordings do not reach the range).
+    case notice(String)
     case noFootage(SegmentInfo, reason: String)
     case failed(SegmentInfo, reason: String, attempts: Int)
     case retrying(SegmentInfo, attempt: Int, reason: String)
@@ -105,6 +118,8 @@ public struct DownloadSummary: Sendable, Equatable, Codable {
     public var bytes: Int64 = 0
     /// Images saved beside clips.
     public var images = 0
+    /// Of the skipped files, empty placeholders left by a run that died (never footage).
+    public var placeholders = 0
     /// Times the console signalled overload (429, 5xx) and the engine slowed down.
     public var overloads = 0
     /// The run was stopped by a signal before the end.
@@ -116,6 +131,18 @@ public struct DownloadSummary: Sendable, Equatable, Codable {
 
     /// The original downloader's last line.
     public var line: String { "\(downloaded) files downloaded, \(skipped) files skipped, \(total) files total" }
+
+    /// What the original's line does not say: failures, placeholders skipped, an interruption; nil when none.
+    public var note: String? {
+        var parts: [String] = []
+        if failed > 0 { parts.append("\(failed) failed") }
+        if placeholders > 0 {
+            parts.append(
+                "\(placeholders) of the skipped files are empty placeholders left by a run that died, not footage")
+        }
+        if interrupted { parts.append("the run was interrupted before the end") }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ") + "."
+    }
 }
 
 /// Downloads exports in parallel with retries, `.part` files, MP4 checks and adaptive concurrency.
@@ -131,6 +158,7 @@ public struct DownloadEngine: Sendable {
     enum ItemResult: Sendable {
         case downloaded(Int64)
         case skipped
+        case placeholder
         case noFootage
         case failed(String, any Error)
     }
@@ -139,28 +167,40 @@ public struct DownloadEngine: Sendable {
     public func run(
         _ work: [ExportItem], client: ProtectClient, onEvent: @escaping @Sendable (DownloadEvent) -> Void
     ) async throws -> DownloadSummary {
+        try await run(work, total: work.count, client: client, onEvent: onEvent)
+    }
+
+    /// Downloads the items of a lazily planned sequence of `total` items, taking the next one only when a slot is
+    /// free, so memory does not grow with the range; stops at the first failure unless failures are ignored, and
+    /// always when the destination's disk is full.
+    public func run<Work: Sequence<ExportItem>>(
+        _ work: Work, total: Int, client: ProtectClient, onEvent: @escaping @Sendable (DownloadEvent) -> Void
+    ) async throws -> DownloadSummary {
         var summary = DownloadSummary()
-        summary.total = work.count
+        summary.total = total
         let governor = ConcurrencyGovernor(maximum: options.parallel, baseBackoff: max(0.05, options.retryDelay))
+        var iterator = work.makeIterator()
         do {
             try await withThrowingTaskGroup(of: (ItemResult, Int, Int).self) { group in
-                var next = 0
+                var pending = iterator.next()
+                var isFirst = true
                 var running = 0
-                while next < work.count || running > 0 {
-                    while running < governor.maximum && next < work.count {
-                        let item = work[next]
-                        let isFirst = next == 0
-                        next += 1
+                while pending != nil || running > 0 {
+                    while running < governor.maximum, let item = pending {
+                        if Task.isCancelled { throw CancellationError() }
+                        let first = isFirst
+                        isFirst = false
+                        pending = iterator.next()
                         running += 1
                         group.addTask {
-                            if !isFirst && options.waitBetweenDownloads > 0 {
+                            if !first && options.waitBetweenDownloads > 0 {
                                 try await Task.sleep(for: .seconds(options.waitBetweenDownloads))
                             }
                             let result = try await download(
                                 item, client: client, governor: governor, onEvent: onEvent)
                             var images = (0, 0)
                             switch result {
-                            case .downloaded, .skipped, .noFootage:
+                            case .downloaded, .skipped, .placeholder, .noFootage:
                                 images = try await saveImages(item, client: client, onEvent: onEvent)
                             case .failed: break
                             }
@@ -176,6 +216,9 @@ public struct DownloadEngine: Sendable {
                         summary.downloaded += 1
                         summary.bytes += bytes
                     case .skipped: summary.skipped += 1
+                    case .placeholder:
+                        summary.skipped += 1
+                        summary.placeholders += 1
                     case .noFootage:
                         summary.noFootage += 1
                         summary.skipped += 1
@@ -187,9 +230,10 @@ public struct DownloadEngine: Sendable {
                         summary.failed += 1
                         failure = ("images", ProtectError.network(reason: "\(imagesFailed) event image(s) failed"))
                     }
-                    if let (path, error) = failure, !options.ignoreFailedDownloads {
+                    if let (path, error) = failure, !options.ignoreFailedDownloads || LocalFileError.isDiskFull(error) {
                         summary.stoppedBy = path
                         group.cancelAll()
+                        while (try? await group.next()) != nil {}
                         summary.overloads = await governor.overloads
                         throw ArchiveError.downloadFailed(path: path, underlying: error, summary: summary)
                     }
@@ -209,35 +253,66 @@ public struct DownloadEngine: Sendable {
         let info = item.info
         let relative = info.path
         let target = options.destination.appendingPathComponent(relative)
+        let part = target.path + ".part"
         let fileManager = FileManager.default
-        if options.skipExistingFiles && fileManager.fileExists(atPath: target.path) {
+        do {
+            try SafePath.check(relative, in: options.destination)
+        } catch {
+            onEvent(.failed(info, reason: error.localizedDescription, attempts: 0))
+            return .failed(relative, error)
+        }
+        if options.skipExistingFiles, let size = LocalFile.size(target.path) {
+            // A `.part` of an earlier run under this name is of no use any more.
+            unlink(part)
+            if size == 0 {
+                onEvent(.skippedPlaceholder(info))
+                return .placeholder
+            }
             onEvent(.skippedExisting(info))
             return .skipped
         }
         do {
             try fileManager.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
         } catch {
-            onEvent(.failed(info, reason: "cannot create its folder: \(error.localizedDescription)", attempts: 0))
-            return .failed(relative, error)
+            let local = LocalFileError(error, path: target.deletingLastPathComponent().path, doing: "create the folder")
+            onEvent(.failed(info, reason: local.localizedDescription, attempts: 0))
+            return .failed(relative, local)
         }
-        var touched = false
-        if options.touchFiles && !fileManager.fileExists(atPath: target.path) {
-            touched = fileManager.createFile(atPath: target.path, contents: nil)
+        var placeholder = false
+        if options.touchFiles && LocalFile.size(target.path) == nil {
+            placeholder = fileManager.createFile(atPath: target.path, contents: nil)
+        }
+        // A handled stop or failure removes the placeholder of a segment it did not finish: only a process that
+        // died leaves one.
+        func dropPlaceholder() {
+            if placeholder && LocalFile.size(target.path) == 0 { unlink(target.path) }
         }
         if let notBefore = item.notBefore {
-            let wait = Double(notBefore) / 1000 - Date().timeIntervalSince1970
-            if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
+            let wait = Double(notBefore - options.clock.now()) / 1000
+            if wait > 0 {
+                do { try await Task.sleep(for: .seconds(wait)) } catch {
+                    dropPlaceholder()
+                    throw error
+                }
+            }
         }
-        let part = target.path + ".part"
         let onBytes = options.onBytes
+        let registry = options.partFiles
         var attempt = 0
         let clock = ContinuousClock()
         onEvent(.started(info))
         while true {
             attempt += 1
-            try await governor.acquire()
+            do {
+                try await governor.acquire()
+            } catch {
+                dropPlaceholder()
+                throw error
+            }
             var released = false
             let began = clock.now
+            registry.add(part)
+            defer { registry.remove(part) }
             do {
                 let outcome = try await client.withExport(item.request) { body in
                     try await PartFile.write(body, to: part, onBytes: onBytes)
@@ -246,16 +321,18 @@ public struct DownloadEngine: Sendable {
                 case .noFootage(let reason):
                     released = true
                     await governor.release(.success)
-                    try? fileManager.removeItem(atPath: part)
-                    if touched { try? fileManager.removeItem(at: target) }
+                    unlink(part)
+                    dropPlaceholder()
                     onEvent(.noFootage(info, reason: reason))
                     return .noFootage
                 case .footage(let written):
                     released = true
                     await governor.release(.success)
                     try MP4Check.validate(path: part)
-                    if fileManager.fileExists(atPath: target.path) { try fileManager.removeItem(at: target) }
-                    try fileManager.moveItem(atPath: part, toPath: target.path)
+                    // rename(2) replaces the placeholder or an older file atomically.
+                    guard rename(part, target.path) == 0 else {
+                        throw LocalFileError(errno: errno, path: target.path, doing: "rename the finished file")
+                    }
                     let seconds = (clock.now - began).inSeconds
                     onEvent(
                         .downloaded(
@@ -263,7 +340,7 @@ public struct DownloadEngine: Sendable {
                     return .downloaded(written.bytes)
                 }
             } catch {
-                try? fileManager.removeItem(atPath: part)
+                unlink(part)
                 if !released {
                     if case ProtectError.consoleBusy(_, _, let retryAfter) = error {
                         await governor.release(.overload(retryAfter: retryAfter))
@@ -272,6 +349,7 @@ public struct DownloadEngine: Sendable {
                     }
                 }
                 if error is CancellationError || Task.isCancelled {
+                    dropPlaceholder()
                     throw CancellationError()
                 }
                 let reason = (error as? any LocalizedError)?.errorDescription ?? "\(error)"
@@ -279,9 +357,13 @@ public struct DownloadEngine: Sendable {
                     onEvent(.retrying(info, attempt: attempt, reason: reason))
                     var delay = options.retryDelay * pow(2, Double(attempt - 1)) * Double.random(in: 0.8...1.2)
                     if case ProtectError.consoleBusy(_, _, let retryAfter?) = error { delay = max(delay, retryAfter) }
-                    try await Task.sleep(for: .seconds(delay))
+                    do { try await Task.sleep(for: .seconds(delay)) } catch {
+                        dropPlaceholder()
+                        throw error
+                    }
                     continue
                 }
+                dropPlaceholder()
                 onEvent(.failed(info, reason: reason, attempts: attempt))
                 return .failed(relative, error)
             }
@@ -344,6 +426,7 @@ public struct DownloadEngine: Sendable {
         case ProtectError.network, ProtectError.consoleBusy, ProtectError.unexpectedContent: return true
         case ProtectError.httpError(let status, _, _): return status == 408 || status == 429 || status >= 500
         case is MP4Check.Problem: return true
+        case is LocalFileError: return false
         default: return false
         }
     }
@@ -361,20 +444,32 @@ enum PartFile {
     static func write(_ body: ExportBody, to path: String, onBytes: (@Sendable (Int) -> Void)?) async throws
         -> WrittenFile
     {
-        guard FileManager.default.createFile(atPath: path, contents: nil),
-            let handle = FileHandle(forWritingAtPath: path)
-        else {
-            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
-        }
-        defer { try? handle.close() }
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw LocalFileError(errno: errno, path: path, doing: "create") }
+        var closed = false
+        defer { if !closed { close(descriptor) } }
         var written: Int64 = 0
         var hasher = SHA256()
         for try await chunk in body {
-            chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
-            try handle.write(contentsOf: chunk.readableBytesView)
+            try Task.checkCancellation()
+            try chunk.withUnsafeReadableBytes { bytes in
+                hasher.update(bufferPointer: bytes)
+                var offset = 0
+                while offset < bytes.count {
+                    let count = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                    if count < 0 {
+                        if errno == EINTR { continue }
+                        throw LocalFileError(errno: errno, path: path, doing: "write")
+                    }
+                    offset += count
+                }
+            }
             written += Int64(chunk.readableBytes)
             onBytes?(chunk.readableBytes)
         }
+        closed = true
+        // A full disk can show only when the data is flushed.
+        if close(descriptor) != 0 { throw LocalFileError(errno: errno, path: path, doing: "write") }
         if let expected = body.contentLength, expected != written {
             throw ProtectError.network(reason: "the body ended after \(written) of \(expected) bytes")
         }
@@ -395,8 +490,16 @@ public enum ImageFile {
         try FileManager.default.createDirectory(
             at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
         let part = target.appendingPathExtension("part")
-        try data.write(to: part)
-        if FileManager.default.fileExists(atPath: target.path) { try FileManager.default.removeItem(at: target) }
-        try FileManager.default.moveItem(at: part, to: target)
+        do {
+            try data.write(to: part)
+        } catch {
+            unlink(part.path)
+            throw LocalFileError(error, path: part.path, doing: "write")
+        }
+        guard rename(part.path, target.path) == 0 else {
+            let error = LocalFileError(errno: errno, path: target.path, doing: "rename the finished file")
+            unlink(part.path)
+            throw error
+        }
     }
 }

@@ -2,6 +2,10 @@ import Foundation
 import Logging
 import ProtectAPI
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Everything the `download` command decides: which cameras, which range and stream, where and how.
 public struct DownloadOptions: Sendable {
     /// What followed `--cameras`: ids or names; nil for all cameras.
@@ -15,6 +19,9 @@ public struct DownloadOptions: Sendable {
     public var template: String?
     /// Render names (and align hours) in UTC instead of the times' zone.
     public var utc = false
+    /// Seconds the console may still be writing before now: a segment ending later is cut at that moment and named
+    /// by what it holds.
+    public var settleSeconds: Double = 60
     public var engine: EngineOptions
 
     public init(startText: String, endText: String, destination: URL) {
@@ -33,6 +40,10 @@ public struct DownloadOptions: Sendable {
 public enum ArchiveError: Error, LocalizedError {
     /// `--dest` does not exist or is not a folder.
     case destinationMissing(String)
+    /// `--dest` cannot be written (permissions, a read-only file system).
+    case destinationNotWritable(String, reason: String)
+    /// Two items of one run would be saved under the same name.
+    case nameCollision(path: String, first: String, second: String)
     /// Cameras the console does not know; lists those it has.
     case unknownCameras([String], available: [Camera])
     /// A name that fits more than one camera.
@@ -48,6 +59,11 @@ public enum ArchiveError: Error, LocalizedError {
         switch self {
         case .destinationMissing(let path):
             return "The destination folder \(path) does not exist or is not a folder."
+        case .destinationNotWritable(let path, let reason):
+            return "The destination folder \(path) cannot be written (\(reason)); nothing was asked of the console."
+        case .nameCollision(let path, let first, let second):
+            return "The names would collide: \(first) and \(second) would both be saved as \(path); add fields "
+                + "that tell them apart (e.g. {camera_part}, {start} or {event_id}) to --output-template."
         case .unknownCameras(let tokens, let available):
             let list = available.map { "\($0.id) (\($0.name))" }.joined(separator: ", ")
             return "The console has no camera with the id or name \(tokens.joined(separator: ", ")); "
@@ -67,11 +83,23 @@ public enum ArchiveError: Error, LocalizedError {
 
 /// Checks shared by every job before it talks to the console.
 enum Preflight {
+    /// The destination exists, is a folder and can be written: a file is created and removed there.
     static func destination(_ url: URL) throws {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue else {
             throw ArchiveError.destinationMissing(url.path)
         }
+        let probe = url.appendingPathComponent(".protect-dl-write-check-\(getpid())").path
+        let descriptor = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            let number = errno
+            if number == ENOSPC || number == EDQUOT {
+                throw LocalFileError(errno: number, path: url.path, doing: "write to")
+            }
+            throw ArchiveError.destinationNotWritable(url.path, reason: String(cString: strerror(number)).lowercased())
+        }
+        close(descriptor)
+        unlink(probe)
     }
 
     /// Parses a range in the console's zone; the display zone is the written offset's, the console's, or UTC.
@@ -132,24 +160,26 @@ public struct DownloadJob: Sendable {
     {
         let template = try preflight()
         let engine = DownloadEngine(options: options.engine, logger: logger)
-        let bootstrap = try await engine.withRetries { try await client.bootstrap() }
+        let bootstrap = try await client.bootstrap()
         let range = try Preflight.range(
             options.startText, options.endText, consoleZone: bootstrap.nvr.timezone, utc: options.utc,
             onEvent: onEvent)
         let cameras = try options.variant.cameras(
-            try CameraSelection.resolve(options.cameras, among: bootstrap.cameras), explicit: options.cameras != nil)
-        let segments = SegmentPlanner.segments(from: range.start, to: range.end, in: range.zone)
-        var work: [ExportItem] = []
-        for camera in cameras {
-            for segment in segments {
-                work.append(
-                    try Self.item(
-                        camera: camera, segment: segment, variant: options.variant, zone: range.zone, template: template
-                    ))
-            }
-        }
-        onEvent(.planned(total: work.count))
-        return try await engine.run(work, client: client, onEvent: onEvent)
+            try CameraSelection.resolve(options.cameras, among: bootstrap.cameras),
+            explicit: CameraSelection.isExplicit(options.cameras))
+        let plan = SegmentPlan(
+            cameras: cameras, start: range.start, end: range.end, zone: range.zone,
+            settled: options.engine.clock.now() - Int64(options.settleSeconds * 1000))
+        try NameCheck.segments(
+            plan, cameras: plan.cameras, variant: options.variant, zone: range.zone, template: template)
+        for line in plan.notices { onEvent(.notice(line)) }
+        onEvent(.planned(total: plan.count))
+        let variant = options.variant
+        let items = plan.lazy.map { camera, segment in
+            // Rendering was checked for every camera above; a failure here would be a bug, not bad input.
+            (try? Self.item(camera: camera, segment: segment, variant: variant, zone: range.zone, template: template))
+        }.compactMap { $0 }
+        return try await engine.run(items, total: plan.count, client: client, onEvent: onEvent)
     }
 
     /// The export of one camera's segment, named by `template`.

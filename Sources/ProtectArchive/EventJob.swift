@@ -78,12 +78,13 @@ public struct EventJob: Sendable {
     {
         let template = try OutputTemplate(effectiveTemplate)
         let engine = DownloadEngine(options: options.engine, logger: logger)
-        let bootstrap = try await engine.withRetries { try await client.bootstrap() }
+        let bootstrap = try await client.bootstrap()
         let range = try Preflight.range(
             options.startText, options.endText, consoleZone: bootstrap.nvr.timezone, utc: options.utc,
             onEvent: onEvent)
         let chosen = try options.variant.cameras(
-            try CameraSelection.resolve(options.cameras, among: bootstrap.cameras), explicit: options.cameras != nil)
+            try CameraSelection.resolve(options.cameras, among: bootstrap.cameras),
+            explicit: CameraSelection.isExplicit(options.cameras))
         let byID = Dictionary(bootstrap.cameras.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var events = try await fetch(client: client, engine: engine, from: range.start, to: range.end)
         let chosenIDs = Set(chosen.map(\.id))
@@ -115,6 +116,14 @@ public struct EventJob: Sendable {
             }
         }
         let clips = try planClips(clipEvents, cameras: byID, zone: range.zone, template: template)
+        try NameCheck.paths(
+            clips.map { clip in
+                (
+                    clip.info.path,
+                    "the clip of \(clip.info.cameraName) from \(TimeFormatting.iso(clip.info.start)) (events "
+                        + clip.info.eventIDs.joined(separator: ", ") + ")"
+                )
+            })
         return EventPlan(events: events, cameras: byID, clips: clips, zone: range.zone)
     }
 

@@ -21,6 +21,17 @@ public enum MP4Check {
 
     /// Validates the file at `path`; throws the problem found.
     public static func validate(path: String) throws {
+        _ = try inspect(path: path)
+    }
+
+    /// Validates the file at `path` and reads its duration in seconds from the movie header (`moov/mvhd`); nil when
+    /// the header gives none.
+    public static func duration(path: String) throws -> Double? {
+        try inspect(path: path)
+    }
+
+    /// Walks the top-level boxes, then reads `mvhd` inside `moov`.
+    static func inspect(path: String) throws -> Double? {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw Problem.empty }
         defer { try? handle.close() }
         let size = Int64(
@@ -28,6 +39,7 @@ public enum MP4Check {
         guard size > 0 else { throw Problem.empty }
         var offset: Int64 = 0
         var types: [String] = []
+        var moov: (offset: Int64, size: Int64)?
         while offset < size {
             try handle.seek(toOffset: UInt64(offset))
             guard let header = try handle.read(upToCount: 16), header.count >= 8 else {
@@ -50,8 +62,37 @@ public enum MP4Check {
             guard boxSize >= 8 else { throw Problem.truncated(type) }
             guard offset + boxSize <= size else { throw Problem.truncated(type) }
             types.append(type)
+            if type == "moov" { moov = (offset, boxSize) }
             offset += boxSize
         }
-        guard types.contains("moov") else { throw Problem.missingIndex }
+        guard let moov else { throw Problem.missingIndex }
+        return try movieDuration(handle, moov: moov)
+    }
+
+    /// The duration in the `mvhd` box of `moov` (both header versions).
+    static func movieDuration(_ handle: FileHandle, moov: (offset: Int64, size: Int64)) throws -> Double? {
+        var offset = moov.offset + 8
+        let end = moov.offset + moov.size
+        while offset + 8 <= end {
+            try handle.seek(toOffset: UInt64(offset))
+            guard let header = try handle.read(upToCount: 8), header.count == 8 else { return nil }
+            let bytes = [UInt8](header)
+            let size = Int64(bytes[0..<4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+            let type = String(decoding: bytes[4..<8], as: UTF8.self)
+            guard size >= 8 else { return nil }
+            if type == "mvhd" {
+                guard let body = try handle.read(upToCount: 32), body.count >= 20 else { return nil }
+                let b = [UInt8](body)
+                func number(_ range: Range<Int>) -> UInt64 { b[range].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
+                let version = b[0]
+                let (timescale, duration) =
+                    version == 1 && b.count >= 32
+                    ? (number(20..<24), number(24..<32)) : (number(12..<16), number(16..<20))
+                guard timescale > 0 else { return nil }
+                return Double(duration) / Double(timescale)
+            }
+            offset += size
+        }
+        return nil
     }
 }

@@ -48,6 +48,12 @@ public struct OutputTemplate: Sendable, Hashable {
         ("end_second", ""), ("end_offset", "+HHMM"),
     ]
 
+    /// Whether names hold the start instant to the second with its offset (`{start}` or `{start_iso}`), so
+    /// items of one camera with different starts can never share a name.
+    public var holdsStartInstant: Bool {
+        pieces.contains { $0 == .field("start") || $0 == .field("start_iso") }
+    }
+
     /// Parses and checks a template.
     public init(_ text: String) throws {
         var pieces: [Piece] = []

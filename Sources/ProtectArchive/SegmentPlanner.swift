@@ -1,3 +1,5 @@
+import Foundation
+
 /// One piece of a range: at most an hour, ending on a clock hour of the display zone (except the last).
 public struct Segment: Sendable, Hashable {
     /// First millisecond.
@@ -33,6 +35,46 @@ public enum SegmentPlanner {
         return segments
     }
 
+    /// How many segments `segments(from:to:in:)` would give, without listing them: counted by arithmetic where
+    /// the zone's hour boundaries are regular (every offset in the range a whole number of hours apart), which is
+    /// every zone but a few, so a range of years is counted at once.
+    public static func count(from start: Int64, to end: Int64, in zone: DisplayZone) -> Int {
+        guard start < end else { return 0 }
+        if let phase = regularPhase(from: start, to: end, in: zone) {
+            // Boundaries are the instants b with (b + phase) divisible by an hour; count those strictly inside.
+            func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
+            let inside = floorDiv(end - 1 + phase, hour) - floorDiv(start + phase, hour)
+            return Int(inside) + 1
+        }
+        var count = 0
+        var cursor = start
+        while cursor < end {
+            cursor = min(nextHourBoundary(after: cursor, in: zone), end)
+            count += 1
+        }
+        return count
+    }
+
+    /// The zone's offset modulo an hour when it is the same across the range, else nil.
+    static func regularPhase(from start: Int64, to end: Int64, in zone: DisplayZone) -> Int64? {
+        switch zone {
+        case .fixed(let seconds):
+            return (Int64(seconds) * 1000 % hour + hour) % hour
+        case .named(let identifier):
+            guard let timeZone = TimeZone(identifier: identifier) else { return 0 }
+            let phase = (Int64(timeZone.secondsFromGMT(for: Date(milliseconds: start))) * 1000 % hour + hour) % hour
+            var moment = Date(milliseconds: start)
+            while let transition = timeZone.nextDaylightSavingTimeTransition(after: moment),
+                transition < Date(milliseconds: end)
+            {
+                let offset = Int64(timeZone.secondsFromGMT(for: transition)) * 1000
+                if (offset % hour + hour) % hour != phase { return nil }
+                moment = transition
+            }
+            return phase
+        }
+    }
+
     /// The last whole hour of the zone at or before `t`.
     static func hourFloor(_ t: Int64, in zone: DisplayZone) -> Int64 {
         var boundary = SegmentPlanner.nextHourBoundary(after: t - 2 * hour, in: zone)
@@ -44,7 +86,7 @@ public enum SegmentPlanner {
     }
 
     /// The first instant after `t` at which the zone's wall clock shows a whole hour.
-    static func nextHourBoundary(after t: Int64, in zone: DisplayZone) -> Int64 {
+    public static func nextHourBoundary(after t: Int64, in zone: DisplayZone) -> Int64 {
         func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
         let offset = Int64(zone.offsetSeconds(at: t)) * 1000
         var candidate = (floorDiv(t + offset, hour) + 1) * hour - offset
@@ -56,4 +98,8 @@ public enum SegmentPlanner {
         }
         return candidate > t ? candidate : t + hour
     }
+}
+
+extension Date {
+    init(milliseconds: Int64) { self.init(timeIntervalSince1970: Double(milliseconds) / 1000) }
 }

@@ -15,6 +15,8 @@ public struct SnapshotOptions: Sendable {
     public var template: String?
     public var utc = false
     public var destination: URL
+    /// The wall clock that says what "now" is for a live snapshot's name (injected by tests).
+    public var clock = WallClock.system
     public var retries = 3
     public var retryDelay: Double = 2
 
@@ -62,13 +64,13 @@ public struct SnapshotJob: Sendable {
         engineOptions.retries = options.retries
         engineOptions.retryDelay = options.retryDelay
         let engine = DownloadEngine(options: engineOptions, logger: logger)
-        let bootstrap = try await engine.withRetries { try await client.bootstrap() }
+        let bootstrap = try await client.bootstrap()
         let cameras = try CameraSelection.resolve(options.cameras, among: bootstrap.cameras)
         let variant = ExportVariant(packageLens: options.packageLens)
         if options.packageLens {
             for camera in cameras { try variant.check(camera) }
         }
-        var moment = Int64(Date().timeIntervalSince1970 * 1000)
+        var moment = options.clock.now()
         var zone = DisplayZone.named(bootstrap.nvr.timezone ?? "UTC")
         if let at = options.atText {
             let range = try Preflight.range(
@@ -78,11 +80,16 @@ public struct SnapshotJob: Sendable {
         } else if options.utc {
             zone = .fixed(seconds: 0)
         }
+        let paths = try cameras.map { camera in
+            try template.render(
+                NameValues(
+                    cameraName: camera.name, cameraID: camera.id, variant: variant, start: moment, end: moment,
+                    zone: zone),
+                fileExtension: "jpg")
+        }
+        try NameCheck.paths(zip(paths, cameras.map { "the snapshot of \($0.name)" }))
         var results: [SnapshotResult] = []
-        for camera in cameras {
-            let values = NameValues(
-                cameraName: camera.name, cameraID: camera.id, variant: variant, start: moment, end: moment, zone: zone)
-            let path = try template.render(values, fileExtension: "jpg")
+        for (camera, path) in zip(cameras, paths) {
             let request: ImageRequest =
                 options.atText == nil && !options.packageLens
                 ? .liveSnapshot(cameraID: camera.id, at: moment, width: options.width, height: options.height)

@@ -87,7 +87,7 @@ public struct SyncJob: Sendable {
     ) async throws -> SyncReport {
         let template = try preflight()
         let engine = DownloadEngine(options: options.engine, logger: logger)
-        let bootstrap = try await engine.withRetries { try await client.bootstrap() }
+        let bootstrap = try await client.bootstrap()
         try state.recordCameras(bootstrap.cameras.map { ($0.id, $0.name) })
         if let name = bootstrap.nvr.name { try state.setMeta("consoleName", name) }
         if let version = bootstrap.nvr.version { try state.setMeta("consoleVersion", version) }
@@ -95,7 +95,8 @@ public struct SyncJob: Sendable {
         let consoleZone = DisplayZone.named(bootstrap.nvr.timezone ?? "UTC")
         let zone: DisplayZone = options.utc ? .fixed(seconds: 0) : consoleZone
         let cameras = try options.variant.cameras(
-            try CameraSelection.resolve(options.cameras, among: bootstrap.cameras), explicit: options.cameras != nil)
+            try CameraSelection.resolve(options.cameras, among: bootstrap.cameras),
+            explicit: CameraSelection.isExplicit(options.cameras))
         var since: Int64?
         if let text = options.sinceText {
             do {
@@ -104,7 +105,7 @@ public struct SyncJob: Sendable {
                 throw ArchiveError.time(error)
             }
         }
-        let now = ArchiveState.now
+        let now = options.engine.clock.now()
         // The console may still be writing anything after this moment.
         let settled = now - Int64(options.safetyMargin * 1000)
         let upper = SegmentPlanner.hourFloor(settled, in: zone)
@@ -113,6 +114,7 @@ public struct SyncJob: Sendable {
         var report = SyncReport()
         var work: [ExportItem] = []
         var adoption: AdoptionIndex?
+        var plan: [(Camera, [Segment])] = []
         for camera in cameras {
             guard var lower = since ?? camera.recordingStart else { continue }
             if let keepFrom { lower = max(lower, keepFrom) }
@@ -120,8 +122,16 @@ public struct SyncJob: Sendable {
             if let last = camera.recordingEnd, last < settled {
                 cameraUpper = min(upper, SegmentPlanner.hourFloor(last - 1, in: zone) + SegmentPlanner.hour)
             }
-            let segments = SegmentPlanner.segments(
-                from: SegmentPlanner.hourFloor(lower, in: zone), to: cameraUpper, in: zone)
+            plan.append(
+                (
+                    camera,
+                    SegmentPlanner.segments(from: SegmentPlanner.hourFloor(lower, in: zone), to: cameraUpper, in: zone)
+                ))
+        }
+        try NameCheck.segments(
+            plan.lazy.flatMap { camera, segments in segments.lazy.map { (camera, $0) } },
+            cameras: plan.map(\.0), variant: options.variant, zone: zone, template: template)
+        for (camera, segments) in plan {
             let known = try state.segments(cameraID: camera.id, stream: stream)
             for segment in segments {
                 switch known[segment.start]?.status {
@@ -154,8 +164,9 @@ public struct SyncJob: Sendable {
         } else {
             onEvent(.planned(total: work.count))
             let logger = self.logger
+            let destination = options.engine.destination
             report.summary = try await engine.run(work, client: client) { event in
-                Self.record(event, stream: stream, state: state, logger: logger)
+                Self.record(event, stream: stream, state: state, destination: destination, logger: logger)
                 onEvent(event)
             }
         }
@@ -168,27 +179,39 @@ public struct SyncJob: Sendable {
     /// Checks a file found under an expected name and records it as complete; false when it is not a whole MP4.
     func adopt(_ path: String, item: ExportItem, segment: Segment, stream: String, state: ArchiveState) throws -> Bool {
         let url = options.engine.destination.appendingPathComponent(path)
+        let duration: Double?
         do {
-            try MP4Check.validate(path: url.path)
+            duration = try MP4Check.duration(path: url.path)
         } catch {
             logger.warning("Not adopting \(path): \(error.localizedDescription); downloading it again.")
+            return false
+        }
+        let claimed = ClaimedDuration.seconds(start: segment.start, end: segment.end, variant: options.variant)
+        guard let duration, ClaimedDuration.matches(duration, claimed: claimed) else {
+            let held = duration.map { String(format: "%.1f", $0) } ?? "no"
+            logger.warning(
+                "Not adopting \(path): it holds \(held) seconds of video, its name claims \(String(format: "%.1f", claimed)); downloading it again."
+            )
             return false
         }
         let hash = try FileHash.sha256(of: url)
         try state.recordComplete(
             cameraID: item.info.cameraID, stream: stream, start: segment.start, end: segment.end, path: path,
-            size: hash.size, sha256: hash.hex, adopted: true)
+            size: hash.size, sha256: hash.hex, adopted: true, duration: duration)
         return true
     }
 
     /// Writes the engine's outcome for a segment into the state.
-    static func record(_ event: DownloadEvent, stream: String, state: ArchiveState, logger: Logger) {
+    static func record(
+        _ event: DownloadEvent, stream: String, state: ArchiveState, destination: URL, logger: Logger
+    ) {
         do {
             switch event {
             case .downloaded(let info, let bytes, _, _, let sha256):
+                let duration = try? MP4Check.duration(path: destination.appendingPathComponent(info.path).path)
                 try state.recordComplete(
                     cameraID: info.cameraID, stream: stream, start: info.start, end: info.end + 1, path: info.path,
-                    size: bytes, sha256: sha256, adopted: false)
+                    size: bytes, sha256: sha256, adopted: false, duration: duration ?? nil)
             case .noFootage(let info, let reason):
                 try state.recordOutcome(
                     cameraID: info.cameraID, stream: stream, start: info.start, end: info.end + 1, path: info.path,

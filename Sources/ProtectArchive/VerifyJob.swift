@@ -62,10 +62,24 @@ public struct VerifyJob: Sendable {
         if hash.hex != record.sha256 {
             return VerifyProblem(record: record, kind: .altered, detail: "its SHA-256 changed")
         }
+        let duration: Double?
         do {
-            try MP4Check.validate(path: url.path)
+            duration = try MP4Check.duration(path: url.path)
         } catch {
             return VerifyProblem(record: record, kind: .altered, detail: error.localizedDescription)
+        }
+        // What the file holds must be what its record claims: the duration measured when it was recorded, or for
+        // older rows the range itself.
+        let claimed =
+            record.duration
+            ?? ClaimedDuration.seconds(
+                start: record.start, end: record.end,
+                variant: ExportVariant(streamKey: record.stream) ?? ExportVariant())
+        guard let duration, ClaimedDuration.matches(duration, claimed: claimed) else {
+            return VerifyProblem(
+                record: record, kind: .altered,
+                detail: "it holds \(duration.map { String(format: "%.1f", $0) } ?? "no") seconds of video, its record "
+                    + "claims \(String(format: "%.1f", claimed))")
         }
         return nil
     }
@@ -96,7 +110,7 @@ public struct VerifyJob: Sendable {
         _ = try await DownloadEngine(options: engineOptions, logger: logger).run(items.map(\.0), client: client) {
             event in
             if case .downloaded(let info, _, _, _, _) = event, let stream = streams[info.path] {
-                SyncJob.record(event, stream: stream, state: state, logger: logger)
+                SyncJob.record(event, stream: stream, state: state, destination: destination, logger: logger)
             }
             onEvent(event)
         }
@@ -155,7 +169,7 @@ public struct ManifestJob: Sendable {
         console["version"] = try state.meta("consoleVersion")
         console["timezone"] = try state.meta("timezone")
         let manifest: [String: Any] = [
-            "generator": "protect-dl", "createdAt": TimeFormatting.iso(ArchiveState.now), "console": console,
+            "generator": "protect-dl", "createdAt": TimeFormatting.iso(state.clock.now()), "console": console,
             "count": records.count, "files": files,
         ]
         let json = try JSONSerialization.data(

@@ -163,13 +163,15 @@ public struct FaultSettings: Sendable, Codable, Equatable {
     public var cutBeforeMoovCount = 0
     /// Answer the next logins with 429.
     public var loginRateLimitCount = 0
+    /// Answer the next API requests with 401 although their session is valid (also right after a new login).
+    public var unauthorizedCount = 0
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case resetAfterBytes, resetCount, failStatus, failCount, failExportsOnly, stallSeconds, stallAfterBytes,
             stallCount
-        case htmlLoginPageCount, cutBeforeMoovCount, loginRateLimitCount
+        case htmlLoginPageCount, cutBeforeMoovCount, loginRateLimitCount, unauthorizedCount
     }
 
     public init(from decoder: any Decoder) throws {
@@ -185,5 +187,6 @@ public struct FaultSettings: Sendable, Codable, Equatable {
         htmlLoginPageCount = try container.decodeIfPresent(Int.self, forKey: .htmlLoginPageCount) ?? 0
         cutBeforeMoovCount = try container.decodeIfPresent(Int.self, forKey: .cutBeforeMoovCount) ?? 0
         loginRateLimitCount = try container.decodeIfPresent(Int.self, forKey: .loginRateLimitCount) ?? 0
+        unauthorizedCount = try container.decodeIfPresent(Int.self, forKey: .unauthorizedCount) ?? 0
     }
 }

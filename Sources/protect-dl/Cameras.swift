@@ -52,6 +52,7 @@ struct Cameras: AsyncParsableCommand {
                         }),
                     "packageLens": .bool(camera.lensIDs.contains(2)),
                 ])
+                if reporter.outputClosed { throw ExitCode(ExitStatus.outputClosed.rawValue) }
             }
             return
         }
@@ -67,11 +68,10 @@ struct Cameras: AsyncParsableCommand {
             ]
         }
         let zoneName = utc ? "UTC" : bootstrap.nvr.timezone ?? "UTC"
-        print(
-            Table.render(
-                ["NAME", "ID", "MODEL", "STATE", "RECORDING FROM", "RECORDING TO", "CHANNELS", "PACKAGE LENS"], rows),
-            terminator: "")
-        print("\(bootstrap.cameras.count) cameras; times in \(zoneName)")
+        let table = Table.render(
+            ["NAME", "ID", "MODEL", "STATE", "RECORDING FROM", "RECORDING TO", "CHANNELS", "PACKAGE LENS"], rows)
+        guard Console.write(table + "\(bootstrap.cameras.count) cameras; times in \(zoneName)", to: .standardOutput)
+        else { throw ExitCode(ExitStatus.outputClosed.rawValue) }
     }
 }
 

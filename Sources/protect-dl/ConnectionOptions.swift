@@ -5,9 +5,9 @@ import ProtectAPI
 
 /// How to reach, trust and log in to the console (the original downloader's options, and safer ones).
 struct ConnectionOptions: ParsableArguments {
-    @Option(help: "Host name or IP address of the console (required).")
+    @Option(help: "Host name or IP address of the console (no https://, no port).")
     var address: String?
-    @Option(help: "HTTPS port (default: 443 for UniFi OS, 7443 for legacy consoles).")
+    @Option(help: "HTTPS port, 1-65535 (default: 443 for UniFi OS, 7443 for legacy consoles).")
     var port: Int?
     @Option(help: "Console generation: auto, legacy or unifi-os.")
     var console: ConsoleConfiguration.Generation = .automatic
@@ -15,25 +15,23 @@ struct ConnectionOptions: ParsableArguments {
     var verifySsl = false
     @Option(help: "Verify the console's certificate against the CA certificate(s) in this PEM file.")
     var caCert: String?
-    @Option(help: "Accept only the certificate with this SHA-256 fingerprint (hex, colons optional).")
+    @Option(
+        help:
+            "Accept only the certificate with this SHA-256 fingerprint (AB:CD:..., SHA256 AB:CD:... or openssl's form)."
+    )
     var pinSha256: String?
-    @Option(help: "Username of a local console user (required).")
+    @Option(help: "Username of a local console user.")
     var username: String?
     @Option(help: "Password (visible in the process list; prefer PROTECT_DL_PASSWORD, --password-file or the prompt).")
     var password: String?
     @Option(help: "Read the password from the first line of this file.")
     var passwordFile: String?
-    @Option(help: "Legacy consoles: downloads per access key.")
-    var downloadsBeforeKeyRefresh = 3
-    @Option(help: "Legacy consoles: downloads per login.")
-    var downloadsBeforeAuthRefresh = 10
-    @Option(help: "Seconds the console may stay silent before a request fails.")
-    var downloadRequestTimeout: Double = 60
 
     /// Commands that talk to a console need its address and a user.
     func require() throws {
-        guard let address, !address.isEmpty else {
-            throw ValidationError("Missing expected argument '--address <address>'.")
+        guard let address else { throw ValidationError("Missing expected argument '--address <address>'.") }
+        guard !address.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw ValidationError("--address is empty; give the console's host name or IP address.")
         }
         guard let username, !username.isEmpty else {
             throw ValidationError("Missing expected argument '--username <username>'.")
@@ -41,12 +39,96 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     func validate() throws {
+        if let port, !(1...65535).contains(port) {
+            throw ValidationError("--port must be 1 to 65535, not \(port).")
+        }
+        if let address { try Self.checkAddress(address) }
         if [verifySsl, caCert != nil, pinSha256 != nil].filter({ $0 }).count > 1 {
             throw ValidationError("Choose one of --verify-ssl, --ca-cert and --pin-sha256.")
         }
-        if let pinSha256, pinSha256.filter(\.isHexDigit).count != 64 {
-            throw ValidationError("--pin-sha256 must be a SHA-256 fingerprint: 64 hex digits, colons allowed.")
+        if let pinSha256, CertificatePin.normalize(pinSha256) == nil {
+            throw ValidationError(
+                "--pin-sha256 must be a SHA-256 fingerprint: 64 hex digits, colons allowed (AB:CD:...), "
+                    + "optionally after \"SHA256\" or openssl's \"sha256 Fingerprint=\".")
         }
+        if password != nil && passwordFile != nil {
+            throw ValidationError("Give the password once: --password or --password-file, not both.")
+        }
+    }
+
+    /// An address is a host name or an IP address: a URL or a port in it is a usage error with a hint.
+    static func checkAddress(_ address: String) throws {
+        if let scheme = address.range(of: "://") {
+            let rest = address[scheme.upperBound...].split(separator: "/").first.map(String.init) ?? ""
+            var hint = "--address \(rest.isEmpty ? "HOST" : rest)"
+            if rest.filter({ $0 == ":" }).count == 1, let colon = rest.firstIndex(of: ":") {
+                hint = "--address \(rest[..<colon]) --port \(rest[rest.index(after: colon)...])"
+            }
+            throw ValidationError(
+                "--address takes a host name or IP address, not a URL: try \(hint) (protect-dl always speaks HTTPS).")
+        }
+        if address.contains("/") {
+            throw ValidationError("--address takes a host name or IP address, without a path.")
+        }
+        let colons = address.filter { $0 == ":" }.count
+        if colons == 1 || (address.hasPrefix("[") && address.contains("]:")) {
+            let parts = address.split(separator: ":", maxSplits: 1)
+            throw ValidationError(
+                "--address takes no port: try --address \(parts.first ?? "") --port \(parts.last ?? "").")
+        }
+    }
+
+    func configuration(transfer: TransferOptionGroup? = nil) -> ConsoleConfiguration {
+        var host = address ?? ""
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        var configuration = ConsoleConfiguration(host: host, port: port)
+        configuration.generation = console
+        if verifySsl { configuration.certificateCheck = .system }
+        if let caCert { configuration.certificateCheck = .caFile(caCert) }
+        if let pinSha256 { configuration.certificateCheck = .pinned(sha256: pinSha256) }
+        transfer?.apply(to: &configuration)
+        return configuration
+    }
+
+    /// The password from --password, PROTECT_DL_PASSWORD, --password-file, or a no-echo prompt.
+    func credentials() throws -> Credentials {
+        let username = self.username ?? ""
+        let password = try self.passwordText(username: username)
+        guard !password.isEmpty else {
+            throw ValidationError("The password is empty; no login was attempted.")
+        }
+        return Credentials(username: username, password: password)
+    }
+
+    private func passwordText(username: String) throws -> String {
+        if let password { return password }
+        if let passwordFile {
+            guard let text = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
+                throw ValidationError("The password file \(passwordFile) cannot be read.")
+            }
+            // The first line, without its line ending (LF, CR LF or CR).
+            return String(text.prefix { !$0.isNewline })
+        }
+        if let value = ProcessInfo.processInfo.environment["PROTECT_DL_PASSWORD"] { return value }
+        if isatty(STDIN_FILENO) == 1, let typed = getpass("Password for \(username): ") {
+            return String(cString: typed)
+        }
+        throw ValidationError(
+            "No password given: use PROTECT_DL_PASSWORD, --password-file, --password, or run in a terminal to be asked."
+        )
+    }
+}
+
+/// Options that only commands downloading video use: the legacy console's refresh counters and the idle timeout.
+struct TransferOptionGroup: ParsableArguments {
+    @Option(help: "Legacy consoles: downloads per access key.")
+    var downloadsBeforeKeyRefresh = 3
+    @Option(help: "Legacy consoles: downloads per login.")
+    var downloadsBeforeAuthRefresh = 10
+    @Option(help: "Seconds the console may stay silent before a request fails.")
+    var downloadRequestTimeout: Double = 60
+
+    func validate() throws {
         if downloadsBeforeKeyRefresh < 1 || downloadsBeforeAuthRefresh < 1 {
             throw ValidationError("The refresh counts must be at least 1.")
         }
@@ -55,45 +137,29 @@ struct ConnectionOptions: ParsableArguments {
         }
     }
 
-    var configuration: ConsoleConfiguration {
-        var configuration = ConsoleConfiguration(host: address ?? "", port: port)
-        configuration.generation = console
-        if verifySsl { configuration.certificateCheck = .system }
-        if let caCert { configuration.certificateCheck = .caFile(caCert) }
-        if let pinSha256 { configuration.certificateCheck = .pinned(sha256: pinSha256) }
+    func apply(to configuration: inout ConsoleConfiguration) {
         configuration.legacyRefresh.downloadsBeforeKeyRefresh = downloadsBeforeKeyRefresh
         configuration.legacyRefresh.downloadsBeforeAuthRefresh = downloadsBeforeAuthRefresh
         configuration.timeouts.idleRead = downloadRequestTimeout
-        return configuration
-    }
-
-    /// The password from --password, PROTECT_DL_PASSWORD, --password-file, or a no-echo prompt.
-    func credentials() throws -> Credentials {
-        let username = self.username ?? ""
-        if let password { return Credentials(username: username, password: password) }
-        if let value = ProcessInfo.processInfo.environment["PROTECT_DL_PASSWORD"] {
-            return Credentials(username: username, password: value)
-        }
-        if let passwordFile {
-            guard let text = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
-                throw ValidationError("The password file \(passwordFile) cannot be read.")
-            }
-            return Credentials(username: username, password: String(text.split(separator: "\n").first ?? ""))
-        }
-        if isatty(STDIN_FILENO) == 1, let typed = getpass("Password for \(username): ") {
-            return Credentials(username: username, password: String(cString: typed))
-        }
-        throw ValidationError(
-            "No password given: use PROTECT_DL_PASSWORD, --password-file, --password, or run in a terminal to be asked."
-        )
     }
 }
 
 extension ConnectionOptions {
-    /// Connects and logs in, runs `body`, and closes the connection whatever happens.
-    func withClient<T>(logger: Logger, _ body: (ProtectClient) async throws -> T) async throws -> T {
+    /// Connects and logs in, runs `body`, and closes the connection whatever happens. Without any certificate
+    /// check a notice says how to pin the console's certificate (unless `quiet`).
+    func withClient<T>(
+        logger: Logger, transfer: TransferOptionGroup? = nil, quiet: Bool = false,
+        _ body: (ProtectClient) async throws -> T
+    ) async throws -> T {
+        let configuration = self.configuration(transfer: transfer)
         let client = try await ProtectClient.connect(
             configuration: configuration, credentials: try credentials(), logger: logger)
+        if configuration.certificateCheck == .none && !quiet {
+            Console.write(
+                "protect-dl: note: the console's certificate is not checked; to accept only this console, add "
+                    + "--pin-sha256 \(CertificatePin.display(client.certificateFingerprint))",
+                to: .standardError)
+        }
         do {
             let value = try await body(client)
             await client.shutdown()

@@ -80,7 +80,7 @@ struct Demo: AsyncParsableCommand {
     }
 
     func say(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        Console.write(line, to: .standardOutput)
     }
 
     static func utc(_ milliseconds: Int64) -> String {

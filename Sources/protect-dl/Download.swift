@@ -22,8 +22,14 @@ struct Download: AsyncParsableCommand {
     var dest = "."
     @Flag(help: "Put files in YYYY/MM/DD/<camera>/ folders.")
     var useSubfolders = false
+    @Option(
+        help:
+            "Seconds before now the console may still be writing: a range reaching later is cut there, and the cut segment is named by what it holds."
+    )
+    var settle: Double = 60
     @OptionGroup var naming: NamingOptionGroup
     @OptionGroup var engine: EngineOptionGroup
+    @OptionGroup var transfer: TransferOptionGroup
     @OptionGroup var output: OutputOptionGroup
 
     var options: DownloadOptions {
@@ -33,12 +39,16 @@ struct Download: AsyncParsableCommand {
         options.useSubfolders = useSubfolders
         options.template = naming.outputTemplate
         options.utc = naming.utc
+        options.settleSeconds = settle
         engine.apply(to: &options.engine)
         return options
     }
 
     func validate() throws {
         try connection.require()
+        if let problem = CameraSelection.problem(cameras) { throw ValidationError(problem) }
+        guard settle >= 0 else { throw ValidationError("--settle cannot be negative.") }
+        if dest.isEmpty { throw ValidationError("--dest is empty; give a folder (. for the current one).") }
     }
 
     func run() async throws {
@@ -48,7 +58,8 @@ struct Download: AsyncParsableCommand {
         let job = DownloadJob(options: options, logger: makeLogger(level: output.level))
         do { try job.preflight() } catch { throw fail(error) }
         try await JobRunner.run(
-            connection: connection, output: output, reporter: reporter
+            connection: connection, transfer: transfer, output: output, reporter: reporter,
+            partFiles: options.engine.partFiles
         ) { client in
             try await job.run(client: client, onEvent: reporter.handle)
         }

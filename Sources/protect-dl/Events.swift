@@ -47,10 +47,13 @@ struct Events: AsyncParsableCommand {
     @OptionGroup var stream: StreamOptionGroup
     @OptionGroup var naming: NamingOptionGroup
     @OptionGroup var engine: EngineOptionGroup
+    @OptionGroup var transfer: TransferOptionGroup
     @OptionGroup var output: OutputOptionGroup
 
     func validate() throws {
         try connection.require()
+        if let problem = CameraSelection.problem(cameras) { throw ValidationError(problem) }
+        if dest.isEmpty { throw ValidationError("--dest is empty; give a folder (. for the current one).") }
         guard padBefore >= 0, padAfter >= 0, settle >= 0, (waitRunning ?? 0) >= 0 else {
             throw ValidationError("--pad-before, --pad-after, --settle and --wait-running cannot be negative.")
         }
@@ -89,7 +92,8 @@ struct Events: AsyncParsableCommand {
         }
         do { try job.preflight() } catch { throw fail(error) }
         try await JobRunner.run(
-            connection: connection, output: output, reporter: reporter
+            connection: connection, transfer: transfer, output: output, reporter: reporter,
+            partFiles: options.engine.partFiles
         ) { client in
             try await job.run(client: client, onEvent: reporter.handle)
         }
@@ -100,7 +104,7 @@ struct Events: AsyncParsableCommand {
         let plan: EventPlan
         do {
             try job.preflight(listOnly: true)
-            plan = try await connection.withClient(logger: logger) { client in
+            plan = try await connection.withClient(logger: logger, quiet: output.quiet) { client in
                 try await job.plan(client: client) { event in
                     if case .zoneAssumed(let zone) = event {
                         reporter.emit(
@@ -124,6 +128,7 @@ struct Events: AsyncParsableCommand {
                 object["cameraId"] = event.camera.map { .string($0) } ?? .null
                 object["camera"] = event.camera.flatMap { plan.cameras[$0] }.map { .string($0.name) } ?? .null
                 reporter.emitJSON(object)
+                if reporter.outputClosed { throw ExitCode(ExitStatus.outputClosed.rawValue) }
             }
             return
         }
@@ -135,7 +140,10 @@ struct Events: AsyncParsableCommand {
                 String(event.score), event.id,
             ]
         }
-        print(Table.render(["START", "END", "CAMERA", "TYPE", "SMART", "SCORE", "ID"], rows), terminator: "")
-        print("\(plan.events.count) events, \(plan.clips.count) clips to download")
+        let table = Table.render(["START", "END", "CAMERA", "TYPE", "SMART", "SCORE", "ID"], rows)
+        guard
+            Console.write(
+                table + "\(plan.events.count) events, \(plan.clips.count) clips to download", to: .standardOutput)
+        else { throw ExitCode(ExitStatus.outputClosed.rawValue) }
     }
 }

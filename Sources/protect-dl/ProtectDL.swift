@@ -11,11 +11,18 @@ struct ProtectDL: AsyncParsableCommand {
         commandName: "protect-dl",
         abstract: "Download recorded footage from a UniFi Protect console, one MP4 per camera and hour.",
         discussion: ExitStatus.documentation,
+        version: "protect-dl 0.10.0",
         subcommands: [
             Download.self, Events.self, Snapshot.self, Cameras.self, Sync.self, Verify.self, Manifest.self, Demo.self,
         ],
         defaultSubcommand: Download.self
     )
+
+    /// A reader that goes away (`| head -1`) must end the run as an error code, not kill it by SIGPIPE mid-write.
+    static func main() async {
+        signal(SIGPIPE, SIG_IGN)
+        await main(nil)
+    }
 }
 
 /// Exit codes: the original downloader's 0–5, then protect-dl's own.
@@ -32,29 +39,35 @@ enum ExitStatus: Int32 {
     case stream = 9
     case verifyFailed = 10
     case state = 11
+    case diskFull = 12
     case usage = 64
+    case internalError = 70
     case interrupted = 130
+    case outputClosed = 141
     case terminated = 143
 
     static let documentation = """
-        Exit codes: 0 success; 1 destination missing or not a folder; 2 login failed; 3 access key failed; \
+        Exit codes: 0 success; 1 destination missing, not a folder or not writable; 2 login failed; 3 access key failed; \
         4 the console answered a download or snapshot with an HTTP error (for sync: some hours failed); \
         5 network failure; 6 unknown or ambiguous camera; \
         7 the console sent something that is not a complete MP4; 8 the console's certificate was rejected; \
         9 a camera has no such channel or package lens; 10 verify found missing or altered files; \
         11 the archive is locked by another protect-dl or its state cannot be used; \
-        64 invalid options, times or output template; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM).
+        12 the destination's disk is full; 64 invalid options, times or output template; 70 internal error; \
+        130 interrupted (Ctrl-C); 141 the output was closed (e.g. piped into head); 143 terminated (SIGTERM).
         """
 
+    /// The one place errors become exit codes. An error no case names is an internal error (70), never a
+    /// network failure by default.
     static func of(_ error: any Error) -> ExitStatus {
         switch error {
         case is ValidationError: return .usage
         case let error as ArchiveError:
             switch error {
-            case .destinationMissing: return .destination
+            case .destinationMissing, .destinationNotWritable: return .destination
             case .unknownCameras, .ambiguousCamera: return .unknownCamera
             case .streamUnavailable: return .stream
-            case .time: return .usage
+            case .time, .nameCollision: return .usage
             case .downloadFailed(_, let underlying, _): return of(underlying)
             }
         case let error as ProtectError:
@@ -62,15 +75,21 @@ enum ExitStatus: Int32 {
             case .loginFailed, .secondFactorRequired, .loginRateLimited: return .login
             case .accessKeyFailed: return .accessKey
             case .httpError, .consoleBusy: return .httpError
-            case .network, .generationUnknown: return .network
+            case .network, .generationUnknown, .connectionFailed: return .network
             case .certificateRejected: return .certificate
             case .unexpectedContent, .invalidResponse: return .invalidFile
             }
+        case let error as LocalFileError:
+            switch error.kind {
+            case .diskFull: return .diskFull
+            case .notWritable, .other: return .destination
+            }
+        case is SafePath.Outside: return .destination
         case is MP4Check.Problem: return .invalidFile
         case is TemplateError: return .usage
         case is StateError: return .state
         case is CancellationError: return .interrupted
-        default: return .network
+        default: return .internalError
         }
     }
 }
@@ -79,7 +98,7 @@ enum ExitStatus: Int32 {
 func fail(_ error: any Error) -> ExitCode {
     let message =
         (error as? ValidationError)?.message ?? (error as? any LocalizedError)?.errorDescription ?? "\(error)"
-    FileHandle.standardError.write(Data("protect-dl: \(message)\n".utf8))
+    Console.write("protect-dl: \(message)", to: .standardError)
     return ExitCode(ExitStatus.of(error).rawValue)
 }
 

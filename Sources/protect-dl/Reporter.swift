@@ -15,6 +15,8 @@ final class Reporter: Sendable {
         var failures = 0
         var bytes: Int64 = 0
         var progressShown = false
+        var outputClosed = false
+        var onOutputClosed: (@Sendable () -> Void)?
     }
 
     let json: Bool
@@ -55,7 +57,7 @@ final class Reporter: Sendable {
         case .zoneAssumed(let zone):
             record["event"] = .string("zone")
             record["zone"] = .string(zone)
-            line = "Times without an offset are read in the console's time zone, \(zone)."
+            if !quiet { line = "Times without an offset are read in the console's time zone, \(zone)." }
             toStderr = true
         case .planned(let total):
             state.withLock { $0.total = total }
@@ -81,12 +83,25 @@ final class Reporter: Sendable {
             record["event"] = .string("skipped")
             describe(info)
             if !quiet { line = "skipped     \(info.path) (exists)" }
+        case .skippedPlaceholder(let info):
+            state.withLock { $0.finished += 1 }
+            record["event"] = .string("placeholder")
+            describe(info)
+            line =
+                "skipped     \(info.path) (an empty placeholder left by a run that died: not footage; delete it to "
+                + "try again)"
+            toStderr = true
+        case .notice(let text):
+            record["event"] = .string("notice")
+            record["message"] = .string(text)
+            if !quiet { line = text }
+            toStderr = true
         case .noFootage(let info, let reason):
             state.withLock { $0.finished += 1 }
             record["event"] = .string("empty")
             describe(info)
             record["reason"] = .string(reason)
-            line = "no footage  \(info.path) (the console: \(reason))"
+            if !quiet { line = "no footage  \(info.path) (the console: \(reason))" }
         case .failed(let info, let reason, let attempts):
             state.withLock {
                 $0.finished += 1
@@ -103,7 +118,7 @@ final class Reporter: Sendable {
             describe(info)
             record["attempts"] = .int(Int64(attempt))
             record["reason"] = .string(reason)
-            line = "retrying    \(info.path) after attempt \(attempt): \(reason)"
+            if !quiet { line = "retrying    \(info.path) after attempt \(attempt): \(reason)" }
             toStderr = true
         case .imageSaved(let info, let path, let bytes):
             record["event"] = .string("image")
@@ -124,7 +139,7 @@ final class Reporter: Sendable {
             record["id"] = .string(id)
             record["cameraId"] = cameraID.map { .string($0) } ?? .null
             record["reason"] = .string(reason)
-            line = "not clipped event \(id): \(reason)"
+            if !quiet { line = "not clipped event \(id): \(reason)" }
             toStderr = true
         }
         if json {
@@ -140,15 +155,28 @@ final class Reporter: Sendable {
         if let data = try? encoder.encode(object) { emit(String(decoding: data, as: UTF8.self), toStderr: false) }
     }
 
-    /// Writes a line, clearing the progress line first so they do not mix.
+    /// Writes a line, clearing the progress line first so they do not mix. When the reader of stdout or stderr has
+    /// gone away, the run is asked to stop (once) and nothing more is written.
     func emit(_ line: String, toStderr: Bool) {
-        state.withLock { state in
+        let closedNow: (@Sendable () -> Void)? = state.withLock { state in
+            guard !state.outputClosed else { return nil }
             if state.progressShown {
-                FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+                Console.writeRaw("\r\u{1B}[K", to: .standardError)
                 state.progressShown = false
             }
-            (toStderr ? FileHandle.standardError : FileHandle.standardOutput).write(Data((line + "\n").utf8))
+            if Console.write(line, to: toStderr ? .standardError : .standardOutput) { return nil }
+            state.outputClosed = true
+            return state.onOutputClosed ?? {}
         }
+        closedNow?()
+    }
+
+    /// Whether stdout or stderr was closed by its reader during the run.
+    var outputClosed: Bool { state.withLock { $0.outputClosed } }
+
+    /// Called once when the output is found closed.
+    func onOutputClosed(_ action: @escaping @Sendable () -> Void) {
+        state.withLock { $0.onOutputClosed = action }
     }
 
     /// Redraws the progress line until cancelled.
@@ -167,7 +195,7 @@ final class Reporter: Sendable {
                     text += ", ETA \(Int(eta) / 60)m\(String(format: "%02d", Int(eta) % 60))s"
                 }
                 if state.failures > 0 { text += ", \(state.failures) failed" }
-                FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+                Console.writeRaw("\r\u{1B}[K\(text)", to: .standardError)
                 state.progressShown = true
             }
         }
@@ -180,12 +208,14 @@ final class Reporter: Sendable {
                 "event": .string("summary"), "downloaded": .int(Int64(summary.downloaded)),
                 "skipped": .int(Int64(summary.skipped)), "empty": .int(Int64(summary.noFootage)),
                 "failed": .int(Int64(summary.failed)), "total": .int(Int64(summary.total)),
+                "placeholders": .int(Int64(summary.placeholders)),
                 "bytes": .int(summary.bytes), "images": .int(Int64(summary.images)),
                 "overloads": .int(Int64(summary.overloads)), "interrupted": .bool(summary.interrupted),
             ]
             if let stoppedBy = summary.stoppedBy { object["stoppedBy"] = .string(stoppedBy) }
             if let data = try? encoder.encode(object) { emit(String(decoding: data, as: UTF8.self), toStderr: false) }
         } else {
+            if let note = summary.note { emit("protect-dl: \(note)", toStderr: true) }
             emit(summary.line, toStderr: false)
         }
     }
@@ -215,31 +245,36 @@ indirect enum JSONValue: Encodable {
     }
 }
 
-/// Turns SIGINT and SIGTERM into cancellation, remembering which arrived.
+/// Turns SIGINT and SIGTERM into cancellation, remembering which arrived; a second signal calls `onSecondSignal`.
 final class SignalTrap: @unchecked Sendable {
-    private let received = Mutex<Int32>(0)
+    private let received = Mutex<(first: Int32, count: Int)>((0, 0))
     private var sources: [any DispatchSourceSignal] = []
 
-    /// Starts watching; `onSignal` runs once per signal.
-    init(onSignal: @escaping @Sendable () -> Void) {
+    /// Starts watching; `onSignal` runs for the first signal, `onSecondSignal` for any later one.
+    init(onSignal: @escaping @Sendable () -> Void, onSecondSignal: @escaping @Sendable (Int32) -> Void = { _ in }) {
         for number in [SIGINT, SIGTERM] {
             Glibc.signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { [weak self] in
-                self?.record(number)
-                onSignal()
+                guard let self else { return }
+                let count = self.record(number)
+                if count == 1 { onSignal() } else { onSecondSignal(self.receivedSignal) }
             }
             source.resume()
             sources.append(source)
         }
     }
 
-    private func record(_ number: Int32) {
-        received.withLock { if $0 == 0 { $0 = number } }
+    private func record(_ number: Int32) -> Int {
+        received.withLock {
+            if $0.first == 0 { $0.first = number }
+            $0.count += 1
+            return $0.count
+        }
     }
 
     /// The first signal received, or 0.
-    var receivedSignal: Int32 { received.withLock { $0 } }
+    var receivedSignal: Int32 { received.withLock { $0.first } }
 
     func stop() {
         for source in sources { source.cancel() }

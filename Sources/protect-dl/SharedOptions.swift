@@ -108,13 +108,16 @@ struct OutputOptionGroup: ParsableArguments {
 /// and exit code follow the run.
 enum JobRunner {
     static func run(
-        connection: ConnectionOptions, output: OutputOptionGroup, reporter: Reporter,
-        job: @escaping @Sendable (ProtectClient) async throws -> DownloadSummary
+        connection: ConnectionOptions, transfer: TransferOptionGroup?, output: OutputOptionGroup, reporter: Reporter,
+        partFiles: PartFileRegistry, job: @escaping @Sendable (ProtectClient) async throws -> DownloadSummary
     ) async throws {
         let logger = makeLogger(level: output.level)
-        let (result, signal) = await runInterruptible(reporter: reporter) {
-            try await connection.withClient(logger: logger) { client in try await job(client) }
+        let (result, signal) = await runInterruptible(reporter: reporter, partFiles: partFiles) {
+            try await connection.withClient(logger: logger, transfer: transfer, quiet: output.quiet) { client in
+                try await job(client)
+            }
         }
+        if reporter.outputClosed { throw ExitCode(ExitStatus.outputClosed.rawValue) }
         switch result {
         case .success(let summary):
             reporter.finish(summary)
@@ -129,13 +132,21 @@ enum JobRunner {
     }
 }
 
-/// Runs `work` in a task that SIGINT and SIGTERM cancel, with the progress line on a terminal meanwhile; returns
-/// its outcome and the first signal received (0 for none).
+/// Runs `work` in a task that SIGINT and SIGTERM cancel (a second signal ends the process at once, after removing
+/// the `.part` files in flight), with the progress line on a terminal meanwhile; returns its outcome and the first
+/// signal received (0 for none). A closed stdout or stderr cancels the work too.
 func runInterruptible<T: Sendable>(
-    reporter: Reporter, _ work: @escaping @Sendable () async throws -> T
+    reporter: Reporter, partFiles: PartFileRegistry, _ work: @escaping @Sendable () async throws -> T
 ) async -> (result: Result<T, any Error>, signal: Int32) {
     let task = Task { try await work() }
-    let trap = SignalTrap { task.cancel() }
+    reporter.onOutputClosed { task.cancel() }
+    let trap = SignalTrap(
+        onSignal: { task.cancel() },
+        onSecondSignal: { signal in
+            partFiles.removeAll()
+            Console.write("protect-dl: stopped at once (second signal).", to: .standardError)
+            _exit(signal == SIGTERM ? ExitStatus.terminated.rawValue : ExitStatus.interrupted.rawValue)
+        })
     let progress = Task { await reporter.runProgress() }
     let result = await task.result
     progress.cancel()

@@ -28,6 +28,8 @@ struct Snapshot: AsyncParsableCommand {
 
     func validate() throws {
         try connection.require()
+        if let problem = CameraSelection.problem(cameras) { throw ValidationError(problem) }
+        if dest.isEmpty { throw ValidationError("--dest is empty; give a folder (. for the current one).") }
         if let width, width < 1 { throw ValidationError("--width must be a positive number of pixels.") }
         if let height, height < 1 { throw ValidationError("--height must be a positive number of pixels.") }
     }
@@ -46,7 +48,8 @@ struct Snapshot: AsyncParsableCommand {
         let results: [SnapshotResult]
         do {
             try job.preflight()
-            results = try await connection.withClient(logger: makeLogger(level: output.level)) { client in
+            results = try await connection.withClient(logger: makeLogger(level: output.level), quiet: output.quiet) {
+                client in
                 try await job.run(client: client, onEvent: reporter.handle)
             }
         } catch {
@@ -62,6 +65,7 @@ struct Snapshot: AsyncParsableCommand {
                 ]
                 if let failure = result.failure { object["reason"] = .string(failure) }
                 reporter.emitJSON(object)
+                if reporter.outputClosed { throw ExitCode(ExitStatus.outputClosed.rawValue) }
             } else if let failure = result.failure {
                 reporter.emit("failed      \(result.path): \(failure)", toStderr: true)
             } else if !output.quiet {
@@ -70,10 +74,9 @@ struct Snapshot: AsyncParsableCommand {
         }
         if let failed = results.first(where: { $0.failure != nil }) {
             let count = results.filter { $0.failure != nil }.count
-            FileHandle.standardError.write(
-                Data(
-                    "protect-dl: \(count) of \(results.count) snapshots failed; the first: \(failed.failure ?? "").\n"
-                        .utf8))
+            Console.write(
+                "protect-dl: \(count) of \(results.count) snapshots failed; the first: \(failed.failure ?? "").",
+                to: .standardError)
             throw ExitCode(ExitStatus.httpError.rawValue)
         }
     }

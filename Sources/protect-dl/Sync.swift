@@ -32,10 +32,13 @@ struct Sync: AsyncParsableCommand {
     @Flag(help: "Say what would be downloaded, adopted and removed; change nothing.")
     var dryRun = false
     @OptionGroup var pace: PaceOptionGroup
+    @OptionGroup var transfer: TransferOptionGroup
     @OptionGroup var output: OutputOptionGroup
 
     func validate() throws {
         try connection.require()
+        if let problem = CameraSelection.problem(cameras) { throw ValidationError(problem) }
+        if dest.isEmpty { throw ValidationError("--dest is empty; give a folder (. for the current one).") }
         if let every, DurationText.seconds(every) == nil {
             throw ValidationError("--every must be a duration such as 90s, 15m, 1h or 1d.")
         }
@@ -74,14 +77,24 @@ struct Sync: AsyncParsableCommand {
             throw fail(error)
         }
         let connection = self.connection
+        let transfer = self.transfer
+        let quiet = output.quiet
+        let passes = Mutex(0)
         let period = every.flatMap(DurationText.seconds)
         let dryRun = self.dryRun
         let failures = Mutex(0)
-        let (result, signal) = await runInterruptible(reporter: reporter) { () async throws -> Bool in
+        let (result, signal) = await runInterruptible(reporter: reporter, partFiles: options.engine.partFiles) {
+            () async throws -> Bool in
             while true {
                 let report: SyncReport
+                let first = passes.withLock { count in
+                    count += 1
+                    return count == 1
+                }
                 do {
-                    report = try await connection.withClient(logger: logger) { client in
+                    report = try await connection.withClient(
+                        logger: logger, transfer: transfer, quiet: quiet || !first
+                    ) { client in
                         try await job.run(client: client, state: state, onEvent: reporter.handle)
                     }
                 } catch {
@@ -107,6 +120,7 @@ struct Sync: AsyncParsableCommand {
                 try await Task.sleep(for: .seconds(period))
             }
         }
+        if reporter.outputClosed { throw ExitCode(ExitStatus.outputClosed.rawValue) }
         switch result {
         case .success(let interrupted):
             if interrupted || signal != 0 {
@@ -121,8 +135,9 @@ struct Sync: AsyncParsableCommand {
             throw fail(error)
         }
         if failures.withLock({ $0 }) > 0 {
-            FileHandle.standardError.write(
-                Data("protect-dl: some hours failed; they are recorded and the next sync tries them again.\n".utf8))
+            Console.write(
+                "protect-dl: some hours failed; they are recorded and the next sync tries them again.",
+                to: .standardError)
             throw ExitCode(ExitStatus.httpError.rawValue)
         }
     }
@@ -160,6 +175,7 @@ struct Verify: AsyncParsableCommand {
 
     func validate() throws {
         if repair { try connection.require() }
+        if dest.isEmpty { throw ValidationError("--dest is empty; give the archive folder.") }
     }
 
     func run() async throws {
@@ -196,7 +212,7 @@ struct Verify: AsyncParsableCommand {
         let connection = self.connection
         let repaired: VerifyReport
         do {
-            repaired = try await connection.withClient(logger: logger) { client in
+            repaired = try await connection.withClient(logger: logger, quiet: output.quiet) { client in
                 try await job.repair(
                     report.problems, state: state, client: client, engine: EngineOptions(destination: destination),
                     onEvent: reporter.handle)
@@ -241,9 +257,9 @@ struct Manifest: AsyncParsableCommand {
                 throw ArchiveError.time(error)
             }
             let written = try job.write(state: state)
-            print(
+            Console.write(
                 "\(written.count) files listed in \(written.files.joined(separator: " and ")); check them with: "
-                    + "cd \(dest) && sha256sum -c SHA256SUMS")
+                    + "cd \(dest) && sha256sum -c SHA256SUMS", to: .standardOutput)
         } catch {
             throw fail(error)
         }

@@ -18,9 +18,17 @@ func launch(_ arguments: [String]) throws -> (Process, Pipe) {
     return (process, out)
 }
 
-func waitForExit(_ process: Process, timeout: Double = 60) async throws {
+/// Waits for the process to end; past the deadline the test fails loudly and the process is killed.
+func waitForExit(_ process: Process, timeout: Double = 60, sourceLocation: SourceLocation = #_sourceLocation)
+    async throws
+{
     let deadline = Date().addingTimeInterval(timeout)
     while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+    if process.isRunning {
+        Issue.record("protect-dl was still running after \(timeout) s", sourceLocation: sourceLocation)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
 }
 
 /// Every `.mp4` under the destination is a complete MP4 that ffprobe accepts; returns their relative paths.

@@ -326,7 +326,7 @@ struct FeatureEndToEndTests {
             for template in ["../{camera}", "/tmp/{camera}", "a/../{camera}", "{camera}/{nope}"] {
                 let refused = try await Binary.run(s.arguments(["--output-template", template]))
                 #expect(refused.status == 64, "\(template)")
-                #expect(refused.stderr.split(separator: "\n").count == 1)
+                #expect(errorLines(refused.stderr).count == 1)
             }
             #expect(s.filesOnDisk().count == cameras.count)
             let events = try await Binary.run(

@@ -31,11 +31,12 @@ enum Binary {
     }
 
     /// Runs `protect-dl` with `arguments`; the password comes through the environment.
-    static func run(_ arguments: [String], password: String? = "protect", timeout: Double = 120) async throws
-        -> RunResult
-    {
+    static func run(
+        _ arguments: [String], password: String? = "protect", timeout: Double = 120, binary: String = "protect-dl",
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> RunResult {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try path("protect-dl"))
+        process.executableURL = URL(fileURLWithPath: try path(binary))
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["PROTECT_DL_PASSWORD"] = password
@@ -51,8 +52,15 @@ enum Binary {
         async let stdout = drain(out)
         async let stderr = drain(err)
         let deadline = Date().addingTimeInterval(timeout)
+        var timedOut = false
         while process.isRunning {
-            if Date() > deadline { process.terminate() }
+            if Date() > deadline && !timedOut {
+                timedOut = true
+                Issue.record(
+                    "\(binary) \(arguments.first ?? "") ran past its \(timeout) s deadline",
+                    sourceLocation: sourceLocation)
+                kill(process.processIdentifier, SIGKILL)
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
         return RunResult(
@@ -229,4 +237,9 @@ struct Probe {
             codec: stream["codec_name"] as? String ?? "", width: stream["width"] as? Int ?? 0,
             height: stream["height"] as? Int ?? 0, duration: duration)
     }
+}
+
+/// The lines of stderr other than notes (such as the notice that the certificate is not checked).
+func errorLines(_ stderr: String) -> [Substring] {
+    stderr.split(separator: "\n").filter { !$0.hasPrefix("protect-dl: note:") }
 }

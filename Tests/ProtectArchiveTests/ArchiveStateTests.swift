@@ -80,7 +80,7 @@ struct ArchiveStateTests {
         }
         #expect(ExportVariant(streamKey: "7") == nil && ExportVariant(streamKey: "0+slow") == nil)
         let zones: [DisplayZone] = [.fixed(seconds: 0), .fixed(seconds: 19_800), .named("Europe/Berlin")]
-        var random = SystemRandomNumberGenerator()
+        var random = SeededGenerator.fromEnvironment()
         for zone in zones {
             for _ in 0..<500 {
                 let t = Int64.random(in: 1_600_000_000_000...1_800_000_000_000, using: &random)

@@ -10,9 +10,25 @@ struct SegmentPropertyTests {
         .named("America/New_York"), .named("Europe/Berlin"), .named("Australia/Adelaide"), .named("UTC"),
     ]
 
+    @Test("Counting segments without listing them agrees with the list, also where DST shifts by half an hour")
+    func counts() {
+        var random = SeededGenerator.fromEnvironment()
+        let base: Int64 = 1_546_300_800_000
+        for zone in Self.zones + [.named("Australia/Lord_Howe"), .named("Asia/Kolkata")] {
+            for _ in 0..<200 {
+                let start = base + Int64.random(in: 0..<(6 * 365 * 86_400_000), using: &random)
+                let end = start + Int64.random(in: 1..<(400 * 86_400_000), using: &random)
+                #expect(
+                    SegmentPlanner.count(from: start, to: end, in: zone)
+                        == SegmentPlanner.segments(from: start, to: end, in: zone).count,
+                    "seed \(random.seed), \(start)..\(end) in \(zone)")
+            }
+        }
+    }
+
     @Test("Any range: contiguous, inside the range, at most an hour, cut on the zone's clock hours", arguments: zones)
     func randomRanges(zone: DisplayZone) {
-        var random = SystemRandomNumberGenerator()
+        var random = SeededGenerator.fromEnvironment()
         let base: Int64 = 1_546_300_800_000  // 2019-01-01
         for iteration in 0..<400 {
             var start = base + Int64.random(in: 0..<(6 * 365 * 86_400_000), using: &random)
@@ -25,6 +41,9 @@ struct SegmentPropertyTests {
             }
             let end = start + length
             let segments = SegmentPlanner.segments(from: start, to: end, in: zone)
+            #expect(
+                SegmentPlanner.count(from: start, to: end, in: zone) == segments.count,
+                "count without listing, seed \(random.seed), \(start)..\(end) in \(zone)")
             #expect(segments.first?.start == start)
             #expect(segments.last?.end == end)
             for (index, segment) in segments.enumerated() {
@@ -68,5 +87,33 @@ struct SegmentPropertyTests {
                 "2020-01-01--01-00-00+0000",
             ])
         #expect(TimeFormatting.fileTime(segments[3].displayEnd, in: utc) == "2020-01-01--01-14-59+0000")
+    }
+}
+
+/// A seeded random generator (SplitMix64): the seed comes from PROTECT_DL_TEST_SEED or is drawn, and is printed so a
+/// failing run can be repeated.
+struct SeededGenerator: RandomNumberGenerator {
+    let seed: UInt64
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        self.seed = seed
+        self.state = seed
+    }
+
+    static func fromEnvironment() -> SeededGenerator {
+        let seed =
+            ProcessInfo.processInfo.environment["PROTECT_DL_TEST_SEED"].flatMap { UInt64($0) }
+            ?? UInt64.random(in: 0...UInt64.max)
+        print("random inputs: PROTECT_DL_TEST_SEED=\(seed)")
+        return SeededGenerator(seed: seed)
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

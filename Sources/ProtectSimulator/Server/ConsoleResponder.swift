@@ -176,6 +176,12 @@ struct ConsoleResponder: HTTPResponder {
             case .failure(let response): return (response, endpoint)
             }
         }
+        if await state.takeFault(\.unauthorizedCount) {
+            return (
+                Self.json(.unauthorized, #"{"code":"AUTHENTICATION_FAILED","message":"Authentication required"}"#),
+                endpoint
+            )
+        }
         let faults = await state.currentFaults()
         let isExport = parts.first == "video" && parts.count == 2 && parts[1] != "prepare"
         if isExport || !faults.failExportsOnly, await state.takeFault(\.failCount) {

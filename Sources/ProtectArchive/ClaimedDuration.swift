@@ -1,0 +1,15 @@
+/// How long a file's video must be for the range its name or record claims.
+public enum ClaimedDuration {
+    /// Seconds a key-frame-cut export may differ from its range.
+    public static let tolerance: Double = 2
+
+    /// Seconds of video a range holds in a stream (a timelapse compresses it by its speed).
+    public static func seconds(start: Int64, end: Int64, variant: ExportVariant) -> Double {
+        Double(end - start) / 1000 / Double(variant.timelapseSpeed ?? 1)
+    }
+
+    /// Whether `duration` covers `claimed` within the tolerance (and is not much longer either).
+    public static func matches(_ duration: Double, claimed: Double) -> Bool {
+        abs(duration - claimed) <= max(tolerance, claimed * 0.001)
+    }
+}

@@ -1,0 +1,443 @@
+import Foundation
+import ProtectArchive
+import ProtectSimulator
+import Testing
+
+/// Runs a shell command line (for pipes and mounts); returns its status and output.
+func shell(_ command: String) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/bash")
+    process.arguments = ["-c", command]
+    var environment = ProcessInfo.processInfo.environment
+    environment["PROTECT_DL_PASSWORD"] = "protect"
+    process.environment = environment
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = out
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// Single-quotes a value for bash.
+func quoted(_ value: String) -> String { "'" + value.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+
+/// The `.part` files and the empty `.mp4` files under the destination.
+func leftovers(_ s: Scenario) -> (parts: [String], empty: [String]) {
+    let files = s.filesOnDisk()
+    let parts = files.filter { $0.hasSuffix(".part") }.sorted()
+    let empty = files.filter { $0.hasSuffix(".mp4") }.filter { file in
+        let path = s.destination.appendingPathComponent(file).path
+        return ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? NSNumber)?.intValue == 0
+    }.sorted()
+    return (parts, empty)
+}
+
+@Suite("Hardening: names never lie, local faults are named, options are checked", .serialized)
+struct HardeningEndToEndTests {
+    @Test("Names that would collide are refused with exit 64 before any request, in download, sync and snapshot")
+    func collisions() async throws {
+        try await Scenario.with(Scenario.small(.unifiOS)) { s in
+            let download = try await Binary.run(s.arguments(["--output-template", "{start_date}"]))
+            #expect(download.status == 64, "\(download.stderr)")
+            #expect(download.stderr.contains("would both be saved as"), "\(download.stderr)")
+            let sync = try await Binary.run([
+                "sync", "--address", s.endpoint.host, "--port", String(s.endpoint.port), "--username", "admin",
+                "--dest", s.destination.path, "--output-template", "{camera_part}/{start_date}",
+            ])
+            #expect(sync.status == 64, "\(sync.stderr)")
+            #expect(sync.stderr.contains("would both be saved as"))
+            let snapshot = try await Binary.run([
+                "snapshot", "--address", s.endpoint.host, "--port", String(s.endpoint.port), "--username", "admin",
+                "--dest", s.destination.path, "--output-template", "{start_date}",
+            ])
+            #expect(snapshot.status == 64, "\(snapshot.stderr)")
+            let stats = await s.simulator.state.currentStats()
+            #expect(stats.exports == 0)
+            #expect(s.filesOnDisk().filter { !$0.hasPrefix(".protect-dl") }.isEmpty)
+            // Event clips are told apart by their event ids when a template alone would not.
+            let events = try await Binary.run([
+                "events", "--address", s.endpoint.host, "--port", String(s.endpoint.port), "--username", "admin",
+                "--dest", s.destination.path, "--start", s.startText, "--end", s.endText, "--output-template",
+                "clips/{camera_part}", "--json",
+            ])
+            #expect(events.status == 0, "\(events.stderr)")
+            let clips = jsonLines(events.stdout).filter { $0["event"] as? String == "finished" }
+            #expect(clips.count == s.filesOnDisk().filter { $0.hasPrefix("clips/") }.count, "no clip overwrote another")
+            // A template that tells the items apart is accepted.
+            let fine = try await Binary.run(
+                s.arguments(["--output-template", "{camera_id}/{start_date}/{start_hour}"]))
+            #expect(fine.status == 0, "\(fine.stderr)")
+            #expect(s.filesOnDisk().filter { $0.hasSuffix(".mp4") && !$0.hasPrefix("clips/") }.count == 6)
+        }
+    }
+
+    @Test("A range reaching past now is cut at the last finished moment, and each file holds what its name says")
+    func partialHour() async throws {
+        try await Scenario.with(Scenario.small(.unifiOS)) { s in
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let start = (now - 90 * 60_000) / 60_000 * 60_000
+            let end = now + 30 * 60_000
+            var arguments = s.arguments(["--settle", "30", "--json"])
+            arguments[arguments.firstIndex { $0.hasPrefix("--start=") }!] = "--start=\(TimeFormatting.iso(start))"
+            arguments[arguments.firstIndex { $0 == s.endText }!] = TimeFormatting.iso(end)
+            let result = try await Binary.run(arguments)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stderr.contains("cut there and named by what it holds"))
+            let finished = jsonLines(result.stdout).filter { $0["event"] as? String == "finished" }
+            #expect(finished.count == 3 * 2 || finished.count == 3 * 3, "\(result.stdout)")
+            for object in finished {
+                let path = try #require(object["path"] as? String)
+                let startText = try #require(object["start"] as? String)
+                let endText = try #require(object["end"] as? String)
+                let from = try UserTime.parse(startText, defaultZone: .fixed(seconds: 0)).milliseconds
+                let to = try UserTime.parse(endText, defaultZone: .fixed(seconds: 0)).milliseconds
+                #expect(to <= now, "nothing after now is claimed: \(path)")
+                let duration = try #require(
+                    try MP4Check.duration(path: s.destination.appendingPathComponent(path).path))
+                #expect(abs(duration - Double(to + 1 - from) / 1000) < 2, "\(path) holds \(duration) s")
+                let probe = try Probe.of(s.destination.appendingPathComponent(path).path)
+                #expect(abs((probe.duration ?? 0) - duration) < 2, "ffprobe agrees on \(path)")
+            }
+        }
+    }
+
+    @Test("Ctrl-C with --touch-files leaves no placeholder; a kill -9's placeholders are reported, never footage")
+    func placeholders() async throws {
+        var configuration = Scenario.small(.unifiOS)
+        configuration.performance.enabled = true
+        configuration.performance.firstByteBase = 0
+        configuration.performance.firstByteSecondsPerHour = 0
+        configuration.performance.streamBytesPerSecond = 1_000_000
+        try await Scenario.with(configuration) { s in
+            let touch = s.arguments(["--touch-files", "--use-subfolders", "--parallel", "3"])
+            let (interrupted, _) = try launch(touch)
+            while leftovers(s).empty.count < 2 { try await Task.sleep(for: .milliseconds(20)) }
+            kill(interrupted.processIdentifier, SIGINT)
+            try await waitForExit(interrupted)
+            #expect(interrupted.terminationStatus == 130)
+            #expect(leftovers(s).empty.isEmpty, "a clean stop removes its placeholders: \(leftovers(s).empty)")
+            #expect(leftovers(s).parts.isEmpty)
+
+            let (killed, _) = try launch(touch)
+            while leftovers(s).parts.count < 2 { try await Task.sleep(for: .milliseconds(20)) }
+            kill(killed.processIdentifier, SIGKILL)
+            try await waitForExit(killed)
+            let left = leftovers(s)
+            #expect(left.empty.count >= 2, "kill -9 leaves placeholders")
+            #expect(left.parts.count >= 2)
+
+            let rerun = try await Binary.run(
+                s.arguments(["--touch-files", "--use-subfolders", "--skip-existing-files", "--json"]))
+            #expect(rerun.status == 0, "\(rerun.stderr)")
+            let objects = jsonLines(rerun.stdout)
+            let reported = objects.filter { $0["event"] as? String == "placeholder" }.compactMap {
+                $0["path"] as? String
+            }
+            #expect(Set(reported) == Set(left.empty), "each placeholder is reported as such")
+            let summary = try #require(objects.last)
+            #expect(summary["placeholders"] as? Int == left.empty.count)
+            let downloaded = objects.filter { $0["event"] as? String == "finished" }.count
+            #expect(summary["downloaded"] as? Int == downloaded)
+            #expect(downloaded + (summary["skipped"] as? Int ?? 0) == 6)
+            #expect(leftovers(s).parts.isEmpty, "the .part files of the killed run are cleaned up")
+
+            // sync, verify and manifest never take a placeholder for footage.
+            let sync = try await Binary.run([
+                "sync", "--address", s.endpoint.host, "--port", String(s.endpoint.port), "--username", "admin",
+                "--dest", s.destination.path, "--since", s.startText, "--safety-margin", "0", "--retry-delay", "0.05",
+            ])
+            #expect(sync.status == 0, "\(sync.stderr)")
+            let verify = try await Binary.run(["verify", "--dest", s.destination.path])
+            #expect(verify.status == 0, "\(verify.stdout)")
+            let manifest = try await Binary.run(["manifest", "--dest", s.destination.path])
+            #expect(manifest.status == 0, "\(manifest.stderr)")
+            let sums = try String(contentsOf: s.destination.appendingPathComponent("SHA256SUMS"), encoding: .utf8)
+            for placeholder in left.empty { #expect(!sums.contains(placeholder), "\(placeholder) is not footage") }
+            #expect(!sums.contains("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"), "no empty file")
+        }
+    }
+
+    @Test("A full disk: exit 12, one sentence naming the destination, complete files kept, no .part")
+    func diskFull() async throws {
+        try await Scenario.with(Scenario.small(.unifiOS)) { s in
+            let mount = s.destination.appendingPathComponent("small").path
+            try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+            let mounted = try shell("mount -t tmpfs -o size=6m tmpfs \(quoted(mount))")
+            try #require(mounted.status == 0, "this test mounts a small tmpfs (needs root): \(mounted.output)")
+            defer { _ = try? shell("umount \(quoted(mount))") }
+            var arguments = s.arguments(["--ignore-failed-downloads", "--parallel", "1"])
+            arguments[arguments.firstIndex { $0.hasPrefix("--dest=") }!] = "--dest=\(mount)"
+            let result = try await Binary.run(arguments)
+            #expect(result.status == 12, "\(result.stderr)")
+            #expect(result.stderr.contains("is full"), "\(result.stderr)")
+            #expect(!result.stderr.contains("NSCocoaErrorDomain"))
+            let files = try FileManager.default.contentsOfDirectory(atPath: mount)
+            #expect(!files.contains { $0.hasSuffix(".part") }, "\(files)")
+            #expect(files.count >= 1)
+            for file in files { try MP4Check.validate(path: mount + "/" + file) }
+        }
+    }
+
+    @Test("An unwritable destination is found before any video is asked for; a symlink cannot lead outside --dest")
+    func destinations() async throws {
+        try await Scenario.with(Scenario.small(.unifiOS)) { s in
+            let readOnly = s.destination.appendingPathComponent("ro").path
+            try FileManager.default.createDirectory(atPath: readOnly, withIntermediateDirectories: true)
+            let mounted = try shell("mount --bind -o ro \(quoted(readOnly)) \(quoted(readOnly))")
+            try #require(mounted.status == 0, "this test makes a read-only bind mount (needs root): \(mounted.output)")
+            defer { _ = try? shell("umount \(quoted(readOnly))") }
+            var arguments = s.arguments()
+            arguments[arguments.firstIndex { $0.hasPrefix("--dest=") }!] = "--dest=\(readOnly)"
+            let result = try await Binary.run(arguments)
+            #expect(result.status == 1, "\(result.stderr)")
+            #expect(result.stderr.contains("cannot be written"), "\(result.stderr)")
+            #expect(await s.simulator.state.currentStats().exports == 0)
+
+            let outside = FileManager.default.temporaryDirectory.appendingPathComponent("protect-dl-outside-\(UUID())")
+            try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: outside) }
+            let inside = s.destination.appendingPathComponent("inside")
+            try FileManager.default.createDirectory(at: inside, withIntermediateDirectories: true)
+            let year = String(
+                Calendar(identifier: .gregorian).component(
+                    .year, from: Date(timeIntervalSince1970: Double(s.start) / 1000)))
+            try FileManager.default.createSymbolicLink(
+                atPath: inside.appendingPathComponent(year).path, withDestinationPath: outside.path)
+            var linked = s.arguments(["--use-subfolders"])
+            linked[linked.firstIndex { $0.hasPrefix("--dest=") }!] = "--dest=\(inside.path)"
+            let escaped = try await Binary.run(linked)
+            #expect(escaped.status != 0)
+            #expect(escaped.stderr.contains("symbolic link"), "\(escaped.stderr)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: outside.path).isEmpty)
+        }
+    }
+
+    @Test("A closed stdout ends the run cleanly: exit 141, no crash trace, no .part")
+    func closedOutput() async throws {
+        var configuration = Scenario.small(.unifiOS)
+        configuration.performance.enabled = true
+        configuration.performance.firstByteBase = 0
+        configuration.performance.firstByteSecondsPerHour = 0
+        configuration.performance.streamBytesPerSecond = 400_000
+        try await Scenario.with(configuration) { s in
+            let binary = try Binary.path("protect-dl")
+            let line = ([binary] + s.arguments(["--json"])).map(quoted).joined(separator: " ")
+            let piped = try shell(
+                "\(line) 2>\(quoted(s.destination.path))/err | head -1; echo \"status=${PIPESTATUS[0]}\"")
+            #expect(piped.output.contains("status=141"), "\(piped.output)")
+            let stderr = (try? String(contentsOfFile: s.destination.path + "/err", encoding: .utf8)) ?? ""
+            #expect(!stderr.contains("Fatal error"), "\(stderr)")
+            #expect(leftovers(s).parts.isEmpty)
+            let cameras = ([binary, "cameras", "--json"] + Array(s.arguments().prefix(4))).map(quoted)
+                .joined(separator: " ")
+            let listed = try shell("\(cameras) | head -1 >/dev/null; echo \"status=${PIPESTATUS[0]}\"")
+            #expect(listed.output.contains("status=141") || listed.output.contains("status=0"), "\(listed.output)")
+            #expect(!listed.output.contains("Fatal error"))
+        }
+    }
+
+    @Test("Bad options: port, address, cameras, dest, passwords, pins; --version; help without foreign options")
+    func options() async throws {
+        try await Scenario.with(Scenario.small(.unifiOS)) { s in
+            func replacing(_ prefix: String, with value: String) -> [String] {
+                var arguments = s.arguments()
+                arguments[arguments.firstIndex { $0.hasPrefix(prefix) }!] = value
+                return arguments
+            }
+            for port in ["70000", "0", "-1"] {
+                var arguments = s.arguments()
+                arguments[arguments.firstIndex { $0 == "--port" }! + 1] = port
+                let result = try await Binary.run(arguments)
+                #expect(result.status == 64, "--port \(port): \(result.stderr)")
+            }
+            let url = try await Binary.run(replacing("--address=", with: "--address=https://\(s.endpoint.host)"))
+            #expect(url.status == 64)
+            #expect(url.stderr.contains("not a URL"))
+            let hostPort = try await Binary.run(replacing("--address=", with: "--address=\(s.endpoint.host):8443"))
+            #expect(hostPort.status == 64)
+            #expect(hostPort.stderr.contains("--port 8443"))
+            for cameras in ["", ","] {
+                let result = try await Binary.run(replacing("--cameras=", with: "--cameras=\(cameras)"))
+                #expect(result.status == 64, "--cameras \(cameras): \(result.stderr)")
+            }
+            let mixed = try await Binary.run(replacing("--cameras=", with: "--cameras=all,no such camera"))
+            #expect(mixed.status == 6, "\(mixed.stderr)")
+            let emptyDest = try await Binary.run(replacing("--dest=", with: "--dest="))
+            #expect(emptyDest.status == 64)
+            let version = try await Binary.run(["--version"])
+            #expect(version.status == 0)
+            #expect(version.stdout.hasPrefix("protect-dl "))
+
+            let folder = s.destination.appendingPathComponent("secrets")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let crlf = folder.appendingPathComponent("crlf").path
+            try "protect\r\n".write(toFile: crlf, atomically: true, encoding: .utf8)
+            let fromFile = try await Binary.run(s.arguments(["--password-file", crlf]), password: nil)
+            #expect(fromFile.status == 0, "\(fromFile.stderr)")
+            let logins = await s.simulator.state.currentStats().logins
+            let empty = try await Binary.run(s.arguments(), password: "")
+            #expect(empty.status == 64)
+            #expect(empty.stderr.contains("password is empty"))
+            #expect(await s.simulator.state.currentStats().logins == logins, "no login attempt")
+            let both = try await Binary.run(s.arguments(["--password", "x", "--password-file", crlf]))
+            #expect(both.status == 64)
+
+            let fingerprint = try #require(s.simulator.identity?.fingerprint)
+            let bare = CertificatePinText.display(fingerprint)
+            for pin in [
+                bare, "SHA256 \(bare)", "sha256 Fingerprint=\(bare)", bare.replacingOccurrences(of: ":", with: ""),
+            ] {
+                let pinned = try await Binary.run(s.arguments(["--pin-sha256", pin, "--skip-existing-files", "-v"]))
+                #expect(pinned.status == 0, "\(pin): \(pinned.stderr)")
+                #expect(pinned.stderr.contains(bare), "-v shows the fingerprint")
+                #expect(!pinned.stderr.contains("note: the console's certificate is not checked"))
+            }
+            let unpinned = try await Binary.run(s.arguments(["--skip-existing-files"]))
+            #expect(unpinned.stderr.contains("--pin-sha256 \(bare)"), "\(unpinned.stderr)")
+
+            for command in ["cameras", "snapshot", "verify"] {
+                let help = try await Binary.run([command, "--help"])
+                #expect(!help.stdout.contains("downloads-before-key-refresh"), "\(command) --help")
+                #expect(!help.stdout.contains("(required)"), "\(command) --help")
+            }
+        }
+    }
+
+    @Test("Connection failures each get their own quick sentence, without build paths")
+    func connectionFailures() async throws {
+        try await Scenario.with(Scenario.small(.unifiOS)) { s in
+            var plain = Scenario.small(.unifiOS)
+            plain.network.tls = false
+            let plainSimulator = try ConsoleSimulator(configuration: plain)
+            try await plainSimulator.withRunning { plainEndpoint in
+                func run(_ address: String, _ port: Int, _ extra: [String] = []) async throws -> RunResult {
+                    var arguments = s.arguments(extra)
+                    arguments[arguments.firstIndex { $0.hasPrefix("--address=") }!] = "--address=\(address)"
+                    arguments[arguments.firstIndex { $0 == "--port" }! + 1] = String(port)
+                    return try await Binary.run(arguments, timeout: 30)
+                }
+                let began = Date()
+                let plainHTTP = try await run(plainEndpoint.host, plainEndpoint.port)
+                #expect(plainHTTP.status == 5)
+                #expect(plainHTTP.stderr.contains("speaks plain HTTP"), "\(plainHTTP.stderr)")
+                #expect(Date().timeIntervalSince(began) < 5, "no handshake retries")
+                let closedPort = try freePort()
+                let refused = try await run("127.0.0.1", closedPort)
+                #expect(refused.status == 5)
+                #expect(refused.stderr.contains("Connection refused"), "\(refused.stderr)")
+                let unresolved = try await run("no-such-console.invalid", s.endpoint.port)
+                #expect(unresolved.status == 5)
+                #expect(unresolved.stderr.contains("could not be resolved"), "\(unresolved.stderr)")
+                let verified = try await run(s.endpoint.host, s.endpoint.port, ["--verify-ssl"])
+                #expect(verified.status == 8)
+                #expect(verified.stderr.contains("failed verification"), "\(verified.stderr)")
+                for result in [plainHTTP, refused, unresolved, verified] {
+                    #expect(errorLines(result.stderr).count == 1, "\(result.stderr)")
+                    #expect(!result.stderr.contains(".swift"))
+                    #expect(!result.stderr.contains("/.build/"))
+                    #expect(!result.stderr.contains("(("))
+                }
+            }
+        }
+    }
+
+    @Test("A 5xx on the bootstrap is retried; 401 after a new login is an error, with exactly one shared login")
+    func apiRetriesAndLogins() async throws {
+        try await Scenario.with(Scenario.small(.unifiOS)) { s in
+            var faults = FaultSettings()
+            faults.failStatus = 503
+            faults.failCount = 2
+            faults.failExportsOnly = false
+            await s.simulator.state.setFaults(faults)
+            let retried = try await Binary.run(s.arguments())
+            #expect(retried.status == 0, "\(retried.stderr)")
+            #expect(s.filesOnDisk().count == 6)
+
+            // A 401 again right after a new login is an error with the console's words, not a crash; exactly one
+            // new login was tried.
+            let before = await s.simulator.state.currentStats().logins
+            faults = FaultSettings()
+            faults.unauthorizedCount = 2
+            await s.simulator.state.setFaults(faults)
+            let refused = try await Binary.run(s.arguments(["--retries", "0"]))
+            #expect(refused.status == 4, "\(refused.stderr)")
+            #expect(refused.stderr.contains("HTTP 401"), "\(refused.stderr)")
+            #expect(!refused.stderr.contains("Fatal error"))
+            #expect(await s.simulator.state.currentStats().logins == before + 2, "the first login and one more")
+        }
+    }
+
+    @Test("A corrupt or empty state database: exit 11 with the recovery step")
+    func damagedState() async throws {
+        try await Scenario.with(Scenario.small(.unifiOS)) { s in
+            let folder = s.destination.appendingPathComponent(".protect-dl")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let database = folder.appendingPathComponent("state.sqlite")
+            for content in [Data(), Data(repeating: 0x41, count: 8192)] {
+                try content.write(to: database)
+                let sync = try await Binary.run([
+                    "sync", "--address", s.endpoint.host, "--port", String(s.endpoint.port), "--username", "admin",
+                    "--dest", s.destination.path,
+                ])
+                #expect(sync.status == 11, "\(sync.stderr)")
+                #expect(sync.stderr.contains("Move it aside"), "\(sync.stderr)")
+                let verify = try await Binary.run(["verify", "--dest", s.destination.path])
+                #expect(verify.status == 11, "\(verify.stderr)")
+            }
+        }
+    }
+
+    @Test("Planning is lazy and clipped to the recordings: ten years over cameras that recorded hours")
+    func lazyPlanning() async throws {
+        try await Scenario.with(Scenario.small(.unifiOS)) { s in
+            var arguments = s.arguments(["--json", "--skip-existing-files"])
+            let tenYearsAgo = s.end - 10 * 365 * 24 * 3_600_000
+            arguments[arguments.firstIndex { $0.hasPrefix("--start=") }!] = "--start=\(TimeFormatting.iso(tenYearsAgo))"
+            let result = try await Binary.run(arguments)
+            #expect(result.status == 0, "\(result.stderr)")
+            let summary = try #require(jsonLines(result.stdout).last)
+            // Eight hours of history per camera: at most nine segments each are asked for, not 87,600.
+            let total = try #require(summary["total"] as? Int)
+            #expect(total <= 3 * 9, "\(summary)")
+            #expect(result.stderr.contains("lie outside the cameras' recordings"))
+            #expect(await s.simulator.state.currentStats().exports <= 3 * 9)
+        }
+    }
+}
+
+/// A loopback port nothing listens on.
+func freePort() throws -> Int {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    _ = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+    }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// The fingerprint as `AB:CD:...`, whatever form the simulator gives it in.
+enum CertificatePinText {
+    static func display(_ text: String) -> String {
+        let hex = text.uppercased().filter(\.isHexDigit).suffix(64)
+        var pairs: [String] = []
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 2)
+            pairs.append(String(hex[index..<next]))
+            index = next
+        }
+        return pairs.joined(separator: ":")
+    }
+}

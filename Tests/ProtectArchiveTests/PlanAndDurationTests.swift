@@ -1,0 +1,86 @@
+import Foundation
+import ProtectAPI
+import ProtectSimulator
+import Testing
+
+@testable import ProtectArchive
+
+@Suite("Durations, plans clipped to recordings and to now, name collisions")
+struct PlanAndDurationTests {
+    func movie(milliseconds: Int64) throws -> String {
+        let movie = ExportMovie(
+            identity: "test", width: 160, height: 90, framesPerSecond: 5, bitsPerSecond: 32_000,
+            durationMilliseconds: milliseconds, creationTime: 0)
+        var chunks = movie.chunks()
+        var bytes: [UInt8] = []
+        while let chunk = chunks.next() { bytes += Array(buffer: chunk) }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("duration-\(UUID()).mp4").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test("The MP4 header's duration is read, and compared with what a name claims")
+    func durations() throws {
+        for milliseconds: Int64 in [120_000, 3_599_000] {
+            let path = try movie(milliseconds: milliseconds)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let duration = try #require(try MP4Check.duration(path: path))
+            #expect(abs(duration - Double(milliseconds) / 1000) < 0.5)
+        }
+        let hour = ClaimedDuration.seconds(start: 0, end: 3_600_000, variant: ExportVariant())
+        #expect(ClaimedDuration.matches(3599.5, claimed: hour))
+        #expect(!ClaimedDuration.matches(120, claimed: hour), "two minutes are not an hour")
+        #expect(!ClaimedDuration.matches(7200, claimed: hour))
+        let timelapse = ClaimedDuration.seconds(start: 0, end: 3_600_000, variant: ExportVariant(timelapseSpeed: 60))
+        #expect(ClaimedDuration.matches(60, claimed: timelapse))
+    }
+
+    func camera(_ id: String, recording: ClosedRange<Int64>?) throws -> Camera {
+        var object: [String: Any] = ["id": id, "name": "Cam \(id)", "channels": [] as [Any]]
+        if let recording {
+            object["stats"] = ["video": ["recordingStart": recording.lowerBound, "recordingEnd": recording.upperBound]]
+        }
+        return try JSONDecoder().decode(Camera.self, from: JSONSerialization.data(withJSONObject: object))
+    }
+
+    @Test("A plan is clipped to each camera's recordings and to the settled moment, counted without listing")
+    func plans() throws {
+        let hour: Int64 = 3_600_000
+        let base: Int64 = 1_767_225_600_000  // 2026-01-01T00:00Z
+        let cameras = [
+            try camera("aaaa", recording: (base + 2 * hour + 600_000)...(base + 5 * hour)),
+            try camera("bbbb", recording: nil),
+            try camera("cccc", recording: (base - 100 * hour)...(base - 50 * hour)),
+        ]
+        // Ten years, but the console finished writing at base + 10 h + 30 min.
+        let plan = SegmentPlan(
+            cameras: cameras, start: base - 87_600 * hour, end: base + 87_600 * hour, zone: .fixed(seconds: 0),
+            settled: base + 10 * hour + 1_800_000)
+        let listed = Array(plan)
+        #expect(listed.count == plan.count)
+        let first = listed.filter { $0.0.id == "aaaa" }.map(\.1)
+        #expect(first.first?.start == base + 2 * hour)
+        #expect(first.last?.end == base + 6 * hour)
+        #expect(first.count == 4)
+        let unknown = listed.filter { $0.0.id == "bbbb" }.map(\.1)
+        #expect(unknown.last?.end == base + 10 * hour + 1_800_000, "cut at the settled moment")
+        #expect(unknown.last.map { $0.end - $0.start } == 1_800_000)
+        let old = listed.filter { $0.0.id == "cccc" }.map(\.1)
+        #expect(old.count == 51, "only the hours of its recordings")
+        #expect(old.first?.start == base - 100 * hour)
+        #expect(plan.outsideRecordings > 0)
+        #expect(plan.notices.count == 2)
+    }
+
+    @Test("Names that collide are refused, naming both items; names differing only in case collide")
+    func collisions() throws {
+        #expect(throws: Never.self) { try NameCheck.paths([("a.mp4", "first"), ("b.mp4", "second")]) }
+        do {
+            try NameCheck.paths([("a.mp4", "first"), ("b.mp4", "second"), ("A.mp4", "third")])
+            Issue.record("a collision was not found")
+        } catch let error as ArchiveError {
+            let text = error.localizedDescription
+            #expect(text.contains("first") && text.contains("third") && text.contains("A.mp4"))
+        }
+    }
+}
