@@ -35,6 +35,8 @@ enum Transport {
             tls.trustRoots = .certificates([leaf])
             tls.certificateVerification = .noHostnameVerification
         }
+        // A console that stalls would otherwise hold a stop for NIOSSL's default 5 s wait for its close_notify.
+        tls.shutdownTimeout = .milliseconds(250)
         var http = HTTPClient.Configuration(
             tlsConfiguration: tls,
             redirectConfiguration: .disallow,

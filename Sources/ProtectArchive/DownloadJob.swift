@@ -113,6 +113,11 @@ enum Preflight {
             let end = try UserTime.parse(endText, defaultZone: console)
             guard end.milliseconds > start.milliseconds || allowEmpty else { throw TimeError.endNotAfterStart }
             if start.writtenOffset == nil || end.writtenOffset == nil { onEvent(.zoneAssumed(consoleZone ?? "UTC")) }
+            for time in [start, end] {
+                if let ambiguity = time.ambiguity {
+                    onEvent(.notice("warning: " + ambiguity.sentence(in: console, name: consoleZone ?? "UTC")))
+                }
+            }
             let zone: DisplayZone =
                 utc ? .fixed(seconds: 0) : start.writtenOffset.map { .fixed(seconds: $0) } ?? console
             return (start.milliseconds, end.milliseconds, zone)

@@ -25,6 +25,8 @@ public struct UserTime: Sendable, Equatable {
     public var milliseconds: Int64
     /// The offset written with the time, in seconds; nil when the time had none.
     public var writtenOffset: Int?
+    /// Set when a time without an offset does not exist in its zone (a daylight-saving gap) or exists twice.
+    public var ambiguity: LocalTimeAmbiguity?
 
     /// Parses `YYYY-MM-DD HH:MM:SS+0000` (the original downloader's format), ISO 8601
     /// (`2019-10-12T00:00:00+02:00`, `...Z`), and either without an offset, which then means `defaultZone`.
@@ -76,10 +78,41 @@ public struct UserTime: Sendable, Equatable {
         if let offset {
             return UserTime(milliseconds: wallClock - Int64(offset) * 1000, writtenOffset: offset)
         }
-        // No offset: the wall-clock time in the default zone. Two passes settle daylight-saving edges.
-        var guess = wallClock - Int64(defaultZone.offsetSeconds(at: wallClock)) * 1000
-        guess = wallClock - Int64(defaultZone.offsetSeconds(at: guess)) * 1000
-        return UserTime(milliseconds: guess, writtenOffset: nil)
+        // No offset: the wall-clock time in the default zone. Each offset in force around it gives a candidate;
+        // a candidate is real when the zone has that offset at that instant.
+        let offsets = Set([-43_200_000, 0, 43_200_000].map { defaultZone.offsetSeconds(at: wallClock + Int64($0)) })
+        let real = offsets.map { wallClock - Int64($0) * 1000 }
+            .filter { defaultZone.offsetSeconds(at: $0) * 1000 == Int(wallClock - $0) }.sorted()
+        if real.count > 1 {
+            // Exists twice (clocks went back): the first occurrence.
+            return UserTime(
+                milliseconds: real[0], writtenOffset: nil, ambiguity: .repeated(text: text, chosen: real[0]))
+        }
+        if let only = real.first { return UserTime(milliseconds: only, writtenOffset: nil) }
+        // Does not exist (clocks went forward): read with the offset before the gap, which lands after it.
+        let before = defaultZone.offsetSeconds(at: wallClock - 43_200_000)
+        let moment = wallClock - Int64(before) * 1000
+        return UserTime(milliseconds: moment, writtenOffset: nil, ambiguity: .skipped(text: text, chosen: moment))
+    }
+}
+
+/// A local time that a daylight-saving change makes impossible or double, and the instant taken for it.
+public enum LocalTimeAmbiguity: Sendable, Equatable {
+    /// The clocks skipped this time; `chosen` is the instant used.
+    case skipped(text: String, chosen: Int64)
+    /// The clocks showed this time twice; `chosen` is the first occurrence.
+    case repeated(text: String, chosen: Int64)
+
+    /// A warning sentence in `zone`.
+    public func sentence(in zone: DisplayZone, name: String) -> String {
+        switch self {
+        case .skipped(let text, let chosen):
+            return "\"\(text)\" does not exist in \(name) (the clocks skip it for daylight saving); it is read as "
+                + "\(TimeFormatting.original(chosen, in: zone))."
+        case .repeated(let text, let chosen):
+            return "\"\(text)\" happens twice in \(name) (the clocks go back for daylight saving); the first is "
+                + "taken, \(TimeFormatting.original(chosen, in: zone)); write an offset to choose the other."
+        }
     }
 }
 
@@ -119,6 +152,13 @@ public enum TimeFormatting {
         return LocalFields(
             year: year, month: month, day: day, hour: Int(secondOfDay / 3600), minute: Int(secondOfDay % 3600 / 60),
             second: Int(secondOfDay % 60), offsetSeconds: offset)
+    }
+
+    /// The original command line's time format: `2020-04-05 00:59:59-0700`.
+    public static func original(_ milliseconds: Int64, in zone: DisplayZone) -> String {
+        let f = fields(milliseconds, in: zone)
+        return "\(pad(f.year, 4))-\(pad(f.month))-\(pad(f.day)) \(pad(f.hour)):\(pad(f.minute)):\(pad(f.second))"
+            + f.offsetText
     }
 
     /// The original file-name time: `2020-04-05--00-59-59-0700`.

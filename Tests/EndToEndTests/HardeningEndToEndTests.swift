@@ -266,6 +266,10 @@ struct HardeningEndToEndTests {
             #expect(mixed.status == 6, "\(mixed.stderr)")
             let emptyDest = try await Binary.run(replacing("--dest=", with: "--dest="))
             #expect(emptyDest.status == 64)
+            var gap = replacing("--start=", with: "--start=2026-03-08 02:30:00")
+            gap[gap.firstIndex { $0 == s.endText }!] = "2026-03-08 04:00:00"
+            let dst = try await Binary.run(gap)
+            #expect(dst.stderr.contains("does not exist in America/New_York"), "\(dst.stderr)")
             let version = try await Binary.run(["--version"])
             #expect(version.status == 0)
             #expect(version.stdout.hasPrefix("protect-dl "))
@@ -366,6 +370,41 @@ struct HardeningEndToEndTests {
             #expect(refused.stderr.contains("HTTP 401"), "\(refused.stderr)")
             #expect(!refused.stderr.contains("Fatal error"))
             #expect(await s.simulator.state.currentStats().logins == before + 2, "the first login and one more")
+        }
+    }
+
+    @Test("Ctrl-C stops within a second even mid-body, says so, and a second Ctrl-C ends at once; --quiet is quiet")
+    func stopping() async throws {
+        try await Scenario.with(Scenario.small(.unifiOS)) { s in
+            var faults = FaultSettings()
+            faults.stallSeconds = 8
+            faults.stallAfterBytes = 10_000
+            faults.stallCount = 10
+            await s.simulator.state.setFaults(faults)
+            let (process, _) = try launch(s.arguments())
+            while leftovers(s).parts.count < 2 { try await Task.sleep(for: .milliseconds(20)) }
+            try await Task.sleep(for: .milliseconds(200))
+            let signalled = Date()
+            kill(process.processIdentifier, SIGINT)
+            try await waitForExit(process, timeout: 30)
+            let took = Date().timeIntervalSince(signalled)
+            #expect(process.terminationStatus == 130)
+            #expect(took < 2, "stopped \(took) s after Ctrl-C")
+            #expect(leftovers(s).parts.isEmpty)
+
+            let (again, _) = try launch(s.arguments(["--ignore-failed-downloads"]))
+            while leftovers(s).parts.count < 2 { try await Task.sleep(for: .milliseconds(20)) }
+            kill(again.processIdentifier, SIGINT)
+            kill(again.processIdentifier, SIGINT)
+            try await waitForExit(again, timeout: 30)
+            #expect(again.terminationStatus == 130)
+            #expect(leftovers(s).parts.isEmpty)
+
+            await s.simulator.state.setFaults(FaultSettings())
+            let quiet = try await Binary.run(s.arguments(["--quiet"]))
+            #expect(quiet.status == 0)
+            #expect(quiet.stdout == "6 files downloaded, 0 files skipped, 6 files total\n", "\(quiet.stdout)")
+            #expect(quiet.stderr.isEmpty, "\(quiet.stderr)")
         }
     }
 

@@ -84,3 +84,27 @@ struct PlanAndDurationTests {
         }
     }
 }
+
+@Suite("Local times that daylight saving makes impossible or double")
+struct DaylightSavingTests {
+    @Test("A time in the spring gap and one in the autumn fold are named, with the instant taken")
+    func gapAndFold() throws {
+        let zone = DisplayZone.named("America/New_York")
+        let gap = try UserTime.parse("2026-03-08 02:30:00", defaultZone: zone)
+        #expect(try gap.milliseconds == UserTime.parse("2026-03-08T07:30:00Z", defaultZone: zone).milliseconds)
+        guard case .skipped = gap.ambiguity else {
+            Issue.record("the gap is not named")
+            return
+        }
+        #expect(gap.ambiguity?.sentence(in: zone, name: "America/New_York").contains("03:30:00-0400") == true)
+        let fold = try UserTime.parse("2026-11-01 01:30:00", defaultZone: zone)
+        #expect(try fold.milliseconds == UserTime.parse("2026-11-01T05:30:00Z", defaultZone: zone).milliseconds)
+        guard case .repeated = fold.ambiguity else {
+            Issue.record("the fold is not named")
+            return
+        }
+        let plain = try UserTime.parse("2026-07-01 12:00:00", defaultZone: zone)
+        #expect(plain.ambiguity == nil)
+        #expect(try plain.milliseconds == UserTime.parse("2026-07-01T16:00:00Z", defaultZone: zone).milliseconds)
+    }
+}
