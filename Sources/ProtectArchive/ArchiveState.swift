@@ -55,6 +55,8 @@ public enum StateError: Error, LocalizedError {
     case noState(String)
     /// The state database is damaged or empty; moving it aside lets the next sync rebuild it from the files.
     case damaged(path: String, reason: String)
+    /// The disk holding the state database is full.
+    case diskFull(path: String)
 
     public var errorDescription: String? {
         switch self {
@@ -62,6 +64,8 @@ public enum StateError: Error, LocalizedError {
             return "Another protect-dl (\(holder)) is working on \(path); wait for it to finish or stop it first."
         case .database(let path, let reason):
             return "The archive state \(path) cannot be used: \(reason)."
+        case .diskFull(let path):
+            return "The disk holding the archive state \(path) is full; free space and run again (nothing was lost)."
         case .damaged(let path, let reason):
             return "The archive state \(path) is damaged (\(reason)). Move it aside (mv \(path) \(path).damaged) and "
                 + "run protect-dl sync again: it adopts the files already in the archive and records them anew."
@@ -193,6 +197,8 @@ public final class ArchiveState: Sendable {
     static func stateError(_ error: any Error, path: String) -> StateError {
         if let error = error as? DatabaseError {
             switch error.resultCode {
+            case .SQLITE_FULL:
+                return .diskFull(path: path)
             case .SQLITE_NOTADB, .SQLITE_CORRUPT:
                 return .damaged(path: path, reason: "SQLite: \(error.message ?? "not a database")")
             default:

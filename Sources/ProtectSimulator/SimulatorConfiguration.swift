@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything a simulated console can be told at start; the defaults are those of a healthy console.
 public struct SimulatorConfiguration: Sendable {
     /// The console generation the simulator plays.
@@ -137,6 +139,8 @@ public struct SimulatorConfiguration: Sendable {
     /// Console name and Protect version in the bootstrap.
     public var consoleName = "Simulated NVR"
     public var protectVersion = "4.0.21"
+    /// What "now" is for recordings, events and the bootstrap (a fixed moment in tests that compare passes).
+    public var clock = SimulatedClock.system
 
     public init(mode: Mode = .unifiOS) {
         self.mode = mode
@@ -189,4 +193,16 @@ public struct FaultSettings: Sendable, Codable, Equatable {
         loginRateLimitCount = try container.decodeIfPresent(Int.self, forKey: .loginRateLimitCount) ?? 0
         unauthorizedCount = try container.decodeIfPresent(Int.self, forKey: .unauthorizedCount) ?? 0
     }
+}
+
+/// The simulator's wall clock in milliseconds since 1970; tests fix it so that nothing depends on the hour they run.
+public struct SimulatedClock: Sendable {
+    public let now: @Sendable () -> Int64
+
+    public init(now: @escaping @Sendable () -> Int64) { self.now = now }
+
+    /// The system's clock.
+    public static let system = SimulatedClock { Int64(Date().timeIntervalSince1970 * 1000) }
+    /// Always `milliseconds`.
+    public static func fixed(_ milliseconds: Int64) -> SimulatedClock { SimulatedClock { milliseconds } }
 }

@@ -87,6 +87,7 @@ enum ExitStatus: Int32 {
         case is SafePath.Outside: return .destination
         case is MP4Check.Problem: return .invalidFile
         case is TemplateError: return .usage
+        case StateError.diskFull: return .diskFull
         case is StateError: return .state
         case is CancellationError: return .interrupted
         default: return .internalError

@@ -39,9 +39,15 @@ struct PaceOptionGroup: ParsableArguments {
     var retries = 3
     @Option(help: "Seconds before the first retry; doubles with each attempt.")
     var retryDelay: Double = 2
+    /// Pretend it is this moment (ISO 8601 with an offset): for tests and reproducible runs against a simulator.
+    @Option(help: .hidden)
+    var now: String?
 
     func validate() throws {
         guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1.") }
+        if let now, (try? UserTime.parse(now, defaultZone: .fixed(seconds: 0))) == nil {
+            throw ValidationError("--now must be a time such as 2026-01-01T00:00:00Z.")
+        }
         guard retries >= 0, retryDelay >= 0 else {
             throw ValidationError("--retries and --retry-delay cannot be negative.")
         }
@@ -51,6 +57,9 @@ struct PaceOptionGroup: ParsableArguments {
         options.parallel = parallel
         options.retries = retries
         options.retryDelay = retryDelay
+        if let moment = now.flatMap({ try? UserTime.parse($0, defaultZone: .fixed(seconds: 0)) }) {
+            options.clock = .fixed(moment.milliseconds)
+        }
     }
 }
 

@@ -177,6 +177,22 @@ struct HardeningEndToEndTests {
             #expect(!files.contains { $0.hasSuffix(".part") }, "\(files)")
             #expect(files.count >= 1)
             for file in files { try MP4Check.validate(path: mount + "/" + file) }
+
+            // sync names the full disk the same way, and keeps its state sound.
+            let archive = s.destination.appendingPathComponent("small-archive").path
+            try FileManager.default.createDirectory(atPath: archive, withIntermediateDirectories: true)
+            try #require(try shell("mount -t tmpfs -o size=6m tmpfs \(quoted(archive))").status == 0)
+            defer { _ = try? shell("umount \(quoted(archive))") }
+            let sync = try await Binary.run([
+                "sync", "--address", s.endpoint.host, "--port", String(s.endpoint.port), "--username", "admin",
+                "--dest", archive, "--parallel", "1", "--retry-delay", "0.05",
+            ])
+            #expect(sync.status == 12, "\(sync.stderr)")
+            #expect(sync.stderr.contains("is full"), "\(sync.stderr)")
+            let walker = FileManager.default.enumerator(atPath: archive)
+            while let item = walker?.nextObject() as? String { #expect(!item.hasSuffix(".part"), "\(item)") }
+            let verify = try await Binary.run(["verify", "--dest", archive])
+            #expect(verify.status == 0, "the files recorded are whole: \(verify.stdout)")
         }
     }
 

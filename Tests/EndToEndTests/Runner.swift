@@ -86,6 +86,8 @@ struct Scenario: Sendable {
     let endText: String
     let start: Int64
     let end: Int64
+    /// The moment the simulator's clock is frozen at, when it is (commands then get the same `--now`).
+    var frozen: Int64? = nil
 
     static func small(_ mode: SimulatorConfiguration.Mode) -> SimulatorConfiguration {
         var configuration = SimulatorConfiguration(mode: mode)
@@ -100,15 +102,18 @@ struct Scenario: Sendable {
     }
 
     static func with<T: Sendable>(
-        _ configuration: SimulatorConfiguration, hours: Int64 = 2, _ body: @Sendable (Scenario) async throws -> T
+        _ configuration: SimulatorConfiguration, hours: Int64 = 2, frozen: Bool = false,
+        _ body: @Sendable (Scenario) async throws -> T
     ) async throws -> T {
+        var configuration = configuration
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        if frozen { configuration.clock = .fixed(now) }
         var logger = Logger(label: "e2e-sim")
         logger.logLevel = .critical
         let simulator = try ConsoleSimulator(configuration: configuration, logger: logger)
         let destination = FileManager.default.temporaryDirectory.appendingPathComponent("protect-dl-e2e-\(UUID())")
         try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: destination) }
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
         let end = (now / 3_600_000 - 1) * 3_600_000
         let start = end - hours * 3_600_000
         let zone = DisplayZone.fixed(seconds: 7200)
@@ -123,7 +128,7 @@ struct Scenario: Sendable {
             try await body(
                 Scenario(
                     simulator: simulator, endpoint: endpoint, destination: destination, startText: startText,
-                    endText: endText, start: start, end: end))
+                    endText: endText, start: start, end: end, frozen: frozen ? now : nil))
         }
     }
 
@@ -174,7 +179,7 @@ struct Scenario: Sendable {
     /// Checks that the file holds exactly what the console serves for that camera and hour.
     func matchesConsole(_ relative: String, camera: SimulatedCamera, segment: Segment, channel: Int = 0) throws -> Bool
     {
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = frozen ?? Int64(Date().timeIntervalSince1970 * 1000)
         guard
             let movie = simulator.expectedExport(
                 camera: camera, channel: channel, start: segment.start, end: segment.requestEnd, now: now)

@@ -14,8 +14,11 @@ func syncConsole(cameras: Int = 2) -> SimulatorConfiguration {
 extension Scenario {
     /// `protect-dl sync` against this console into the destination, plus `extra`.
     func sync(_ extra: [String] = []) -> [String] {
-        ["sync", "--dest", destination.path] + connection(self) + extra
+        ["sync", "--dest", destination.path] + connection(self) + extra + nowArguments
     }
+
+    /// `--now` at the frozen moment, when the simulator's clock is frozen.
+    var nowArguments: [String] { frozen.map { ["--now", TimeFormatting.iso($0)] } ?? [] }
 
     /// Reads the archive's state (without its lock, as verify does).
     func state() throws -> ArchiveState { try ArchiveState(destination: destination, create: false, exclusive: false) }
@@ -47,7 +50,8 @@ struct SyncEndToEndTests {
     func firstAndIdempotentSync(mode: SimulatorConfiguration.Mode) async throws {
         var configuration = syncConsole()
         configuration.mode = mode
-        try await Scenario.with(configuration) { s in
+        // Both clocks are frozen: the two passes compare the same hours whenever the test runs.
+        try await Scenario.with(configuration, frozen: true) { s in
             let first = try await Binary.run(s.sync())
             #expect(first.status == 0, "\(first.stderr)")
             let state = try s.state()
@@ -55,7 +59,7 @@ struct SyncEndToEndTests {
             #expect(records.count >= 8 && records.allSatisfy { $0.status == .complete })
             #expect(try state.integrityCheck() == "ok")
             for record in records { #expect(try await s.segmentMatchesConsole(record), "\(record.path)") }
-            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let now = try #require(s.frozen)
             #expect(records.allSatisfy { $0.end <= now - 300_000 }, "never the hour the console is still writing")
             #expect(Set(records.map(\.path)) == s.filesOnDisk().filter { $0.hasSuffix(".mp4") })
             #expect(try s.stateMatchesDisk())
@@ -80,7 +84,7 @@ struct SyncEndToEndTests {
         configuration.faults.stallSeconds = 8
         configuration.faults.stallAfterBytes = 10_000
         configuration.faults.stallCount = 1
-        try await Scenario.with(configuration) { s in
+        try await Scenario.with(configuration, frozen: true) { s in
             let (process, _) = try launch(s.sync(["--parallel", "2"]))
             while s.filesOnDisk().filter({ $0.hasSuffix(".mp4") }).count < 1
                 || !s.filesOnDisk().contains(where: { $0.hasSuffix(".part") })
@@ -115,7 +119,7 @@ struct SyncEndToEndTests {
         let hour: Int64 = 3_600_000
         let gapStart = (now / hour - 2) * hour
         configuration.gaps = [.init(cameraIndex: 1, start: gapStart, end: gapStart + hour)]
-        try await Scenario.with(configuration) { s in
+        try await Scenario.with(configuration, frozen: true) { s in
             var faults = FaultSettings()
             faults.failStatus = 503
             faults.failCount = 2
@@ -146,29 +150,54 @@ struct SyncEndToEndTests {
 
     @Test("Files of the original downloader are adopted after a check, not downloaded again; a broken one is replaced")
     func adoption() async throws {
-        try await Scenario.with(syncConsole(), hours: 2) { s in
+        try await Scenario.with(syncConsole(), hours: 2, frozen: true) { s in
             let original = try await Binary.run(s.arguments([], cameras: "all"))
             #expect(original.status == 0, "\(original.stderr)")
             let flat = s.filesOnDisk()
             #expect(flat.count == 4)
             let broken = try #require(flat.sorted().last)
             try Data("not a movie".utf8).write(to: s.destination.appendingPathComponent(broken))
+            // A well-formed MP4 of two minutes under an hour's name is not that hour.
+            let short = try #require(flat.sorted().first)
+            let camera = try #require(await s.simulator.cameras().first { short.contains(String($0.id.suffix(4))) })
+            let now = try #require(s.frozen)
+            let twoMinutes = try #require(
+                s.simulator.expectedExport(camera: camera, start: s.start, end: s.start + 119_999, now: now))
+            var chunks = twoMinutes.chunks()
+            var bytes = Data()
+            while let chunk = chunks.next() { bytes.append(contentsOf: chunk.readableBytesView) }
+            try bytes.write(to: s.destination.appendingPathComponent(short))
             await s.simulator.state.resetStats()
             let result = try await Binary.run(s.sync(["--since", s.startText]))
             #expect(result.status == 0, "\(result.stderr)")
-            #expect(result.lastLine.contains("3 adopted"), "\(result.stdout)")
+            #expect(result.lastLine.contains("2 adopted"), "\(result.stdout)")
             let records = try s.state().segments()
             let adopted = records.filter(\.adopted)
-            #expect(Set(adopted.map(\.path)) == flat.subtracting([broken]))
+            #expect(Set(adopted.map(\.path)) == flat.subtracting([broken, short]))
             let stats = await s.simulator.state.currentStats()
-            #expect(stats.exports == records.count - 3)
+            #expect(stats.exports == records.count - 2)
             for record in records { #expect(try await s.segmentMatchesConsole(record), "\(record.path)") }
+            #expect(records.allSatisfy { $0.duration != nil }, "each row keeps the duration its file holds")
+
+            // A row that claims an hour for a two-minute file (as older versions could adopt) fails verify.
+            let verified = try await Binary.run(["verify", "--dest", s.destination.path])
+            #expect(verified.status == 0, "\(verified.stdout)")
+            let victim = try #require(records.first { $0.adopted })
+            let url = s.destination.appendingPathComponent(victim.path)
+            try bytes.write(to: url)
+            let hash = try FileHash.sha256(of: url)
+            try ArchiveState(destination: s.destination).recordComplete(
+                cameraID: victim.cameraID, stream: victim.stream, start: victim.start, end: victim.end,
+                path: victim.path, size: hash.size, sha256: hash.hex, adopted: true, duration: nil)
+            let caught = try await Binary.run(["verify", "--dest", s.destination.path])
+            #expect(caught.status == 10, "\(caught.stdout)")
+            #expect(caught.stdout.contains("seconds of video"), "\(caught.stdout)")
         }
     }
 
     @Test("verify finds a changed byte and a deleted file (exit 10); --repair restores them; the manifest checks")
     func verifyRepairManifest() async throws {
-        try await Scenario.with(syncConsole()) { s in
+        try await Scenario.with(syncConsole(), frozen: true) { s in
             let first = try await Binary.run(s.sync())
             #expect(first.status == 0, "\(first.stderr)")
             let clean = try await Binary.run(["verify", "--dest", s.destination.path])
@@ -229,7 +258,7 @@ struct SyncEndToEndTests {
 
     @Test("--keep removes only old files the archive knows, and their empty folders; --dry-run removes nothing")
     func retention() async throws {
-        try await Scenario.with(syncConsole()) { s in
+        try await Scenario.with(syncConsole(), frozen: true) { s in
             let first = try await Binary.run(s.sync())
             #expect(first.status == 0, "\(first.stderr)")
             let records = try s.state().segments(status: .complete)
@@ -269,13 +298,14 @@ struct SyncEndToEndTests {
         try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: destination) }
         func run(cameras: Int, _ body: @Sendable (Scenario) async throws -> Void) async throws {
-            try await Scenario.with(syncConsole(cameras: cameras)) { s in
+            try await Scenario.with(syncConsole(cameras: cameras), frozen: true) { s in
                 try await body(s)
             }
         }
         try await run(cameras: 1) { s in
             let since = iso(s.end - 3_600_000)
-            let result = try await Binary.run(["sync", "--dest", destination.path, "--since", since] + connection(s))
+            let result = try await Binary.run(
+                ["sync", "--dest", destination.path, "--since", since] + connection(s) + s.nowArguments)
             #expect(result.status == 0, "\(result.stderr)")
         }
         let firstPaths = Set(
@@ -284,7 +314,8 @@ struct SyncEndToEndTests {
             let cameras = await s.simulator.cameras()
             #expect(await s.simulator.state.rename(camera: cameras[0].id, to: "Renamed Porch"))
             let since = iso(s.end - 2 * 3_600_000)
-            let result = try await Binary.run(["sync", "--dest", destination.path, "--since", since] + connection(s))
+            let result = try await Binary.run(
+                ["sync", "--dest", destination.path, "--since", since] + connection(s) + s.nowArguments)
             #expect(result.status == 0, "\(result.stderr)")
             let state = try ArchiveState(destination: destination, create: false, exclusive: false)
             let records = try state.segments()
@@ -295,7 +326,8 @@ struct SyncEndToEndTests {
         }
         try await run(cameras: 1) { s in
             let result = try await Binary.run(
-                ["sync", "--dest", destination.path, "--since", iso(s.end - 3_600_000)] + connection(s))
+                ["sync", "--dest", destination.path, "--since", iso(s.end - 3_600_000)] + connection(s) + s.nowArguments
+            )
             #expect(result.status == 0)
             let state = try ArchiveState(destination: destination, create: false, exclusive: false)
             #expect(try state.cameras().count == 2, "the removed camera keeps its history")
@@ -306,7 +338,7 @@ struct SyncEndToEndTests {
 
     @Test("--every keeps syncing, one summary line per pass, and SIGTERM stops it cleanly with exit 0")
     func daemon() async throws {
-        try await Scenario.with(syncConsole()) { s in
+        try await Scenario.with(syncConsole(), frozen: true) { s in
             let (process, out) = try launch(s.sync(["--every", "1s", "--quiet"]))
             let deadline = Date().addingTimeInterval(60)
             while Date() < deadline {

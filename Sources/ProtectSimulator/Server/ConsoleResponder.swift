@@ -204,7 +204,7 @@ struct ConsoleResponder: HTTPResponder {
     private func handle(_ request: inout Request, parts: [String], query: QueryParameters, isWrite: Bool) async
         -> Response
     {
-        let now = Self.nowMilliseconds()
+        let now = configuration.clock.now()
         switch (request.method, parts.count, parts.first) {
         case (.get, 1, "bootstrap"):
             let catalog = await state.catalog
@@ -502,8 +502,6 @@ struct ConsoleResponder: HTTPResponder {
     }
 
     // MARK: Responses
-
-    static func nowMilliseconds() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
     static func errorBody(_ message: String) -> String {
         let escaped = message.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")

@@ -19,7 +19,7 @@ public struct ConsoleSimulator: Sendable {
 
     /// Builds the console: cameras (generated or from `bootstrapFile`), events, and a new certificate.
     public init(configuration: SimulatorConfiguration, logger: Logger = Logger(label: "protect-sim")) throws {
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = configuration.clock.now()
         let catalog: CameraCatalog
         if let path = configuration.bootstrapFile {
             catalog = try CameraCatalog(capturedBootstrap: try Self.read(path, what: "bootstrap"))
