@@ -47,11 +47,15 @@ public struct SegmentPlan: Sequence, Sendable {
                     + "\(TimeFormatting.iso(stop)): nothing later is asked for, and a segment that reaches past it is "
                     + "cut there and named by what it holds.")
         }
+        var planned =
+            "\(count) segment\(count == 1 ? "" : "s") planned for \(cameras.count) camera"
+            + (cameras.count == 1 ? "" : "s")
         if outside > 0 {
-            notices.append(
-                "\(outside) of the range's \(whole * cameras.count) camera-hours lie outside the cameras' recordings "
-                    + "and are not asked for.")
+            planned +=
+                "; \(outside) of the range's \(whole * cameras.count) camera-hours lie outside the cameras' "
+                + "recordings and are not asked for"
         }
+        notices.append(planned + ".")
         self.ranges = ranges
         self.count = count
         self.outsideRecordings = outside

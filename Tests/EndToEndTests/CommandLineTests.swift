@@ -46,12 +46,10 @@ struct CommandLineTests {
         let files =
             FileManager.default.enumerator(atPath: folder.path)?.allObjects.compactMap { $0 as? String }
             .filter { $0.hasSuffix(".mp4") } ?? []
+        let file = try #require(files.first)
         #expect(files.count == 1)
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        probe.arguments = ["ffprobe", "-v", "error", folder.appendingPathComponent(files[0]).path]
-        try probe.run()
-        probe.waitUntilExit()
-        #expect(probe.terminationStatus == 0)
+        let probe = try Probe.of(folder.appendingPathComponent(file).path)
+        #expect(probe.codec == "h264")
+        #expect((probe.duration ?? 0) > 3000)
     }
 }

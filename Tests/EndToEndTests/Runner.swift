@@ -222,9 +222,9 @@ struct Probe {
 
     static func of(_ path: String) throws -> Probe {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.executableURL = URL(fileURLWithPath: try ffprobeExecutable())
         process.arguments = [
-            "ffprobe", "-v", "error", "-show_entries", "stream=codec_name,width,height:format=duration", "-of", "json",
+            "-v", "error", "-show_entries", "stream=codec_name,width,height:format=duration", "-of", "json",
             path,
         ]
         let out = Pipe()
@@ -247,4 +247,19 @@ struct Probe {
 /// The lines of stderr other than notes (such as the notice that the certificate is not checked).
 func errorLines(_ stderr: String) -> [Substring] {
     stderr.split(separator: "\n").filter { !$0.hasPrefix("protect-dl: note:") }
+}
+
+/// ffprobe is required by the tests that check media with it: without it they fail loudly, never pass unchecked.
+struct FFprobeMissing: Error, CustomStringConvertible {
+    var description: String { "ffprobe is not installed (apt-get install ffmpeg): this test checks files with it" }
+}
+
+/// The ffprobe executable on PATH.
+func ffprobeExecutable() throws -> String {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    for folder in path.split(separator: ":") {
+        let candidate = "\(folder)/ffprobe"
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    throw FFprobeMissing()
 }

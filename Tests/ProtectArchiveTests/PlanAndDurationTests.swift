@@ -70,6 +70,7 @@ struct PlanAndDurationTests {
         #expect(old.first?.start == base - 100 * hour)
         #expect(plan.outsideRecordings > 0)
         #expect(plan.notices.count == 2)
+        #expect(plan.notices.last?.hasPrefix("\(plan.count) segments planned for 3 cameras; ") == true)
     }
 
     @Test("Names that collide are refused, naming both items; names differing only in case collide")

@@ -154,8 +154,8 @@ func topLevelBoxes(_ bytes: [UInt8]) -> [(String, Int)] {
 /// Runs ffprobe on a file; returns its JSON output or nil when ffprobe refuses the file.
 func ffprobe(_ path: String) throws -> [String: Any]? {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", path]
+    process.executableURL = URL(fileURLWithPath: try ffprobeExecutable())
+    process.arguments = ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", path]
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = FileHandle.nullDevice
@@ -164,4 +164,19 @@ func ffprobe(_ path: String) throws -> [String: Any]? {
     process.waitUntilExit()
     guard process.terminationStatus == 0 else { return nil }
     return try JSONSerialization.jsonObject(with: data) as? [String: Any]
+}
+
+/// ffprobe is required by the tests that check media with it: without it they fail loudly, never pass unchecked.
+struct FFprobeMissing: Error, CustomStringConvertible {
+    var description: String { "ffprobe is not installed (apt-get install ffmpeg): this test checks files with it" }
+}
+
+/// The ffprobe executable on PATH.
+func ffprobeExecutable() throws -> String {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    for folder in path.split(separator: ":") {
+        let candidate = "\(folder)/ffprobe"
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    throw FFprobeMissing()
 }
