@@ -97,8 +97,13 @@ enum ExitStatus: Int32 {
 
 /// Prints a one-sentence error and exits with its code; never a stack trace.
 func fail(_ error: any Error) -> ExitCode {
-    let message =
+    var message =
         (error as? ValidationError)?.message ?? (error as? any LocalizedError)?.errorDescription ?? "\(error)"
+    if ExitStatus.of(error) == .internalError {
+        // Only an error no case names could carry a source path of the build machine.
+        message = message.replacingOccurrences(of: #"\S*/\S+\.swift(:\d+)?"#, with: "", options: .regularExpression)
+        message = "internal error: " + message
+    }
     Console.write("protect-dl: \(message)", to: .standardError)
     return ExitCode(ExitStatus.of(error).rawValue)
 }

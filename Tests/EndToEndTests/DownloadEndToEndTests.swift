@@ -100,9 +100,7 @@ struct DownloadEndToEndTests {
         configuration.authentication.accessKeyMaxUses = 2
         try await Scenario.with(configuration, hours: 3) { s in
             let expirer = Task {
-                while s.filesOnDisk().filter({ $0.hasSuffix(".mp4") }).count < 2 {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
+                try await waitUntil("two files") { s.filesOnDisk().filter({ $0.hasSuffix(".mp4") }).count >= 2 }
                 await s.simulator.state.expireAllSessions()
             }
             let result = try await Binary.run(s.arguments(["--wait-between-downloads", "0.2"]))

@@ -62,9 +62,7 @@ struct EngineEndToEndTests {
             faults.loginRateLimitCount = 0
             await s.simulator.state.setFaults(faults)
             let expirer = Task {
-                while s.filesOnDisk().filter({ $0.hasSuffix(".mp4") }).count < 4 {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
+                try await waitUntil("four files") { s.filesOnDisk().filter({ $0.hasSuffix(".mp4") }).count >= 4 }
                 await s.simulator.state.expireAllSessions()
                 var more = await s.simulator.state.currentFaults()
                 more.loginRateLimitCount = 1
@@ -146,9 +144,7 @@ struct EngineEndToEndTests {
         try await Scenario.with(configuration, hours: 2) { s in
             for (signal, code) in [(SIGTERM, Int32(143)), (SIGINT, 130)] {
                 let (process, out) = try launch(s.arguments(["--json"]))
-                while !s.filesOnDisk().contains(where: { $0.hasSuffix(".part") }) {
-                    try await Task.sleep(for: .milliseconds(20))
-                }
+                try await waitUntil("a .part file") { s.filesOnDisk().contains(where: { $0.hasSuffix(".part") }) }
                 kill(process.processIdentifier, signal)
                 try await waitForExit(process)
                 #expect(process.terminationStatus == code)
@@ -170,10 +166,8 @@ struct EngineEndToEndTests {
         try await Scenario.with(configuration, hours: 2) { s in
             let arguments = s.arguments(["--skip-existing-files", "--parallel", "2"])
             let (process, _) = try launch(arguments)
-            while s.filesOnDisk().filter({ $0.hasSuffix(".mp4") }).count < 1
-                || !s.filesOnDisk().contains(where: { $0.hasSuffix(".part") })
-            {
-                try await Task.sleep(for: .milliseconds(20))
+            try await waitUntil("a finished file and a .part file") {
+                s.filesOnDisk().contains { $0.hasSuffix(".mp4") } && s.filesOnDisk().contains { $0.hasSuffix(".part") }
             }
             kill(process.processIdentifier, SIGKILL)
             try await waitForExit(process)

@@ -113,7 +113,7 @@ struct HardeningEndToEndTests {
         try await Scenario.with(configuration) { s in
             let touch = s.arguments(["--touch-files", "--use-subfolders", "--parallel", "3"])
             let (interrupted, _) = try launch(touch)
-            while leftovers(s).empty.count < 2 { try await Task.sleep(for: .milliseconds(20)) }
+            try await waitUntil("two placeholders") { leftovers(s).empty.count >= 2 }
             kill(interrupted.processIdentifier, SIGINT)
             try await waitForExit(interrupted)
             #expect(interrupted.terminationStatus == 130)
@@ -121,7 +121,7 @@ struct HardeningEndToEndTests {
             #expect(leftovers(s).parts.isEmpty)
 
             let (killed, _) = try launch(touch)
-            while leftovers(s).parts.count < 2 { try await Task.sleep(for: .milliseconds(20)) }
+            try await waitUntil("two .part files") { leftovers(s).parts.count >= 2 }
             kill(killed.processIdentifier, SIGKILL)
             try await waitForExit(killed)
             let left = leftovers(s)
@@ -398,7 +398,7 @@ struct HardeningEndToEndTests {
             faults.stallCount = 10
             await s.simulator.state.setFaults(faults)
             let (process, _) = try launch(s.arguments())
-            while leftovers(s).parts.count < 2 { try await Task.sleep(for: .milliseconds(20)) }
+            try await waitUntil("two .part files") { leftovers(s).parts.count >= 2 }
             try await Task.sleep(for: .milliseconds(200))
             let signalled = Date()
             kill(process.processIdentifier, SIGINT)
@@ -409,7 +409,7 @@ struct HardeningEndToEndTests {
             #expect(leftovers(s).parts.isEmpty)
 
             let (again, _) = try launch(s.arguments(["--ignore-failed-downloads"]))
-            while leftovers(s).parts.count < 2 { try await Task.sleep(for: .milliseconds(20)) }
+            try await waitUntil("two .part files") { leftovers(s).parts.count >= 2 }
             kill(again.processIdentifier, SIGINT)
             kill(again.processIdentifier, SIGINT)
             try await waitForExit(again, timeout: 30)

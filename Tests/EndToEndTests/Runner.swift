@@ -263,3 +263,21 @@ func ffprobeExecutable() throws -> String {
     }
     throw FFprobeMissing()
 }
+
+/// A condition a test waited for in vain.
+struct WaitTimedOut: Error, CustomStringConvertible {
+    var what: String
+    var seconds: Double
+    var description: String { "waited \(seconds) s for \(what), in vain" }
+}
+
+/// Polls `condition` every 20 ms until it holds; past the deadline the test fails with what it waited for.
+func waitUntil(
+    _ what: String, timeout: Double = 60, _ condition: @Sendable () async throws -> Bool
+) async throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while !(try await condition()) {
+        guard Date() < deadline else { throw WaitTimedOut(what: what, seconds: timeout) }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}

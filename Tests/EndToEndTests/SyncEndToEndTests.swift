@@ -86,10 +86,8 @@ struct SyncEndToEndTests {
         configuration.faults.stallCount = 1
         try await Scenario.with(configuration, frozen: true) { s in
             let (process, _) = try launch(s.sync(["--parallel", "2"]))
-            while s.filesOnDisk().filter({ $0.hasSuffix(".mp4") }).count < 1
-                || !s.filesOnDisk().contains(where: { $0.hasSuffix(".part") })
-            {
-                try await Task.sleep(for: .milliseconds(20))
+            try await waitUntil("a finished file and a .part file") {
+                s.filesOnDisk().contains { $0.hasSuffix(".mp4") } && s.filesOnDisk().contains { $0.hasSuffix(".part") }
             }
             let second = try await Binary.run(s.sync())
             #expect(second.status == 11)
@@ -340,10 +338,8 @@ struct SyncEndToEndTests {
     func daemon() async throws {
         try await Scenario.with(syncConsole(), frozen: true) { s in
             let (process, out) = try launch(s.sync(["--every", "1s", "--quiet"]))
-            let deadline = Date().addingTimeInterval(60)
-            while Date() < deadline {
-                try await Task.sleep(for: .milliseconds(200))
-                if await s.simulator.state.currentStats().requestsByEndpoint["bootstrap", default: 0] >= 3 { break }
+            try await waitUntil("three passes") {
+                await s.simulator.state.currentStats().requestsByEndpoint["bootstrap", default: 0] >= 3
             }
             process.terminate()
             try await waitForExit(process)

@@ -73,6 +73,29 @@ struct PlanAndDurationTests {
         #expect(plan.notices.last?.hasPrefix("\(plan.count) segments planned for 3 cameras; ") == true)
     }
 
+    @Test("Forty cameras that recorded ten years: counted by arithmetic, walked one segment at a time")
+    func hugePlan() throws {
+        let hour: Int64 = 3_600_000
+        let end: Int64 = 1_767_225_600_000
+        let start = end - 87_600 * hour
+        let cameras = try (0..<40).map { try camera(String(format: "%024d", $0), recording: start...end) }
+        let plan = SegmentPlan(
+            cameras: cameras, start: start, end: end, zone: .named("America/New_York"), settled: end + hour)
+        #expect(plan.count == 40 * 87_600)
+        var iterator = plan.makeIterator()
+        var previous: Segment?
+        for _ in 0..<1000 {
+            let next = iterator.next()
+            let (_, segment) = try #require(next)
+            if let previous { #expect(previous.end == segment.start) }
+            previous = segment
+        }
+        // The default names hold the start instant: checking them renders one name per camera, not 3.5 million.
+        try NameCheck.segments(
+            plan, cameras: cameras, variant: ExportVariant(), zone: plan.zone,
+            template: OutputTemplate(OutputTemplate.download))
+    }
+
     @Test("Names that collide are refused, naming both items; names differing only in case collide")
     func collisions() throws {
         #expect(throws: Never.self) { try NameCheck.paths([("a.mp4", "first"), ("b.mp4", "second")]) }
