@@ -215,19 +215,29 @@ public actor ProtectClient {
     /// Logs in again, or waits for the login another caller already started.
     func sharedLogin() async throws {
         if let loginInFlight { return try await loginInFlight.value }
-        let task = Task { try await self.login() }
+        let task = Task { try await self.loginAndForget() }
         loginInFlight = task
-        defer { loginInFlight = nil }
         try await task.value
     }
 
     /// Fetches a new access key, or waits for the fetch another caller already started.
     func sharedAccessKey() async throws {
         if let accessKeyInFlight { return try await accessKeyInFlight.value }
-        let task = Task { try await self.fetchAccessKey() }
+        let task = Task { try await self.fetchAccessKeyAndForget() }
         accessKeyInFlight = task
-        defer { accessKeyInFlight = nil }
         try await task.value
+    }
+
+    // The in-flight task clears itself on the actor as it ends, so a caller never waits on a task that already
+    // ended (which would spin instead of fetching again).
+    private func loginAndForget() async throws {
+        defer { loginInFlight = nil }
+        try await login()
+    }
+
+    private func fetchAccessKeyAndForget() async throws {
+        defer { accessKeyInFlight = nil }
+        try await fetchAccessKey()
     }
 
     private func fetchAccessKey() async throws {

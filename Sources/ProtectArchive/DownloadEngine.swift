@@ -424,7 +424,10 @@ public struct DownloadEngine: Sendable {
     static func isRetryable(_ error: any Error) -> Bool {
         switch error {
         case ProtectError.network, ProtectError.consoleBusy, ProtectError.unexpectedContent: return true
-        case ProtectError.httpError(let status, _, _): return status == 408 || status == 429 || status >= 500
+        // A 401 that outlived the client's own re-login (the session ended again in between, or a legacy access key
+        // was spent by a parallel download) is worth another attempt, within --retries.
+        case ProtectError.httpError(let status, _, _):
+            return status == 401 || status == 408 || status == 429 || status >= 500
         case is MP4Check.Problem: return true
         case is LocalFileError: return false
         default: return false
