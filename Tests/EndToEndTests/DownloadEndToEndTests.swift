@@ -26,6 +26,7 @@ struct DownloadEndToEndTests {
     func chosenCamerasSubfolders() async throws {
         try await Scenario.with(Scenario.small(.unifiOS)) { s in
             let cameras = await s.simulator.cameras()
+            try #require(cameras.count == 3)
             let chosen = [cameras[2], cameras[0]]
             let result = try await Binary.run(
                 s.arguments(
@@ -181,23 +182,24 @@ struct DownloadEndToEndTests {
             let unknown = try await Binary.run(s.arguments(cameras: "ffffffffffffffffffffffff"))
             #expect(unknown.status == 6)
             let cameras = await s.simulator.cameras()
+            try #require(!cameras.isEmpty)
             #expect(unknown.stderr.contains(cameras[0].id) && unknown.stderr.contains(cameras[0].name))
 
             var missing = s.arguments()
-            missing[missing.firstIndex { $0.hasPrefix("--dest=") }!] = "--dest=/nonexistent/folder"
+            missing = try missing.replacing({ $0.hasPrefix("--dest=") }, with: "--dest=/nonexistent/folder")
             let noDest = try await Binary.run(missing)
             #expect(noDest.status == 1)
             #expect(noDest.stderr.contains("/nonexistent/folder"))
 
             var badTime = s.arguments()
-            badTime[badTime.firstIndex { $0.hasPrefix("--start=") }!] = "--start=yesterday"
+            badTime = try badTime.replacing({ $0.hasPrefix("--start=") }, with: "--start=yesterday")
             let parsed = try await Binary.run(badTime)
             #expect(parsed.status == 64)
             #expect(parsed.stderr.contains("\"yesterday\" is not understood"))
 
             var reversed = s.arguments()
-            reversed[reversed.firstIndex { $0.hasPrefix("--start=") }!] = "--start=\(s.endText)"
-            reversed[reversed.firstIndex { $0 == s.endText }!] = s.startText
+            reversed = try reversed.replacing({ $0.hasPrefix("--start=") }, with: "--start=\(s.endText)")
+            reversed = try reversed.replacing({ $0 == s.endText }, with: s.startText)
             let backwards = try await Binary.run(reversed)
             #expect(backwards.status == 64)
             #expect(backwards.stderr.contains("end time must be after the start"))
@@ -224,8 +226,8 @@ struct DownloadEndToEndTests {
             }
             let camera = (await s.simulator.cameras())[1]
             var arguments = s.arguments(cameras: camera.id)
-            arguments[arguments.firstIndex { $0.hasPrefix("--start=") }!] = "--start=\(text(f))"
-            arguments[arguments.firstIndex { $0 == s.endText }!] = text(g)
+            arguments = try arguments.replacing({ $0.hasPrefix("--start=") }, with: "--start=\(text(f))")
+            arguments = try arguments.replacing({ $0 == s.endText }, with: text(g))
             let result = try await Binary.run(arguments)
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stderr.contains("America/New_York"))

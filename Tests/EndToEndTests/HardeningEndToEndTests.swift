@@ -80,8 +80,9 @@ struct HardeningEndToEndTests {
             let start = (now - 90 * 60_000) / 60_000 * 60_000
             let end = now + 30 * 60_000
             var arguments = s.arguments(["--settle", "30", "--json"])
-            arguments[arguments.firstIndex { $0.hasPrefix("--start=") }!] = "--start=\(TimeFormatting.iso(start))"
-            arguments[arguments.firstIndex { $0 == s.endText }!] = TimeFormatting.iso(end)
+            arguments = try arguments.replacing(
+                { $0.hasPrefix("--start=") }, with: "--start=\(TimeFormatting.iso(start))")
+            arguments = try arguments.replacing({ $0 == s.endText }, with: TimeFormatting.iso(end))
             let result = try await Binary.run(arguments)
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stderr.contains("cut there and named by what it holds"))
@@ -168,7 +169,7 @@ struct HardeningEndToEndTests {
             try #require(mounted.status == 0, "this test mounts a small tmpfs (needs root): \(mounted.output)")
             defer { _ = try? shell("umount \(quoted(mount))") }
             var arguments = s.arguments(["--ignore-failed-downloads", "--parallel", "1"])
-            arguments[arguments.firstIndex { $0.hasPrefix("--dest=") }!] = "--dest=\(mount)"
+            arguments = try arguments.replacing({ $0.hasPrefix("--dest=") }, with: "--dest=\(mount)")
             let result = try await Binary.run(arguments)
             #expect(result.status == 12, "\(result.stderr)")
             #expect(result.stderr.contains("is full"), "\(result.stderr)")
@@ -205,7 +206,7 @@ struct HardeningEndToEndTests {
             try #require(mounted.status == 0, "this test makes a read-only bind mount (needs root): \(mounted.output)")
             defer { _ = try? shell("umount \(quoted(readOnly))") }
             var arguments = s.arguments()
-            arguments[arguments.firstIndex { $0.hasPrefix("--dest=") }!] = "--dest=\(readOnly)"
+            arguments = try arguments.replacing({ $0.hasPrefix("--dest=") }, with: "--dest=\(readOnly)")
             let result = try await Binary.run(arguments)
             #expect(result.status == 1, "\(result.stderr)")
             #expect(result.stderr.contains("cannot be written"), "\(result.stderr)")
@@ -222,7 +223,7 @@ struct HardeningEndToEndTests {
             try FileManager.default.createSymbolicLink(
                 atPath: inside.appendingPathComponent(year).path, withDestinationPath: outside.path)
             var linked = s.arguments(["--use-subfolders"])
-            linked[linked.firstIndex { $0.hasPrefix("--dest=") }!] = "--dest=\(inside.path)"
+            linked = try linked.replacing({ $0.hasPrefix("--dest=") }, with: "--dest=\(inside.path)")
             let escaped = try await Binary.run(linked)
             #expect(escaped.status != 0)
             #expect(escaped.stderr.contains("symbolic link"), "\(escaped.stderr)")
@@ -257,33 +258,31 @@ struct HardeningEndToEndTests {
     @Test("Bad options: port, address, cameras, dest, passwords, pins; --version; help without foreign options")
     func options() async throws {
         try await Scenario.with(Scenario.small(.unifiOS)) { s in
-            func replacing(_ prefix: String, with value: String) -> [String] {
-                var arguments = s.arguments()
-                arguments[arguments.firstIndex { $0.hasPrefix(prefix) }!] = value
-                return arguments
+            func replacing(_ prefix: String, with value: String) throws -> [String] {
+                try s.arguments().replacing({ $0.hasPrefix(prefix) }, with: value)
             }
             for port in ["70000", "0", "-1"] {
                 var arguments = s.arguments()
-                arguments[arguments.firstIndex { $0 == "--port" }! + 1] = port
+                arguments = try arguments.replacingValue(of: "--port", with: port)
                 let result = try await Binary.run(arguments)
                 #expect(result.status == 64, "--port \(port): \(result.stderr)")
             }
-            let url = try await Binary.run(replacing("--address=", with: "--address=https://\(s.endpoint.host)"))
+            let url = try await Binary.run(try replacing("--address=", with: "--address=https://\(s.endpoint.host)"))
             #expect(url.status == 64)
             #expect(url.stderr.contains("not a URL"))
-            let hostPort = try await Binary.run(replacing("--address=", with: "--address=\(s.endpoint.host):8443"))
+            let hostPort = try await Binary.run(try replacing("--address=", with: "--address=\(s.endpoint.host):8443"))
             #expect(hostPort.status == 64)
             #expect(hostPort.stderr.contains("--port 8443"))
             for cameras in ["", ","] {
-                let result = try await Binary.run(replacing("--cameras=", with: "--cameras=\(cameras)"))
+                let result = try await Binary.run(try replacing("--cameras=", with: "--cameras=\(cameras)"))
                 #expect(result.status == 64, "--cameras \(cameras): \(result.stderr)")
             }
-            let mixed = try await Binary.run(replacing("--cameras=", with: "--cameras=all,no such camera"))
+            let mixed = try await Binary.run(try replacing("--cameras=", with: "--cameras=all,no such camera"))
             #expect(mixed.status == 6, "\(mixed.stderr)")
-            let emptyDest = try await Binary.run(replacing("--dest=", with: "--dest="))
+            let emptyDest = try await Binary.run(try replacing("--dest=", with: "--dest="))
             #expect(emptyDest.status == 64)
-            var gap = replacing("--start=", with: "--start=2026-03-08 02:30:00")
-            gap[gap.firstIndex { $0 == s.endText }!] = "2026-03-08 04:00:00"
+            var gap = try replacing("--start=", with: "--start=2026-03-08 02:30:00")
+            gap = try gap.replacing({ $0 == s.endText }, with: "2026-03-08 04:00:00")
             let dst = try await Binary.run(gap)
             #expect(dst.stderr.contains("does not exist in America/New_York"), "\(dst.stderr)")
             let version = try await Binary.run(["--version"])
@@ -334,8 +333,8 @@ struct HardeningEndToEndTests {
             try await plainSimulator.withRunning { plainEndpoint in
                 func run(_ address: String, _ port: Int, _ extra: [String] = []) async throws -> RunResult {
                     var arguments = s.arguments(extra)
-                    arguments[arguments.firstIndex { $0.hasPrefix("--address=") }!] = "--address=\(address)"
-                    arguments[arguments.firstIndex { $0 == "--port" }! + 1] = String(port)
+                    arguments = try arguments.replacing({ $0.hasPrefix("--address=") }, with: "--address=\(address)")
+                    arguments = try arguments.replacingValue(of: "--port", with: String(port))
                     return try await Binary.run(arguments, timeout: 30)
                 }
                 let began = Date()
@@ -353,7 +352,31 @@ struct HardeningEndToEndTests {
                 let verified = try await run(s.endpoint.host, s.endpoint.port, ["--verify-ssl"])
                 #expect(verified.status == 8)
                 #expect(verified.stderr.contains("failed verification"), "\(verified.stderr)")
-                for result in [plainHTTP, refused, unresolved, verified] {
+                // A TLS server that shares no cipher with protect-dl (openssl s_server, TLS 1.2 with Camellia only).
+                let folder = s.destination.appendingPathComponent("tls")
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                let made = try shell(
+                    "cd \(quoted(folder.path)) && openssl req -x509 -newkey rsa:2048 -nodes -keyout k.pem -out c.pem "
+                        + "-days 1 -subj /CN=localhost")
+                try #require(made.status == 0, "openssl makes a certificate: \(made.output)")
+                let tlsPort = try freePort()
+                let server = Process()
+                server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                server.arguments = [
+                    "openssl", "s_server", "-accept", String(tlsPort), "-cert", folder.path + "/c.pem", "-key",
+                    folder.path + "/k.pem", "-tls1_2", "-cipher", "CAMELLIA256-SHA", "-quiet",
+                ]
+                server.standardOutput = FileHandle.nullDevice
+                server.standardError = FileHandle.nullDevice
+                try server.run()
+                defer { server.terminate() }
+                try await waitUntil("openssl s_server listening") {
+                    (try? shell("exec 3<>/dev/tcp/127.0.0.1/\(tlsPort)").status) == 0
+                }
+                let mismatch = try await run("127.0.0.1", tlsPort)
+                #expect(mismatch.status == 5)
+                #expect(mismatch.stderr.contains("share no TLS protocol version or cipher"), "\(mismatch.stderr)")
+                for result in [plainHTTP, refused, unresolved, verified, mismatch] {
                     #expect(errorLines(result.stderr).count == 1, "\(result.stderr)")
                     #expect(!result.stderr.contains(".swift"))
                     #expect(!result.stderr.contains("/.build/"))
@@ -449,7 +472,8 @@ struct HardeningEndToEndTests {
         try await Scenario.with(Scenario.small(.unifiOS)) { s in
             var arguments = s.arguments(["--json", "--skip-existing-files"])
             let tenYearsAgo = s.end - 10 * 365 * 24 * 3_600_000
-            arguments[arguments.firstIndex { $0.hasPrefix("--start=") }!] = "--start=\(TimeFormatting.iso(tenYearsAgo))"
+            arguments = try arguments.replacing(
+                { $0.hasPrefix("--start=") }, with: "--start=\(TimeFormatting.iso(tenYearsAgo))")
             let result = try await Binary.run(arguments)
             #expect(result.status == 0, "\(result.stderr)")
             let summary = try #require(jsonLines(result.stdout).last)

@@ -281,3 +281,28 @@ func waitUntil(
         try await Task.sleep(for: .milliseconds(20))
     }
 }
+
+extension Array where Element == String {
+    /// A copy with the first argument that `matches` replaced by `value`; a test fails, not crashes, when none does.
+    func replacing(
+        _ matches: (String) -> Bool, with value: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> [String] {
+        var copy = self
+        let found = copy.firstIndex(where: matches)
+        let index = try #require(found, sourceLocation: sourceLocation)
+        copy[index] = value
+        return copy
+    }
+
+    /// A copy with the value after the option `name` replaced.
+    func replacingValue(
+        of name: String, with value: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> [String] {
+        var copy = self
+        let found = copy.firstIndex(of: name)
+        let index = try #require(found, sourceLocation: sourceLocation)
+        try #require(index + 1 < copy.count, sourceLocation: sourceLocation)
+        copy[index + 1] = value
+        return copy
+    }
+}

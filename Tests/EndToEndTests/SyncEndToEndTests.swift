@@ -201,6 +201,7 @@ struct SyncEndToEndTests {
             let clean = try await Binary.run(["verify", "--dest", s.destination.path])
             #expect(clean.status == 0 && clean.lastLine.hasSuffix("0 missing, 0 altered"), "\(clean.stdout)")
             let records = try s.state().segments(status: .complete)
+            try #require(records.count >= 2, "a first sync records at least two hours")
             let changed = s.destination.appendingPathComponent(records[0].path)
             var bytes = try Data(contentsOf: changed)
             bytes[bytes.count / 2] ^= 0x01
@@ -263,7 +264,8 @@ struct SyncEndToEndTests {
             let now = Int64(Date().timeIntervalSince1970 * 1000)
             let old = records.filter { $0.end <= now - 2 * 3_600_000 - 60_000 }
             #expect(!old.isEmpty && old.count < records.count)
-            let oldFolder = s.destination.appendingPathComponent(old[0].path).deletingLastPathComponent()
+            let oldest = try #require(old.first)
+            let oldFolder = s.destination.appendingPathComponent(oldest.path).deletingLastPathComponent()
             let stranger = oldFolder.appendingPathComponent("not-from-the-console.mp4")
             try Data("mine".utf8).write(to: stranger)
             let dry = try await Binary.run(s.sync(["--keep", "2h", "--dry-run"]))
@@ -310,6 +312,7 @@ struct SyncEndToEndTests {
             try ArchiveState(destination: destination, create: false, exclusive: false).segments().map(\.path))
         try await run(cameras: 2) { s in
             let cameras = await s.simulator.cameras()
+            try #require(!cameras.isEmpty)
             #expect(await s.simulator.state.rename(camera: cameras[0].id, to: "Renamed Porch"))
             let since = iso(s.end - 2 * 3_600_000)
             let result = try await Binary.run(
