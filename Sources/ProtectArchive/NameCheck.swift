@@ -30,11 +30,23 @@ public enum NameCheck {
             }
             return
         }
-        var items: [(String, String)] = []
+        // Name by name, keeping only a hash of each name (8 bytes, not the name); a repeated hash is confirmed by
+        // finding the earlier item with that very name, so a chance hash collision is not taken for a real one.
+        var hashes = Set<Int>()
+        var index = 0
         while let (camera, segment) = iterator.next() {
-            items.append((try path(camera, segment), describe(camera, segment)))
+            if index % 10_000 == 0 { try Task.checkCancellation() }
+            index += 1
+            let name = try path(camera, segment)
+            if hashes.insert(name.lowercased().hashValue).inserted { continue }
+            for (otherCamera, otherSegment) in pairs {
+                if otherCamera == camera && otherSegment == segment { break }
+                if try path(otherCamera, otherSegment).lowercased() == name.lowercased() {
+                    throw ArchiveError.nameCollision(
+                        path: name, first: describe(otherCamera, otherSegment), second: describe(camera, segment))
+                }
+            }
         }
-        try paths(items)
     }
 
     /// Checks rendered paths, each with a description of its item; file names are compared as most file systems

@@ -96,6 +96,29 @@ struct PlanAndDurationTests {
             template: OutputTemplate(OutputTemplate.download))
     }
 
+    @Test("Templates without the start instant are checked name by name, over a plan of years")
+    func templatesCheckedByName() throws {
+        let hour: Int64 = 3_600_000
+        let end: Int64 = 1_767_225_600_000
+        let start = end - 2 * 8_760 * hour
+        let cameras = try ["aaaaaaaaaaaaaaaaaaaa0001", "aaaaaaaaaaaaaaaaaaaa0002"].map {
+            try camera($0, recording: start...end)
+        }
+        let plan = SegmentPlan(cameras: cameras, start: start, end: end, zone: .named("Europe/Berlin"), settled: end)
+        try NameCheck.segments(
+            plan, cameras: cameras, variant: ExportVariant(), zone: plan.zone,
+            template: OutputTemplate("{camera_id}/{start_date}/{start_hour}{start_offset}"))
+        do {
+            try NameCheck.segments(
+                plan, cameras: cameras, variant: ExportVariant(), zone: plan.zone,
+                template: OutputTemplate("{camera_id}/{start_date}"))
+            Issue.record("hours of one day share a name")
+        } catch ArchiveError.nameCollision(let path, let first, let second) {
+            #expect(path.hasPrefix("aaaaaaaaaaaaaaaaaaaa0001/"))
+            #expect(first != second)
+        }
+    }
+
     @Test("Names that collide are refused, naming both items; names differing only in case collide")
     func collisions() throws {
         #expect(throws: Never.self) { try NameCheck.paths([("a.mp4", "first"), ("b.mp4", "second")]) }
