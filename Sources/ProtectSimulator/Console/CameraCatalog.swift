@@ -38,6 +38,10 @@ public struct CameraCatalog: Sendable {
     let protectVersion: String
     let nvrID: String
     let nvrMAC: String
+    /// The console user's name, for the bootstrap's user object.
+    var username = "admin"
+    /// When the console started (the NVR's `upSince`).
+    var startedAt: Int64 = 0
 
     /// Hostile names used by `hostileNames`, each breaking some naive file naming.
     public static let hostileNames: [String] = [
@@ -114,10 +118,13 @@ public struct CameraCatalog: Sendable {
         self.capturedBootstrap = nil
         self.nvrName = configuration.consoleName
         self.protectVersion = configuration.protectVersion
+        self.username = configuration.authentication.username
+        self.startedAt = now
     }
 
-    /// Loads a captured bootstrap: its cameras are served as they were captured.
-    init(capturedBootstrap data: Data) throws {
+    /// Loads a captured bootstrap: its cameras are served as they were captured, their video at `bitrate` (the
+    /// main channel's bits per second; the others a quarter and a sixteenth, as for generated cameras).
+    init(capturedBootstrap data: Data, bitrate: Int) throws {
         guard let root = try JSONSerialization.jsonObject(with: data) as? [String: Any],
             let cameraObjects = root["cameras"] as? [[String: Any]]
         else {
@@ -133,7 +140,7 @@ public struct CameraCatalog: Sendable {
                     width: channel["width"] as? Int ?? 1280,
                     height: channel["height"] as? Int ?? 720,
                     fps: channel["fps"] as? Int ?? 15,
-                    bitrate: channel["bitrate"] as? Int ?? 2_000_000,
+                    bitrate: Self.scaled(bitrate, channel: channel["id"] as? Int ?? 0),
                     enabled: channel["enabled"] as? Bool ?? true
                 )
             }
@@ -163,6 +170,15 @@ public struct CameraCatalog: Sendable {
         self.protectVersion = nvr["version"] as? String ?? "1.0.0"
         self.nvrID = nvr["id"] as? String ?? "000000000000000000000000"
         self.nvrMAC = nvr["mac"] as? String ?? "000000000000"
+    }
+
+    /// A channel's bitrate for a main-channel `bitrate`.
+    static func scaled(_ bitrate: Int, channel: Int) -> Int {
+        switch channel {
+        case 0: return bitrate
+        case 1, 3: return max(8_000, bitrate / 4)
+        default: return max(8_000, bitrate / 16)
+        }
     }
 
     func camera(id: String) -> SimulatedCamera? {
@@ -198,17 +214,20 @@ public struct CameraCatalog: Sendable {
             root["cameras"] = objects
         } else {
             root = [
-                "authUserId": "5f1c9a2b3c4d5e6f7a8b9c0d",
+                "authUserId": BootstrapShape.userID,
                 "cameras": cameras.map { cameraObject($0, now: now) },
-                "users": [] as [Any],
-                "groups": [] as [Any],
+                "users": [BootstrapShape.user(username: username)],
+                "groups": [BootstrapShape.group],
                 "liveviews": [] as [Any],
+                "schedules": [] as [Any],
                 "viewers": [] as [Any],
                 "lights": [] as [Any],
                 "bridges": [] as [Any],
                 "sensors": [] as [Any],
                 "chimes": [] as [Any],
-                "nvr": nvrObject(),
+                "ringtones": [] as [Any],
+                "aiports": [] as [Any],
+                "nvr": nvrObject(now: now),
             ]
         }
         root["accessKey"] = accessKey
@@ -227,93 +246,16 @@ public struct CameraCatalog: Sendable {
             withJSONObject: cameras.map { cameraObject($0, now: now) }, options: [.sortedKeys])
     }
 
-    func nvrObject() -> [String: Any] {
-        [
-            "id": nvrID,
-            "mac": nvrMAC,
-            "name": nvrName,
-            "type": "UNVR",
-            "version": protectVersion,
-            "firmwareVersion": "4.0.6",
-            "host": "127.0.0.1",
-            "timezone": timeZone,
-            "modelKey": "nvr",
-            "isRecordingDisabled": false,
-        ]
+    func nvrObject(now: Int64) -> [String: Any] {
+        BootstrapShape.nvr(
+            id: nvrID, mac: nvrMAC, name: nvrName, version: protectVersion, timeZone: timeZone, host: "127.0.0.1",
+            now: now, upSince: startedAt)
     }
 
     func cameraObject(_ camera: SimulatedCamera, now: Int64) -> [String: Any] {
-        let mac = String(camera.id.suffix(12)).uppercased()
-        let channels: [[String: Any]] = camera.channels.map { channel in
-            [
-                "id": channel.id,
-                "videoId": channel.id == 3 ? "video4" : "video\(channel.id + 1)",
-                "name": ["High", "Medium", "Low", "Package Camera"][min(channel.id, 3)],
-                "enabled": channel.enabled,
-                "isRtspEnabled": false,
-                "rtspAlias": NSNull(),
-                "width": channel.width,
-                "height": channel.height,
-                "fps": channel.fps,
-                "bitrate": channel.bitrate,
-                "minBitrate": 32_000,
-                "maxBitrate": channel.bitrate,
-                "fpsValues": [1, 2, 4, 5, 8, 10, 12, 15, 20, 24, 25, 30].filter { $0 <= max(channel.fps, 2) },
-                "idrInterval": 5,
-            ]
-        }
-        var lenses: [[String: Any]] = []
-        if camera.hasPackageLens {
-            lenses.append([
-                "id": 2,
-                "video": [
-                    "recordingStart": camera.recordingStart.map { $0 as Any } ?? NSNull(),
-                    "recordingEnd": camera.recordingStart == nil ? NSNull() : (camera.recordingEnd ?? now) as Any,
-                ] as [String: Any],
-            ])
-        }
-        let recordingEnd: Any = camera.recordingStart == nil ? NSNull() : (camera.recordingEnd ?? now)
-        return [
-            "id": camera.id,
-            "mac": mac,
-            "host": "192.168.1.\(20 + camera.index % 200)",
-            "connectionHost": "192.168.1.1",
-            "type": camera.type,
-            "marketName": camera.type.replacingOccurrences(of: "UVC ", with: ""),
-            "name": camera.name,
-            "state": camera.isConnected ? "CONNECTED" : "DISCONNECTED",
-            "isConnected": camera.isConnected,
-            "isManaged": true,
-            "isAdopted": true,
-            "isRecording": camera.isConnected,
-            "firmwareVersion": "4.69.55",
-            "modelKey": "camera",
-            "lastMotion": now - 600_000,
-            "channels": channels,
-            "lenses": lenses,
-            "featureFlags": [
-                "hasPackageCamera": camera.hasPackageLens,
-                "hasSmartDetect": true,
-                "smartDetectTypes": ["person", "vehicle"],
-            ] as [String: Any],
-            "recordingSettings": [
-                "mode": camera.motionOnly ? "detections" : "always",
-                "prePaddingSecs": 2,
-                "postPaddingSecs": 2,
-            ] as [String: Any],
-            "stats": [
-                "rxBytes": 0,
-                "txBytes": 0,
-                "video": [
-                    "recordingStart": camera.recordingStart.map { $0 as Any } ?? NSNull(),
-                    "recordingEnd": recordingEnd,
-                    "recordingStartLQ": camera.recordingStart.map { $0 as Any } ?? NSNull(),
-                    "recordingEndLQ": recordingEnd,
-                    "timelapseStart": camera.recordingStart.map { $0 as Any } ?? NSNull(),
-                    "timelapseEnd": recordingEnd,
-                ] as [String: Any],
-            ] as [String: Any],
-        ]
+        BootstrapShape.camera(
+            camera, now: now, nvrHost: "127.0.0.1", lastMotion: camera.recordingStart == nil ? nil : now - 600_000,
+            isMotionDetected: false)
     }
 }
 

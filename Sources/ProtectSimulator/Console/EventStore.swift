@@ -40,11 +40,17 @@ struct EventStore: Sendable {
         events.sort { $0.start < $1.start }
     }
 
-    /// Generates a repeatable history: a few events an hour per camera, and one event still running.
+    /// Hours of event history generated before now: a console keeps events for its retention, and a history of
+    /// years generated at start (a captured bootstrap records since 2021) would take minutes.
+    static let generatedHistoryHours: Int64 = 7 * 24
+
+    /// Generates a repeatable history: a few events an hour per camera over the last week of its recordings, and one
+    /// event still running.
     init(generatingFor cameras: [SimulatedCamera], seed: UInt64, now: Int64) {
         var events: [SimulatedEvent] = []
         for camera in cameras {
-            guard let first = camera.recordingStart else { continue }
+            guard let recorded = camera.recordingStart else { continue }
+            let first = max(recorded, now - Self.generatedHistoryHours * 3_600_000)
             let last = camera.recordingEnd ?? now
             var hour = first / 3_600_000 + 1
             while hour * 3_600_000 < last - 3_600_000 {

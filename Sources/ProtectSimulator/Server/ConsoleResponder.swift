@@ -219,7 +219,7 @@ struct ConsoleResponder: HTTPResponder {
             }
             return Self.json(.ok, data)
         case (.get, 1, "nvr"):
-            let nvr = await state.catalog.nvrObject()
+            let nvr = await state.catalog.nvrObject(now: now)
             return Self.json(.ok, (try? JSONSerialization.data(withJSONObject: nvr, options: [.sortedKeys])) ?? Data())
         case (.get, 2, "cameras"):
             let catalog = await state.catalog

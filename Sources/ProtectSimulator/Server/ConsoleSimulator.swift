@@ -22,7 +22,8 @@ public struct ConsoleSimulator: Sendable {
         let now = configuration.clock.now()
         let catalog: CameraCatalog
         if let path = configuration.bootstrapFile {
-            catalog = try CameraCatalog(capturedBootstrap: try Self.read(path, what: "bootstrap"))
+            catalog = try CameraCatalog(
+                capturedBootstrap: try Self.read(path, what: "bootstrap"), bitrate: configuration.cameras.bitrate)
         } else {
             catalog = CameraCatalog(generating: configuration, now: now)
         }

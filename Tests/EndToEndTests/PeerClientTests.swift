@@ -1,0 +1,138 @@
+import Foundation
+import ProtectArchive
+import ProtectSimulator
+import Testing
+
+/// Real clients no one on this project wrote, run unmodified against protect-sim. `.ci/run` installs them into a
+/// virtual environment (`.build-peers/venv`, or `PROTECT_DL_PEERS_VENV`); without it these tests fail and say so.
+enum Peers {
+    static let repository: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url
+    }()
+
+    static func venv() throws -> String {
+        let path =
+            ProcessInfo.processInfo.environment["PROTECT_DL_PEERS_VENV"]
+            ?? repository.appendingPathComponent(".build-peers/venv").path
+        guard FileManager.default.isExecutableFile(atPath: path + "/bin/python") else {
+            throw PeersMissing(path: path)
+        }
+        return path
+    }
+
+    /// The original downloader, beside the clone.
+    static let originalDownloader = repository.deletingLastPathComponent()
+        .appendingPathComponent("shared/peers/unifi-protect-video-downloader-v1.1.1.py").path
+
+    /// Runs a program of the venv with extra environment; returns status and combined output.
+    static func run(
+        _ program: String, _ arguments: [String], environment: [String: String] = [:], timeout: Double = 120
+    )
+        async throws -> (status: Int32, output: String)
+    {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try venv() + "/bin/" + program)
+        process.arguments = arguments
+        var merged = ProcessInfo.processInfo.environment
+        for (key, value) in environment { merged[key] = value }
+        process.environment = merged
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        async let output = drain(out)
+        try await waitForExit(process, timeout: timeout)
+        return (process.terminationStatus, String(decoding: await output, as: UTF8.self))
+    }
+}
+
+struct PeersMissing: Error, CustomStringConvertible {
+    var path: String
+    var description: String {
+        "the peer clients are not installed at \(path): run bash .ci/run (or the README's peer setup line)"
+    }
+}
+
+@Suite("Peer clients no one here wrote, against protect-sim", .serialized)
+struct PeerClientTests {
+    @Test("The original downloader v1.1.1 downloads from --mode legacy the files protect-dl names the same")
+    func originalDownloader() async throws {
+        var configuration = Scenario.small(.legacy)
+        configuration.cameras.count = 2
+        try await Scenario.with(configuration, hours: 1) { s in
+            let theirs = s.destination.appendingPathComponent("original")
+            try FileManager.default.createDirectory(at: theirs, withIntermediateDirectories: true)
+            let result = try await Peers.run(
+                "python",
+                [
+                    Peers.originalDownloader, "--address=\(s.endpoint.host)", "--port=\(s.endpoint.port)",
+                    "--username=admin", "--password=protect", "--cameras=all", "--start=\(s.startText)",
+                    "--end=\(s.endText)", "--dest=\(theirs.path)", "--use-subfolders",
+                ])
+            #expect(result.status == 0, "\(result.output)")
+            #expect(result.output.contains("2 files downloaded, 0 files skipped, 2 files total"), "\(result.output)")
+            let ours = s.destination.appendingPathComponent("ours")
+            try FileManager.default.createDirectory(at: ours, withIntermediateDirectories: true)
+            let mine = try await Binary.run(
+                try s.arguments(["--use-subfolders"]).replacing(
+                    { $0.hasPrefix("--dest=") }, with: "--dest=\(ours.path)"))
+            #expect(mine.status == 0, "\(mine.stderr)")
+            let theirFiles = try files(under: theirs)
+            #expect(theirFiles.count == 2)
+            #expect(theirFiles == (try files(under: ours)), "the same names")
+            for file in theirFiles {
+                // The original asks up to HH:59:59.000, protect-dl up to the millisecond before the next hour.
+                let a = try #require(try MP4Check.duration(path: theirs.appendingPathComponent(file).path))
+                let b = try #require(try MP4Check.duration(path: ours.appendingPathComponent(file).path))
+                #expect(abs(a - 3599) < 1.5 && abs(b - 3600) < 1.5, "\(file): \(a) s and \(b) s")
+            }
+        }
+    }
+
+    @Test("uiprotect 25's CLI lists every simulated camera and saves a video ffprobe accepts")
+    func uiprotect() async throws {
+        try await Scenario.with(Scenario.small(.unifiOS)) { s in
+            let environment = [
+                "UFP_USERNAME": "admin", "UFP_PASSWORD": "protect", "UFP_ADDRESS": s.endpoint.host,
+                "UFP_PORT": String(s.endpoint.port), "UFP_SSL_VERIFY": "False", "NO_COLOR": "1", "COLUMNS": "200",
+            ]
+            let listed = try await Peers.run("uiprotect", ["cameras", "list-ids"], environment: environment)
+            #expect(listed.status == 0, "\(listed.output)")
+            let cameras = await s.simulator.cameras()
+            for camera in cameras {
+                #expect(listed.output.contains("\(camera.id)\t\(camera.name)"), "\(camera.name): \(listed.output)")
+            }
+            let camera = try #require(cameras.last)
+            let out = s.destination.appendingPathComponent("uiprotect.mp4").path
+            func local(_ milliseconds: Int64) -> String {
+                let f = TimeFormatting.fields(milliseconds, in: .fixed(seconds: 0))
+                return String(
+                    format: "%04d-%02d-%02dT%02d:%02d:%02d", f.year, f.month, f.day, f.hour, f.minute, f.second)
+            }
+            let saved = try await Peers.run(
+                "uiprotect", ["cameras", camera.id, "save-video", out, local(s.start), local(s.start + 600_000)],
+                environment: environment.merging(["TZ": "UTC"]) { $1 })
+            #expect(saved.status == 0, "\(saved.output)")
+            let probe = try Probe.of(out)
+            #expect(probe.codec == "h264")
+            #expect(abs((probe.duration ?? 0) - 600) < 3, "\(probe)")
+        }
+    }
+
+    func files(under folder: URL) throws -> Set<String> {
+        var found: Set<String> = []
+        let walker = FileManager.default.enumerator(atPath: folder.path)
+        while let item = walker?.nextObject() as? String {
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: folder.path + "/" + item, isDirectory: &isFolder),
+                !isFolder.boolValue
+            {
+                found.insert(item)
+            }
+        }
+        return found
+    }
+}
