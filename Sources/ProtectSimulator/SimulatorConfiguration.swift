@@ -11,6 +11,15 @@ public struct SimulatorConfiguration: Sendable {
     }
 
     /// How the console answers a request whose session has expired.
+    /// Console behaviours real owners met, by firmware.
+    public enum Firmware: String, Sendable, CaseIterable {
+        /// Everything works.
+        case standard
+        /// The one-step `video/export` fails for every request (500), while the web UI's two-step
+        /// `video/prepare` + `video/download` works, as on a release reported to unifi-protect-backup's tracker.
+        case brokenExport = "broken-export"
+    }
+
     public enum ExpiredSessionAnswer: String, Sendable {
         /// 401 with `AUTHENTICATION_FAILED`.
         case unauthorized
@@ -139,6 +148,8 @@ public struct SimulatorConfiguration: Sendable {
     /// Console name and Protect version in the bootstrap.
     public var consoleName = "Simulated NVR"
     public var protectVersion = "4.0.21"
+    /// Which firmware's behaviours the console shows.
+    public var firmware = Firmware.standard
     /// What "now" is for recordings, events and the bootstrap (a fixed moment in tests that compare passes).
     public var clock = SimulatedClock.system
 

@@ -61,6 +61,8 @@ struct ProtectSim: AsyncParsableCommand {
     var loginsPerMinute = 30
     @Option(help: "What an expired session gets: unauthorized (401) or login-page (HTML with 200).")
     var expiredSession: SimulatorConfiguration.ExpiredSessionAnswer = .unauthorized
+    @Option(help: "Firmware behaviours: standard, or broken-export (one-step export fails, prepare + download works).")
+    var firmware: SimulatorConfiguration.Firmware = .standard
     @Flag(help: "Send Content-Length on exports instead of streaming chunked.")
     var contentLength = false
     @Flag(help: "Model a real console's speed: time to first byte, byte-rate caps, a limit on concurrent exports.")
@@ -101,6 +103,7 @@ struct ProtectSim: AsyncParsableCommand {
         configuration.authentication.accessKeyLifetime = accessKeyLifetime
         configuration.authentication.loginsPerMinute = loginsPerMinute
         configuration.authentication.expiredSessionAnswer = expiredSession
+        configuration.firmware = firmware
         configuration.cameras.count = cameras
         configuration.cameras.hostileNames = hostileNames
         configuration.cameras.timeZone = timeZone
@@ -153,3 +156,4 @@ struct ProtectSim: AsyncParsableCommand {
 
 extension SimulatorConfiguration.Mode: ExpressibleByArgument {}
 extension SimulatorConfiguration.ExpiredSessionAnswer: ExpressibleByArgument {}
+extension SimulatorConfiguration.Firmware: ExpressibleByArgument {}

@@ -254,6 +254,9 @@ struct ConsoleResponder: HTTPResponder {
         case (.get, 3, "events"):
             return await eventImage(eventID: parts[1], kind: parts[2], query: query, now: now)
         case (.get, 2, "video") where parts[1] == "export":
+            if configuration.firmware == .brokenExport {
+                return Self.json(.internalServerError, #"{"error":"Unable to export video: Error: remux failed"}"#)
+            }
             return await export(query: query, now: now)
         case (.get, 2, "video") where parts[1] == "prepare":
             if let problem = await validateExport(query, now: now).problem { return problem }
