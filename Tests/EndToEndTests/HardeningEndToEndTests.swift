@@ -106,12 +106,7 @@ struct HardeningEndToEndTests {
 
     @Test("Ctrl-C with --touch-files leaves no placeholder; a kill -9's placeholders are reported, never footage")
     func placeholders() async throws {
-        var configuration = Scenario.small(.unifiOS)
-        configuration.performance.enabled = true
-        configuration.performance.firstByteBase = 0
-        configuration.performance.firstByteSecondsPerHour = 0
-        configuration.performance.streamBytesPerSecond = 1_000_000
-        try await Scenario.with(configuration) { s in
+        try await Scenario.with(Scenario.throttled(bytesPerSecond: 1_000_000)) { s in
             let touch = s.arguments(["--touch-files", "--use-subfolders", "--parallel", "3"])
             let (interrupted, _) = try launch(touch)
             try await waitUntil("two placeholders") { leftovers(s).empty.count >= 2 }
@@ -233,12 +228,7 @@ struct HardeningEndToEndTests {
 
     @Test("A closed stdout ends the run cleanly: exit 141, no crash trace, no .part")
     func closedOutput() async throws {
-        var configuration = Scenario.small(.unifiOS)
-        configuration.performance.enabled = true
-        configuration.performance.firstByteBase = 0
-        configuration.performance.firstByteSecondsPerHour = 0
-        configuration.performance.streamBytesPerSecond = 400_000
-        try await Scenario.with(configuration) { s in
+        try await Scenario.with(Scenario.throttled(bytesPerSecond: 400_000)) { s in
             let binary = try Binary.path("protect-dl")
             let line = ([binary] + s.arguments(["--json"])).map(quoted).joined(separator: " ")
             let piped = try shell(

@@ -101,6 +101,17 @@ struct Scenario: Sendable {
         return configuration
     }
 
+    /// A small UniFi OS console whose exports flow at `bytesPerSecond`, so that a test can act mid-body.
+    static func throttled(bytesPerSecond: Double) -> SimulatorConfiguration {
+        var configuration = small(.unifiOS)
+        configuration.performance.enabled = true
+        configuration.performance.firstByteBase = 0
+        configuration.performance.firstByteSecondsPerHour = 0
+        configuration.performance.streamBytesPerSecond = bytesPerSecond
+        configuration.performance.maxConcurrentExports = 10
+        return configuration
+    }
+
     static func with<T: Sendable>(
         _ configuration: SimulatorConfiguration, hours: Int64 = 2, frozen: Bool = false,
         _ body: @Sendable (Scenario) async throws -> T
