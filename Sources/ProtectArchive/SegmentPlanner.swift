@@ -63,9 +63,11 @@ public enum SegmentPlanner {
         case .named(let identifier):
             guard let timeZone = TimeZone(identifier: identifier) else { return 0 }
             let phase = (Int64(timeZone.secondsFromGMT(for: Date(milliseconds: start))) * 1000 % hour + hour) % hour
+            // `nextHourBoundary` looks up to an hour ahead of the last segment's start, so a change of phase within
+            // an hour after the end shapes the plan too.
             var moment = Date(milliseconds: start)
             while let transition = timeZone.nextDaylightSavingTimeTransition(after: moment),
-                transition < Date(milliseconds: end)
+                transition < Date(milliseconds: end + hour)
             {
                 let offset = Int64(timeZone.secondsFromGMT(for: transition)) * 1000
                 if (offset % hour + hour) % hour != phase { return nil }
