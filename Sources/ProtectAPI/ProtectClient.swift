@@ -360,14 +360,9 @@ public actor ProtectClient {
         let response = try await send(path, query: query)
         let text = try await Transport.collect(response, limit: 64 * 1024 * 1024)
         guard response.status.code == 200 else {
-            let status = Int(response.status.code)
-            let reason = Transport.reason(from: text, response.headers)
-            if status == 429 || status >= 500 {
-                throw ProtectError.consoleBusy(
-                    status: status, reason: reason,
-                    retryAfter: response.headers.first(name: "Retry-After").flatMap(Double.init))
-            }
-            throw ProtectError.httpError(status: status, reason: reason, request: Self.describe(path))
+            throw Transport.failure(
+                status: Int(response.status.code), reason: Transport.reason(from: text, response.headers),
+                headers: response.headers, request: Self.describe(path))
         }
         let contentType = response.headers.first(name: "Content-Type") ?? ""
         if contentType.hasPrefix("text/html") {
@@ -481,13 +476,9 @@ public actor ProtectClient {
         let prepared = try await send("video/prepare", query: query, forExport: true)
         let text = try await Transport.collect(prepared)
         guard prepared.status.code == 200 else {
-            let reason = Transport.reason(from: text, prepared.headers)
-            let status = Int(prepared.status.code)
-            if status == 500 && Transport.meansNoFootage(reason) { return .noFootage(reason: reason) }
-            if status == 429 || status >= 500 {
-                throw ProtectError.consoleBusy(status: status, reason: reason, retryAfter: nil)
-            }
-            throw ProtectError.httpError(status: status, reason: reason, request: "the export's preparation")
+            return try Self.exportFailure(
+                status: Int(prepared.status.code), text: text, headers: prepared.headers,
+                request: "the export's preparation")
         }
         guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
             let fileName = object["fileName"] as? String
@@ -500,24 +491,24 @@ public actor ProtectClient {
             consume)
     }
 
+    /// An export step answered other than 200: the console's "no footage", or the error it is.
+    static func exportFailure<T: Sendable>(status: Int, text: String, headers: HTTPHeaders, request: String) throws
+        -> ExportOutcome<T>
+    {
+        let reason = Transport.reason(from: text, headers)
+        if status == 500 && Transport.meansNoFootage(reason) { return .noFootage(reason: reason) }
+        throw Transport.failure(status: status, reason: reason, headers: headers, request: request)
+    }
+
     /// Reads an export's answer: footage handed to `consume`, no footage, or the error it is.
     nonisolated func handleExport<T: Sendable>(
         _ response: HTTPClientResponse, _ consume: @Sendable (ExportBody) async throws -> T
     ) async throws -> ExportOutcome<T> {
         let contentType = response.headers.first(name: "Content-Type") ?? ""
         guard response.status.code == 200 else {
-            let text = try await Transport.collect(response)
-            let reason = Transport.reason(from: text, response.headers)
-            let status = Int(response.status.code)
-            if status == 500 && Transport.meansNoFootage(reason) {
-                return .noFootage(reason: reason)
-            }
-            if status == 429 || status >= 500 {
-                throw ProtectError.consoleBusy(
-                    status: status, reason: reason,
-                    retryAfter: response.headers.first(name: "Retry-After").flatMap(Double.init))
-            }
-            throw ProtectError.httpError(status: Int(response.status.code), reason: reason, request: "the export")
+            return try Self.exportFailure(
+                status: Int(response.status.code), text: try await Transport.collect(response),
+                headers: response.headers, request: "the export")
         }
         if contentType.hasPrefix("text/html") || contentType.hasPrefix("application/json") {
             _ = try? await Transport.collect(response)

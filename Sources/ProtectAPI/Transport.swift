@@ -222,16 +222,17 @@ enum Transport {
 
     /// An error's text without source-file paths and line numbers of the machine that built it.
     static func sanitized(_ error: any Error) -> String {
-        var text = "\(error)"
-        if let pattern = try? NSRegularExpression(pattern: #"[,;]?\s*\(?(file|File):?\s*\S+\.swift[^)]*\)?"#) {
-            text = pattern.stringByReplacingMatches(
-                in: text, range: NSRange(text.startIndex..., in: text), withTemplate: "")
+        ErrorText.withoutSourcePaths("\(error)")
+    }
+
+    /// The error an API answer other than 200 is: overload or restart (429, 5xx, with its `Retry-After`) or an HTTP
+    /// error with the console's reason.
+    static func failure(status: Int, reason: String, headers: HTTPHeaders, request: String) -> ProtectError {
+        if status == 429 || status >= 500 {
+            return .consoleBusy(
+                status: status, reason: reason, retryAfter: headers.first(name: "Retry-After").flatMap(Double.init))
         }
-        if let pattern = try? NSRegularExpression(pattern: #"\S*/\S+\.swift(:\d+)?"#) {
-            text = pattern.stringByReplacingMatches(
-                in: text, range: NSRange(text.startIndex..., in: text), withTemplate: "")
-        }
-        return text.trimmingCharacters(in: .whitespaces)
+        return .httpError(status: status, reason: reason, request: request)
     }
 
     /// Finds the console generation on `port`: UniFi OS answers `GET /` with an `X-CSRF-Token` header.

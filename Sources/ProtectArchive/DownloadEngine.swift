@@ -90,7 +90,8 @@ public enum DownloadEvent: Sendable {
     /// The run is about to download this many files.
     case planned(total: Int)
     case started(SegmentInfo)
-    case downloaded(SegmentInfo, bytes: Int64, seconds: Double, attempts: Int, sha256: String)
+    /// A file is at its final name; `duration` is its video's length from the MP4 header, in seconds.
+    case downloaded(SegmentInfo, bytes: Int64, seconds: Double, attempts: Int, sha256: String, duration: Double?)
     case skippedExisting(SegmentInfo)
     /// An empty placeholder (`--touch-files`) left by a run that died: skipped as the original does, not footage.
     case skippedPlaceholder(SegmentInfo)
@@ -287,14 +288,26 @@ public struct DownloadEngine: Sendable {
         func dropPlaceholder() {
             if placeholder && LocalFile.size(target.path) == 0 { unlink(target.path) }
         }
+        do {
+            let result = try await attempts(
+                item, part: part, target: target, client: client, governor: governor, onEvent: onEvent)
+            if case .downloaded = result {} else { dropPlaceholder() }
+            return result
+        } catch {
+            dropPlaceholder()
+            throw error
+        }
+    }
+
+    /// Waits for the item's moment, then asks for it until it is whole at `target`, is empty, or has failed for good.
+    private func attempts(
+        _ item: ExportItem, part: String, target: URL, client: ProtectClient, governor: ConcurrencyGovernor,
+        onEvent: @Sendable (DownloadEvent) -> Void
+    ) async throws -> ItemResult {
+        let info = item.info
         if let notBefore = item.notBefore {
             let wait = Double(notBefore - options.clock.now()) / 1000
-            if wait > 0 {
-                do { try await Task.sleep(for: .seconds(wait)) } catch {
-                    dropPlaceholder()
-                    throw error
-                }
-            }
+            if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
         }
         let onBytes = options.onBytes
         let registry = options.partFiles
@@ -303,12 +316,7 @@ public struct DownloadEngine: Sendable {
         onEvent(.started(info))
         while true {
             attempt += 1
-            do {
-                try await governor.acquire()
-            } catch {
-                dropPlaceholder()
-                throw error
-            }
+            try await governor.acquire()
             var released = false
             let began = clock.now
             registry.add(part)
@@ -322,13 +330,12 @@ public struct DownloadEngine: Sendable {
                     released = true
                     await governor.release(.success)
                     unlink(part)
-                    dropPlaceholder()
                     onEvent(.noFootage(info, reason: reason))
                     return .noFootage
                 case .footage(let written):
                     released = true
                     await governor.release(.success)
-                    try MP4Check.validate(path: part)
+                    let duration = try MP4Check.duration(path: part)
                     // rename(2) replaces the placeholder or an older file atomically.
                     guard rename(part, target.path) == 0 else {
                         throw LocalFileError(errno: errno, path: target.path, doing: "rename the finished file")
@@ -336,7 +343,8 @@ public struct DownloadEngine: Sendable {
                     let seconds = (clock.now - began).inSeconds
                     onEvent(
                         .downloaded(
-                            info, bytes: written.bytes, seconds: seconds, attempts: attempt, sha256: written.sha256))
+                            info, bytes: written.bytes, seconds: seconds, attempts: attempt, sha256: written.sha256,
+                            duration: duration))
                     return .downloaded(written.bytes)
                 }
             } catch {
@@ -349,7 +357,6 @@ public struct DownloadEngine: Sendable {
                     }
                 }
                 if error is CancellationError || Task.isCancelled {
-                    dropPlaceholder()
                     throw CancellationError()
                 }
                 let reason = (error as? any LocalizedError)?.errorDescription ?? "\(error)"
@@ -357,15 +364,11 @@ public struct DownloadEngine: Sendable {
                     onEvent(.retrying(info, attempt: attempt, reason: reason))
                     var delay = options.retryDelay * pow(2, Double(attempt - 1)) * Double.random(in: 0.8...1.2)
                     if case ProtectError.consoleBusy(_, _, let retryAfter?) = error { delay = max(delay, retryAfter) }
-                    do { try await Task.sleep(for: .seconds(delay)) } catch {
-                        dropPlaceholder()
-                        throw error
-                    }
+                    try await Task.sleep(for: .seconds(delay))
                     continue
                 }
-                dropPlaceholder()
                 onEvent(.failed(info, reason: reason, attempts: attempt))
-                return .failed(relative, error)
+                return .failed(info.path, error)
             }
         }
     }
@@ -429,7 +432,6 @@ public struct DownloadEngine: Sendable {
         case ProtectError.httpError(let status, _, _):
             return status == 401 || status == 408 || status == 429 || status >= 500
         case is MP4Check.Problem: return true
-        case is LocalFileError: return false
         default: return false
         }
     }

@@ -77,7 +77,6 @@ public struct EventJob: Sendable {
         -> EventPlan
     {
         let template = try OutputTemplate(effectiveTemplate)
-        let engine = DownloadEngine(options: options.engine, logger: logger)
         let bootstrap = try await client.bootstrap()
         let range = try Preflight.range(
             options.startText, options.endText, consoleZone: bootstrap.nvr.timezone, utc: options.utc,
@@ -86,7 +85,7 @@ public struct EventJob: Sendable {
             try CameraSelection.resolve(options.cameras, among: bootstrap.cameras),
             explicit: CameraSelection.isExplicit(options.cameras))
         let byID = Dictionary(bootstrap.cameras.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        var events = try await fetch(client: client, engine: engine, from: range.start, to: range.end)
+        var events = try await fetch(client: client, from: range.start, to: range.end)
         let chosenIDs = Set(chosen.map(\.id))
         let everyCamera = options.cameras == nil
         events = events.filter { event in
@@ -95,7 +94,7 @@ public struct EventJob: Sendable {
                 || (everyCamera && !options.variant.isDefault)
         }
         if let wait = options.waitForRunning, events.contains(where: { $0.end == nil }) {
-            events = try await awaitRunning(events, for: wait, client: client, engine: engine, range: range)
+            events = try await awaitRunning(events, for: wait, client: client, range: range)
         }
         var clipEvents: [Event] = []
         for event in events {
@@ -139,7 +138,7 @@ public struct EventJob: Sendable {
     }
 
     /// Every matching event overlapping the range, page by page until a short page.
-    func fetch(client: ProtectClient, engine: DownloadEngine, from start: Int64, to end: Int64) async throws
+    func fetch(client: ProtectClient, from start: Int64, to end: Int64) async throws
         -> [Event]
     {
         var query = EventQuery(start: start, end: end, types: options.types)
@@ -148,7 +147,8 @@ public struct EventJob: Sendable {
         var seen = Set<String>()
         var events: [Event] = []
         while true {
-            let page = try await engine.withRetries { [query] in try await client.events(query) }
+            // The client retries the events call itself, like every API call.
+            let page = try await client.events(query)
             for event in page where seen.insert(event.id).inserted && matches(event, from: start, to: end) {
                 events.append(event)
             }
@@ -168,7 +168,7 @@ public struct EventJob: Sendable {
 
     /// Polls the console until the running events have ended or `seconds` have passed.
     func awaitRunning(
-        _ events: [Event], for seconds: Double, client: ProtectClient, engine: DownloadEngine,
+        _ events: [Event], for seconds: Double, client: ProtectClient,
         range: (start: Int64, end: Int64, zone: DisplayZone)
     ) async throws -> [Event] {
         var current = events
@@ -177,7 +177,7 @@ public struct EventJob: Sendable {
             try await Task.sleep(for: .seconds(min(2, max(0.1, seconds / 10))))
             let running = current.filter { $0.end == nil }
             let from = running.map(\.start).min() ?? range.start
-            let fresh = try await fetch(client: client, engine: engine, from: from, to: Int64.max / 2)
+            let fresh = try await fetch(client: client, from: from, to: Int64.max / 2)
             let byID = Dictionary(fresh.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
             current = current.map { event in event.end == nil ? byID[event.id] ?? event : event }
         }

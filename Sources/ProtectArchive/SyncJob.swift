@@ -164,9 +164,8 @@ public struct SyncJob: Sendable {
         } else {
             onEvent(.planned(total: work.count))
             let logger = self.logger
-            let destination = options.engine.destination
             report.summary = try await engine.run(work, client: client) { event in
-                Self.record(event, stream: stream, state: state, destination: destination, logger: logger)
+                Self.record(event, stream: stream, state: state, logger: logger)
                 onEvent(event)
             }
         }
@@ -187,11 +186,8 @@ public struct SyncJob: Sendable {
             return false
         }
         let claimed = ClaimedDuration.seconds(start: segment.start, end: segment.end, variant: options.variant)
-        guard let duration, ClaimedDuration.matches(duration, claimed: claimed) else {
-            let held = duration.map { String(format: "%.1f", $0) } ?? "no"
-            logger.warning(
-                "Not adopting \(path): it holds \(held) seconds of video, its name claims \(String(format: "%.1f", claimed)); downloading it again."
-            )
+        if let mismatch = ClaimedDuration.mismatch(duration, claimed: claimed, claimant: "its name") {
+            logger.warning("Not adopting \(path): \(mismatch); downloading it again.")
             return false
         }
         let hash = try FileHash.sha256(of: url)
@@ -202,16 +198,13 @@ public struct SyncJob: Sendable {
     }
 
     /// Writes the engine's outcome for a segment into the state.
-    static func record(
-        _ event: DownloadEvent, stream: String, state: ArchiveState, destination: URL, logger: Logger
-    ) {
+    static func record(_ event: DownloadEvent, stream: String, state: ArchiveState, logger: Logger) {
         do {
             switch event {
-            case .downloaded(let info, let bytes, _, _, let sha256):
-                let duration = try? MP4Check.duration(path: destination.appendingPathComponent(info.path).path)
+            case .downloaded(let info, let bytes, _, _, let sha256, let duration):
                 try state.recordComplete(
                     cameraID: info.cameraID, stream: stream, start: info.start, end: info.end + 1, path: info.path,
-                    size: bytes, sha256: sha256, adopted: false, duration: duration ?? nil)
+                    size: bytes, sha256: sha256, adopted: false, duration: duration)
             case .noFootage(let info, let reason):
                 try state.recordOutcome(
                     cameraID: info.cameraID, stream: stream, start: info.start, end: info.end + 1, path: info.path,

@@ -75,11 +75,8 @@ public struct VerifyJob: Sendable {
             ?? ClaimedDuration.seconds(
                 start: record.start, end: record.end,
                 variant: ExportVariant(streamKey: record.stream) ?? ExportVariant())
-        guard let duration, ClaimedDuration.matches(duration, claimed: claimed) else {
-            return VerifyProblem(
-                record: record, kind: .altered,
-                detail: "it holds \(duration.map { String(format: "%.1f", $0) } ?? "no") seconds of video, its record "
-                    + "claims \(String(format: "%.1f", claimed))")
+        if let mismatch = ClaimedDuration.mismatch(duration, claimed: claimed, claimant: "its record") {
+            return VerifyProblem(record: record, kind: .altered, detail: mismatch)
         }
         return nil
     }
@@ -109,8 +106,8 @@ public struct VerifyJob: Sendable {
         let logger = self.logger
         _ = try await DownloadEngine(options: engineOptions, logger: logger).run(items.map(\.0), client: client) {
             event in
-            if case .downloaded(let info, _, _, _, _) = event, let stream = streams[info.path] {
-                SyncJob.record(event, stream: stream, state: state, destination: destination, logger: logger)
+            if case .downloaded(let info, _, _, _, _, _) = event, let stream = streams[info.path] {
+                SyncJob.record(event, stream: stream, state: state, logger: logger)
             }
             onEvent(event)
         }

@@ -46,9 +46,8 @@ struct Download: AsyncParsableCommand {
 
     func validate() throws {
         try connection.require()
-        if let problem = CameraSelection.problem(cameras) { throw ValidationError(problem) }
+        try checkSelection(cameras: cameras, dest: dest)
         guard settle >= 0 else { throw ValidationError("--settle cannot be negative.") }
-        if dest.isEmpty { throw ValidationError("--dest is empty; give a folder (. for the current one).") }
     }
 
     func run() async throws {

@@ -52,8 +52,7 @@ struct Events: AsyncParsableCommand {
 
     func validate() throws {
         try connection.require()
-        if let problem = CameraSelection.problem(cameras) { throw ValidationError(problem) }
-        if dest.isEmpty { throw ValidationError("--dest is empty; give a folder (. for the current one).") }
+        try checkSelection(cameras: cameras, dest: dest)
         guard padBefore >= 0, padAfter >= 0, settle >= 0, (waitRunning ?? 0) >= 0 else {
             throw ValidationError("--pad-before, --pad-after, --settle and --wait-running cannot be negative.")
         }

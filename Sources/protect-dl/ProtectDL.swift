@@ -101,8 +101,7 @@ func fail(_ error: any Error) -> ExitCode {
         (error as? ValidationError)?.message ?? (error as? any LocalizedError)?.errorDescription ?? "\(error)"
     if ExitStatus.of(error) == .internalError {
         // Only an error no case names could carry a source path of the build machine.
-        message = message.replacingOccurrences(of: #"\S*/\S+\.swift(:\d+)?"#, with: "", options: .regularExpression)
-        message = "internal error: " + message
+        message = "internal error: " + ErrorText.withoutSourcePaths(message)
     }
     Console.write("protect-dl: \(message)", to: .standardError)
     return ExitCode(ExitStatus.of(error).rawValue)

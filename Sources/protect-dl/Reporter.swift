@@ -66,7 +66,7 @@ final class Reporter: Sendable {
             guard json else { return }
             record["event"] = .string("started")
             describe(info)
-        case .downloaded(let info, let bytes, let seconds, let attempts, let sha256):
+        case .downloaded(let info, let bytes, let seconds, let attempts, let sha256, _):
             state.withLock { $0.finished += 1 }
             record["event"] = .string("finished")
             describe(info)

@@ -43,9 +43,12 @@ struct PaceOptionGroup: ParsableArguments {
     @Option(help: .hidden)
     var now: String?
 
+    /// `--now` as milliseconds, when given and readable.
+    var moment: UserTime? { now.flatMap { try? UserTime.parse($0, defaultZone: .fixed(seconds: 0)) } }
+
     func validate() throws {
         guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1.") }
-        if let now, (try? UserTime.parse(now, defaultZone: .fixed(seconds: 0))) == nil {
+        if now != nil && moment == nil {
             throw ValidationError("--now must be a time such as 2026-01-01T00:00:00Z.")
         }
         guard retries >= 0, retryDelay >= 0 else {
@@ -57,9 +60,7 @@ struct PaceOptionGroup: ParsableArguments {
         options.parallel = parallel
         options.retries = retries
         options.retryDelay = retryDelay
-        if let moment = now.flatMap({ try? UserTime.parse($0, defaultZone: .fixed(seconds: 0)) }) {
-            options.clock = .fixed(moment.milliseconds)
-        }
+        if let moment { options.clock = .fixed(moment.milliseconds) }
     }
 }
 
@@ -166,6 +167,12 @@ func runInterruptible<T: Sendable>(
 /// The exit code for a run a signal stopped: 143 for SIGTERM, 130 otherwise (Ctrl-C).
 func signalExit(_ signal: Int32) -> ExitCode {
     ExitCode(signal == SIGTERM ? ExitStatus.terminated.rawValue : ExitStatus.interrupted.rawValue)
+}
+
+/// `--cameras` must name something and `--dest` must not be empty, in every command that saves files.
+func checkSelection(cameras: String, dest: String) throws {
+    if let problem = CameraSelection.problem(cameras) { throw ValidationError(problem) }
+    if dest.isEmpty { throw ValidationError("--dest is empty; give a folder (. for the current one).") }
 }
 
 /// Turns `a,b` and repeated options into one list.

@@ -28,8 +28,7 @@ struct Snapshot: AsyncParsableCommand {
 
     func validate() throws {
         try connection.require()
-        if let problem = CameraSelection.problem(cameras) { throw ValidationError(problem) }
-        if dest.isEmpty { throw ValidationError("--dest is empty; give a folder (. for the current one).") }
+        try checkSelection(cameras: cameras, dest: dest)
         if let width, width < 1 { throw ValidationError("--width must be a positive number of pixels.") }
         if let height, height < 1 { throw ValidationError("--height must be a positive number of pixels.") }
     }

@@ -37,8 +37,7 @@ struct Sync: AsyncParsableCommand {
 
     func validate() throws {
         try connection.require()
-        if let problem = CameraSelection.problem(cameras) { throw ValidationError(problem) }
-        if dest.isEmpty { throw ValidationError("--dest is empty; give a folder (. for the current one).") }
+        try checkSelection(cameras: cameras, dest: dest)
         if let every, DurationText.seconds(every) == nil {
             throw ValidationError("--every must be a duration such as 90s, 15m, 1h or 1d.")
         }

@@ -25,7 +25,8 @@ func waitForExit(_ process: Process, timeout: Double = 60, sourceLocation: Sourc
     let deadline = Date().addingTimeInterval(timeout)
     while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
     if process.isRunning {
-        Issue.record("protect-dl was still running after \(timeout) s", sourceLocation: sourceLocation)
+        let name = process.executableURL?.lastPathComponent ?? "the program"
+        Issue.record("\(name) was still running after \(timeout) s", sourceLocation: sourceLocation)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }

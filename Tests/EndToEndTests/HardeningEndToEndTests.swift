@@ -23,6 +23,21 @@ func shell(_ command: String) throws -> (status: Int32, output: String) {
 /// Single-quotes a value for bash.
 func quoted(_ value: String) -> String { "'" + value.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
+/// Makes the folder `path` and mounts a file system on it (`mount <arguments> <path>`); mounting needs root, and
+/// the test fails, saying so, without it.
+func mountFolder(_ path: String, _ arguments: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    let mounted = try shell("mount \(arguments) \(quoted(path))")
+    try #require(
+        mounted.status == 0, "this test mounts \(arguments) (needs root): \(mounted.output)",
+        sourceLocation: sourceLocation)
+}
+
+/// Undoes `mountFolder`.
+func unmount(_ path: String) {
+    _ = try? shell("umount \(quoted(path))")
+}
+
 /// The `.part` files and the empty `.mp4` files under the destination.
 func leftovers(_ s: Scenario) -> (parts: [String], empty: [String]) {
     let files = s.filesOnDisk()
@@ -159,10 +174,8 @@ struct HardeningEndToEndTests {
     func diskFull() async throws {
         try await Scenario.with(Scenario.small(.unifiOS)) { s in
             let mount = s.destination.appendingPathComponent("small").path
-            try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
-            let mounted = try shell("mount -t tmpfs -o size=6m tmpfs \(quoted(mount))")
-            try #require(mounted.status == 0, "this test mounts a small tmpfs (needs root): \(mounted.output)")
-            defer { _ = try? shell("umount \(quoted(mount))") }
+            try mountFolder(mount, "-t tmpfs -o size=6m tmpfs")
+            defer { unmount(mount) }
             var arguments = s.arguments(["--ignore-failed-downloads", "--parallel", "1"])
             arguments = try arguments.replacing({ $0.hasPrefix("--dest=") }, with: "--dest=\(mount)")
             let result = try await Binary.run(arguments)
@@ -176,9 +189,8 @@ struct HardeningEndToEndTests {
 
             // sync names the full disk the same way, and keeps its state sound.
             let archive = s.destination.appendingPathComponent("small-archive").path
-            try FileManager.default.createDirectory(atPath: archive, withIntermediateDirectories: true)
-            try #require(try shell("mount -t tmpfs -o size=6m tmpfs \(quoted(archive))").status == 0)
-            defer { _ = try? shell("umount \(quoted(archive))") }
+            try mountFolder(archive, "-t tmpfs -o size=6m tmpfs")
+            defer { unmount(archive) }
             let sync = try await Binary.run([
                 "sync", "--address", s.endpoint.host, "--port", String(s.endpoint.port), "--username", "admin",
                 "--dest", archive, "--parallel", "1", "--retry-delay", "0.05",
@@ -196,10 +208,8 @@ struct HardeningEndToEndTests {
     func destinations() async throws {
         try await Scenario.with(Scenario.small(.unifiOS)) { s in
             let readOnly = s.destination.appendingPathComponent("ro").path
-            try FileManager.default.createDirectory(atPath: readOnly, withIntermediateDirectories: true)
-            let mounted = try shell("mount --bind -o ro \(quoted(readOnly)) \(quoted(readOnly))")
-            try #require(mounted.status == 0, "this test makes a read-only bind mount (needs root): \(mounted.output)")
-            defer { _ = try? shell("umount \(quoted(readOnly))") }
+            try mountFolder(readOnly, "--bind -o ro \(quoted(readOnly))")
+            defer { unmount(readOnly) }
             var arguments = s.arguments()
             arguments = try arguments.replacing({ $0.hasPrefix("--dest=") }, with: "--dest=\(readOnly)")
             let result = try await Binary.run(arguments)

@@ -26,26 +26,16 @@ enum Peers {
     static let originalDownloader = repository.deletingLastPathComponent()
         .appendingPathComponent("shared/peers/unifi-protect-video-downloader-v1.1.1.py").path
 
-    /// Runs a program of the venv with extra environment; returns status and combined output.
+    /// Runs a program of the venv with extra environment; returns status and stdout followed by stderr.
     static func run(
         _ program: String, _ arguments: [String], environment: [String: String] = [:], timeout: Double = 120
     )
         async throws -> (status: Int32, output: String)
     {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try venv() + "/bin/" + program)
-        process.arguments = arguments
-        var merged = ProcessInfo.processInfo.environment
-        for (key, value) in environment { merged[key] = value }
-        process.environment = merged
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        async let output = drain(out)
-        try await waitForExit(process, timeout: timeout)
-        return (process.terminationStatus, String(decoding: await output, as: UTF8.self))
+        let result = try await runProcess(
+            try venv() + "/bin/" + program, arguments, environment: environment.mapValues { Optional($0) },
+            timeout: timeout)
+        return (result.status, result.stdout + result.stderr)
     }
 }
 

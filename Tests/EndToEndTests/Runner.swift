@@ -32,41 +32,41 @@ enum Binary {
 
     /// Runs `protect-dl` with `arguments`; the password comes through the environment.
     static func run(
-        _ arguments: [String], password: String? = "protect", timeout: Double = 120, binary: String = "protect-dl",
+        _ arguments: [String], password: String? = "protect", timeout: Double = 120,
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws -> RunResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try path(binary))
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["PROTECT_DL_PASSWORD"] = password
-        process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // Pipes are drained on threads of their own: blocking reads on the concurrency pool would starve the
-        // simulator that runs in this process.
-        async let stdout = drain(out)
-        async let stderr = drain(err)
-        let deadline = Date().addingTimeInterval(timeout)
-        var timedOut = false
-        while process.isRunning {
-            if Date() > deadline && !timedOut {
-                timedOut = true
-                Issue.record(
-                    "\(binary) \(arguments.first ?? "") ran past its \(timeout) s deadline",
-                    sourceLocation: sourceLocation)
-                kill(process.processIdentifier, SIGKILL)
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return RunResult(
-            status: process.terminationStatus, stdout: String(decoding: await stdout, as: UTF8.self),
-            stderr: String(decoding: await stderr, as: UTF8.self))
+        try await runProcess(
+            try path("protect-dl"), arguments, environment: ["PROTECT_DL_PASSWORD": password], timeout: timeout,
+            sourceLocation: sourceLocation)
     }
+}
+
+/// Runs a program to its end with `environment` changed (a nil value removes the variable); past the deadline the
+/// test fails loudly and the program is killed.
+func runProcess(
+    _ executable: String, _ arguments: [String], environment changes: [String: String?] = [:], timeout: Double = 120,
+    sourceLocation: SourceLocation = #_sourceLocation
+) async throws -> RunResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    var environment = ProcessInfo.processInfo.environment
+    for (name, value) in changes { environment[name] = value }
+    process.environment = environment
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    // Pipes are drained on threads of their own: blocking reads on the concurrency pool would starve the
+    // simulator that runs in this process.
+    async let stdout = drain(out)
+    async let stderr = drain(err)
+    try await waitForExit(process, timeout: timeout, sourceLocation: sourceLocation)
+    return RunResult(
+        status: process.terminationStatus, stdout: String(decoding: await stdout, as: UTF8.self),
+        stderr: String(decoding: await stderr, as: UTF8.self))
 }
 
 func drain(_ pipe: Pipe) async -> Data {
