@@ -117,7 +117,10 @@ struct Scenario: Sendable {
         _ body: @Sendable (Scenario) async throws -> T
     ) async throws -> T {
         var configuration = configuration
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let wallClock = Int64(Date().timeIntervalSince1970 * 1000)
+        // A frozen console stands at half past an hour (the last one gone by), so that the hours a test sees never
+        // depend on the minute it runs: at hh:03 the last settled hour would otherwise be one fewer than at hh:30.
+        let now = frozen ? wallClock / 3_600_000 * 3_600_000 - 1_800_000 : wallClock
         if frozen { configuration.clock = .fixed(now) }
         var logger = Logger(label: "e2e-sim")
         logger.logLevel = .critical

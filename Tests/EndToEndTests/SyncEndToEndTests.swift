@@ -261,7 +261,7 @@ struct SyncEndToEndTests {
             let first = try await Binary.run(s.sync())
             #expect(first.status == 0, "\(first.stderr)")
             let records = try s.state().segments(status: .complete)
-            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let now = try #require(s.frozen, "the moment protect-dl was told it is")
             let old = records.filter { $0.end <= now - 2 * 3_600_000 - 60_000 }
             #expect(!old.isEmpty && old.count < records.count)
             let oldest = try #require(old.first)
