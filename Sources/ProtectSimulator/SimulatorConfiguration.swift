@@ -18,6 +18,11 @@ public struct SimulatorConfiguration: Sendable {
         /// The one-step `video/export` fails for every request (500), while the web UI's two-step
         /// `video/prepare` + `video/download` works, as on a release reported to unifi-protect-backup's tracker.
         case brokenExport = "broken-export"
+        /// UniFi OS 4+: the session cookie is named `UOS_TOKEN`.
+        case uosToken = "uos-token"
+        /// Sessions end after `earlySessionEnd` seconds although their JWT's `exp` says much later, as UniFi OS
+        /// 5.1 was reported to do.
+        case earlySessionEnd = "early-session-end"
     }
 
     public enum ExpiredSessionAnswer: String, Sendable {
@@ -60,6 +65,8 @@ public struct SimulatorConfiguration: Sendable {
         public var loginRetryAfter = 20
         /// The CSRF token rotates after this many API responses (nil: never).
         public var csrfRotationInterval: Int? = 25
+        /// With the `early-session-end` firmware: seconds after which a session ends whatever its `exp` says.
+        public var earlySessionEnd: Double = 20
         /// What an expired session gets.
         public var expiredSessionAnswer: ExpiredSessionAnswer = .unauthorized
         public init() {}
@@ -130,7 +137,24 @@ public struct SimulatorConfiguration: Sendable {
         public init() {}
     }
 
+    /// The console while it runs: live events, the websocket's regular updates, a replayed capture.
+    public struct Live: Sendable {
+        /// Live events per camera per hour (0: none but those asked for through `POST /__sim/events`).
+        public var eventRate: Double = 0
+        /// Share of live events that last 10 to 60 minutes instead of seconds to minutes.
+        public var longEventShare: Double = 0
+        /// Seconds between the NVR's and cameras' regular updates on the websocket (0: none).
+        public var heartbeatSeconds: Double = 10
+        /// Send the packets of this capture (uiprotect's `sample_ws_messages.json` format) to each websocket
+        /// client, byte for byte, instead of live updates.
+        public var replayFile: String?
+        /// Replay this many times faster than captured.
+        public var replaySpeed: Double = 1
+        public init() {}
+    }
+
     public var mode: Mode = .unifiOS
+    public var live = Live()
     public var network = Network()
     public var authentication = Authentication()
     public var cameras = Cameras()
@@ -180,6 +204,19 @@ public struct FaultSettings: Sendable, Codable, Equatable {
     public var loginRateLimitCount = 0
     /// Answer the next API requests with 401 although their session is valid (also right after a new login).
     public var unauthorizedCount = 0
+    /// Websocket: answer the next upgrades with 401 and end the session they carry, as after a session expiry.
+    public var websocketUnauthorizedCount = 0
+    /// Websocket: close the next sockets right after the upgrade for a stale `lastUpdateId`.
+    public var staleUpdateIDCount = 0
+    /// Websocket: the next sockets go silent right after the upgrade (nothing sent, pings unanswered).
+    public var stalledWebsocketCount = 0
+    /// The next live events never get their closing `update` on the websocket (`/events` shows their end).
+    public var unendedEventCount = 0
+    /// Actions, done once when posted: every open socket goes silent; every socket is dropped; the console
+    /// restarts, refusing connections for this many seconds, and comes back with a new `lastUpdateId`.
+    public var stallWebsockets = false
+    public var dropWebsockets = false
+    public var restartSeconds: Double?
 
     public init() {}
 
@@ -187,6 +224,8 @@ public struct FaultSettings: Sendable, Codable, Equatable {
         case resetAfterBytes, resetCount, failStatus, failCount, failExportsOnly, stallSeconds, stallAfterBytes,
             stallCount
         case htmlLoginPageCount, cutBeforeMoovCount, loginRateLimitCount, unauthorizedCount
+        case websocketUnauthorizedCount, staleUpdateIDCount, stalledWebsocketCount, unendedEventCount
+        case stallWebsockets, dropWebsockets, restartSeconds
     }
 
     public init(from decoder: any Decoder) throws {
@@ -203,6 +242,13 @@ public struct FaultSettings: Sendable, Codable, Equatable {
         cutBeforeMoovCount = try container.decodeIfPresent(Int.self, forKey: .cutBeforeMoovCount) ?? 0
         loginRateLimitCount = try container.decodeIfPresent(Int.self, forKey: .loginRateLimitCount) ?? 0
         unauthorizedCount = try container.decodeIfPresent(Int.self, forKey: .unauthorizedCount) ?? 0
+        websocketUnauthorizedCount = try container.decodeIfPresent(Int.self, forKey: .websocketUnauthorizedCount) ?? 0
+        staleUpdateIDCount = try container.decodeIfPresent(Int.self, forKey: .staleUpdateIDCount) ?? 0
+        stalledWebsocketCount = try container.decodeIfPresent(Int.self, forKey: .stalledWebsocketCount) ?? 0
+        unendedEventCount = try container.decodeIfPresent(Int.self, forKey: .unendedEventCount) ?? 0
+        stallWebsockets = try container.decodeIfPresent(Bool.self, forKey: .stallWebsockets) ?? false
+        dropWebsockets = try container.decodeIfPresent(Bool.self, forKey: .dropWebsockets) ?? false
+        restartSeconds = try container.decodeIfPresent(Double.self, forKey: .restartSeconds)
     }
 }
 

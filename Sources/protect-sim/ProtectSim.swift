@@ -61,7 +61,11 @@ struct ProtectSim: AsyncParsableCommand {
     var loginsPerMinute = 30
     @Option(help: "What an expired session gets: unauthorized (401) or login-page (HTML with 200).")
     var expiredSession: SimulatorConfiguration.ExpiredSessionAnswer = .unauthorized
-    @Option(help: "Firmware behaviours: standard, or broken-export (one-step export fails, prepare + download works).")
+    @Option(
+        help: """
+            Firmware behaviours: standard; broken-export (one-step export fails, prepare + download works); \
+            uos-token (the session cookie is UOS_TOKEN); early-session-end (sessions end long before their JWT's exp).
+            """)
     var firmware: SimulatorConfiguration.Firmware = .standard
     @Flag(help: "Send Content-Length on exports instead of streaming chunked.")
     var contentLength = false
@@ -77,12 +81,36 @@ struct ProtectSim: AsyncParsableCommand {
     var firstByteBase: Double = 0.2
     @Option(help: "With --performance: further seconds before the first byte per hour exported.")
     var firstBytePerHour: Double = 2
+    @Option(help: "Live events per camera per hour while the console runs (0: none).")
+    var eventRate: Double = 4
+    @Option(help: "Share (0 to 1) of live events that last 10 to 60 minutes.")
+    var longEvents: Double = 0
+    @Option(help: "Seconds between the NVR's and cameras' regular websocket updates (0: none).")
+    var heartbeat: Double = 10
+    @Option(
+        help: "Send this websocket capture (sample_ws_messages.json format) to each websocket client, byte for byte.")
+    var replayWs: String?
+    @Option(help: "With --replay-ws: replay this many times faster than captured.")
+    var replaySpeed: Double = 1
+    @Option(help: "Fault: answer the next N websocket upgrades with 401 and end their sessions.")
+    var faultWsUnauthorized = 0
+    @Option(help: "Fault: close the next N websockets at once for a stale lastUpdateId.")
+    var faultWsStale = 0
+    @Option(help: "Fault: the next N websockets go silent after the upgrade (nothing sent, pings unanswered).")
+    var faultWsStall = 0
+    @Option(help: "Fault: the next N live events never get their closing update on the websocket.")
+    var faultUnendedEvents = 0
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel = "info"
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
+        }
+        guard eventRate >= 0, (0...1).contains(longEvents), heartbeat >= 0, replaySpeed > 0 else {
+            throw ValidationError(
+                "--event-rate and --heartbeat must not be negative, --long-events must be 0 to 1, --replay-speed above 0."
+            )
         }
         guard ["TOKEN", "UOS_TOKEN"].contains(cookieName) else {
             throw ValidationError("--cookie-name must be TOKEN or UOS_TOKEN.")
@@ -104,6 +132,15 @@ struct ProtectSim: AsyncParsableCommand {
         configuration.authentication.loginsPerMinute = loginsPerMinute
         configuration.authentication.expiredSessionAnswer = expiredSession
         configuration.firmware = firmware
+        configuration.live.eventRate = eventRate
+        configuration.live.longEventShare = longEvents
+        configuration.live.heartbeatSeconds = heartbeat
+        configuration.live.replayFile = replayWs
+        configuration.live.replaySpeed = replaySpeed
+        configuration.faults.websocketUnauthorizedCount = faultWsUnauthorized
+        configuration.faults.staleUpdateIDCount = faultWsStale
+        configuration.faults.stalledWebsocketCount = faultWsStall
+        configuration.faults.unendedEventCount = faultUnendedEvents
         configuration.cameras.count = cameras
         configuration.cameras.hostileNames = hostileNames
         configuration.cameras.timeZone = timeZone

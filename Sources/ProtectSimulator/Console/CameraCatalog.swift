@@ -194,7 +194,9 @@ public struct CameraCatalog: Sendable {
     // MARK: JSON
 
     /// The bootstrap document as the console serves it at `now`.
-    func bootstrapJSON(now: Int64, accessKey: String, lastUpdateID: String) throws -> Data {
+    func bootstrapJSON(now: Int64, accessKey: String, lastUpdateID: String, motion: [String: MotionState] = [:]) throws
+        -> Data
+    {
         var root: [String: Any]
         if let capturedBootstrap {
             root = try JSONSerialization.jsonObject(with: capturedBootstrap) as? [String: Any] ?? [:]
@@ -215,7 +217,7 @@ public struct CameraCatalog: Sendable {
         } else {
             root = [
                 "authUserId": BootstrapShape.userID,
-                "cameras": cameras.map { cameraObject($0, now: now) },
+                "cameras": cameras.map { cameraObject($0, now: now, motion: motion[$0.id]) },
                 "users": [BootstrapShape.user(username: username)],
                 "groups": [BootstrapShape.group],
                 "liveviews": [] as [Any],
@@ -236,14 +238,14 @@ public struct CameraCatalog: Sendable {
     }
 
     /// The camera array alone (`GET cameras`).
-    func camerasJSON(now: Int64) throws -> Data {
+    func camerasJSON(now: Int64, motion: [String: MotionState] = [:]) throws -> Data {
         if capturedBootstrap != nil {
             let root = try JSONSerialization.jsonObject(with: bootstrapJSON(now: now, accessKey: "", lastUpdateID: ""))
             return try JSONSerialization.data(
                 withJSONObject: (root as? [String: Any])?["cameras"] ?? [], options: [.sortedKeys])
         }
         return try JSONSerialization.data(
-            withJSONObject: cameras.map { cameraObject($0, now: now) }, options: [.sortedKeys])
+            withJSONObject: cameras.map { cameraObject($0, now: now, motion: motion[$0.id]) }, options: [.sortedKeys])
     }
 
     func nvrObject(now: Int64) -> [String: Any] {
@@ -252,10 +254,11 @@ public struct CameraCatalog: Sendable {
             now: now, upSince: startedAt)
     }
 
-    func cameraObject(_ camera: SimulatedCamera, now: Int64) -> [String: Any] {
+    func cameraObject(_ camera: SimulatedCamera, now: Int64, motion: MotionState? = nil) -> [String: Any] {
         BootstrapShape.camera(
-            camera, now: now, nvrHost: "127.0.0.1", lastMotion: camera.recordingStart == nil ? nil : now - 600_000,
-            isMotionDetected: false)
+            camera, now: now, nvrHost: "127.0.0.1",
+            lastMotion: motion?.last ?? (camera.recordingStart == nil ? nil : now - 600_000),
+            isMotionDetected: motion?.detected ?? false)
     }
 }
 

@@ -23,7 +23,20 @@ public struct ConsoleStats: Sendable, Codable, Equatable {
     public var requestsByStatus: [String: Int] = [:]
     /// Requests by endpoint kind (e.g. "export", "bootstrap", "login").
     public var requestsByEndpoint: [String: Int] = [:]
+    /// Live events that started while the console ran, and those of them that ended.
+    public var eventsCreated = 0
+    public var eventsEnded = 0
+    /// Live events whose end was never announced on the websocket (the `unendedEventCount` fault).
+    public var eventsEndedSilently = 0
+    /// The private websocket's counters.
+    public var websocket = WebSocketStats()
     public init() {}
+}
+
+/// A camera's motion as the console reports it (`lastMotion`, `isMotionDetected`).
+struct MotionState: Sendable {
+    var last: Int64
+    var detected: Bool
 }
 
 /// A login session: a legacy bearer token or a UniFi OS JWT cookie.
@@ -51,7 +64,11 @@ struct PreparedExport: Sendable {
 public actor ConsoleState {
     let configuration: SimulatorConfiguration
     private(set) var catalog: CameraCatalog
-    let eventStore: EventStore
+    private(set) var eventStore: EventStore
+    /// The websocket's update stream.
+    let feed = LiveFeed()
+    /// Live motion per camera id: when it last started and whether it is going on.
+    private(set) var motion: [String: MotionState] = [:]
     private var sessions: [String: Session] = [:]
     private var accessKeys: [String: AccessKey] = [:]
     private var loginTimes: [Date] = []
@@ -59,23 +76,62 @@ public actor ConsoleState {
     private(set) var stats = ConsoleStats()
     private var responsesSinceRotation = 0
     private var prepared: [String: PreparedExport] = [:]
-    let lastUpdateID = UUID().uuidString.lowercased()
     private var bytesBudgetStart = Date()
     private var bytesThisWindow: Double = 0
+
+    /// Live events decided and waiting to be played by the live service.
+    nonisolated let scheduledEvents: AsyncStream<LiveEventPlan>
+    private let scheduler: AsyncStream<LiveEventPlan>.Continuation
+    private var eventRandom: SplitMix64
+    /// Restart requests for the running server.
+    let restarts = RestartSignal()
 
     init(configuration: SimulatorConfiguration, catalog: CameraCatalog, events: EventStore) {
         self.configuration = configuration
         self.catalog = catalog
         self.eventStore = events
         self.faults = configuration.faults
+        (scheduledEvents, scheduler) = AsyncStream.makeStream(of: LiveEventPlan.self)
+        eventRandom = SplitMix64(seed: configuration.cameras.seed &* 7_919 &+ 13)
+    }
+
+    /// Decides a live event and hands it to the live service; nil when no camera fits the request.
+    @discardableResult
+    func startLiveEvent(_ request: LiveEventRequest) -> LiveEventPlan? {
+        guard
+            let plan = LiveEventPlan(
+                request, cameras: catalog.cameras, longShare: configuration.live.longEventShare, random: &eventRandom)
+        else { return nil }
+        scheduler.yield(plan)
+        return plan
+    }
+
+    /// Seconds until the next generated event: exponentially distributed around `3600 / perHour`.
+    func nextEventInterval(perHour: Double) -> Double {
+        let uniform = Double(eventRandom.next() % 1_000_000 + 1) / 1_000_001
+        return -log(uniform) * 3600 / perHour
     }
 
     // MARK: Stats and faults
 
-    public func currentStats() -> ConsoleStats { stats }
+    public func currentStats() async -> ConsoleStats {
+        var current = stats
+        current.websocket = await feed.stats
+        return current
+    }
     public func resetStats() { stats = ConsoleStats() }
     public func currentFaults() -> FaultSettings { faults }
-    public func setFaults(_ faults: FaultSettings) { self.faults = faults }
+    /// Sets the faults; the actions among them (stall, drop, restart) are done now and not kept.
+    public func setFaults(_ faults: FaultSettings) async {
+        var kept = faults
+        kept.stallWebsockets = false
+        kept.dropWebsockets = false
+        kept.restartSeconds = nil
+        self.faults = kept
+        if faults.stallWebsockets { await feed.stallAll() }
+        if faults.dropWebsockets { await feed.dropAll() }
+        if let seconds = faults.restartSeconds { await restarts.request(downSeconds: max(0, seconds)) }
+    }
 
     /// Ends every session and access key now, as a console restart or password change does.
     public func expireAllSessions() {
@@ -140,7 +196,11 @@ public actor ConsoleState {
         } else {
             token = randomToken(32)
         }
-        let session = Session(token: token, expires: expires, csrfToken: UUID().uuidString.lowercased())
+        // The JWT says `expires`; a firmware that ends sessions early ends this one sooner.
+        let ends =
+            configuration.firmware == .earlySessionEnd
+            ? min(expires, now.addingTimeInterval(auth.earlySessionEnd)) : expires
+        let session = Session(token: token, expires: ends, csrfToken: UUID().uuidString.lowercased())
         sessions[token] = session
         return .success(session)
     }
@@ -251,6 +311,37 @@ public actor ConsoleState {
     }
 
     func preparedExport(named name: String) -> PreparedExport? { prepared[name] }
+
+    // MARK: Events and motion
+
+    func queryEvents(_ parameters: QueryParameters) -> [SimulatedEvent] { eventStore.query(parameters) }
+    func event(id: String) -> SimulatedEvent? { eventStore.event(id: id) }
+
+    func addEvent(_ event: SimulatedEvent) {
+        eventStore.add(event)
+        stats.eventsCreated += 1
+        if event.end != nil { stats.eventsEnded += 1 }
+    }
+
+    /// Applies an update to a stored event; returns the event as it is now.
+    @discardableResult
+    func updateEvent(id: String, end: Int64? = nil, score: Int? = nil, smartDetectEvents: [String]? = nil)
+        -> SimulatedEvent?
+    {
+        let wasOpen = eventStore.event(id: id)?.end == nil
+        let updated = eventStore.update(id: id, end: end, score: score, smartDetectEvents: smartDetectEvents)
+        if wasOpen, updated?.end != nil { stats.eventsEnded += 1 }
+        return updated
+    }
+
+    func countSilentEnd() { stats.eventsEndedSilently += 1 }
+
+    func setMotion(camera: String, detected: Bool, at moment: Int64) {
+        var state = motion[camera] ?? MotionState(last: moment, detected: detected)
+        if detected { state.last = moment }
+        state.detected = detected
+        motion[camera] = state
+    }
 
     /// Renames a camera, as the console's own interface would.
     public func rename(camera id: String, to name: String) -> Bool { catalog.rename(id: id, to: name) }

@@ -9,6 +9,7 @@ struct SimulatedEvent: Sendable {
     var camera: String?
     var score: Int
     var smartDetectTypes: [String]
+    var smartDetectEvents: [String] = []
     /// The event's JSON as served.
     var json: Data
 }
@@ -89,23 +90,49 @@ struct EventStore: Sendable {
     }
 
     static func make(
-        id: String, type: String, start: Int64, end: Int64?, camera: String, score: Int, smart: [String]
+        id: String, type: String, start: Int64, end: Int64?, camera: String, score: Int, smart: [String],
+        linked: [String] = []
     ) -> SimulatedEvent {
         // Written by hand (ids, types and smart types are plain ASCII): JSONSerialization made generating a week of
         // events for fifty cameras take seconds.
         let smartList = smart.map { "\"\($0)\"" }.joined(separator: ",")
+        let linkedList = linked.map { "\"\($0)\"" }.joined(separator: ",")
         let text =
             #"{"camera":"\#(camera)","end":\#(end.map(String.init) ?? "null"),"heatmap":"e-\#(id)","id":"\#(id)","#
-            + #""metadata":{},"modelKey":"event","partition":null,"score":\#(score),"smartDetectEvents":[],"#
+            + #""metadata":{},"modelKey":"event","partition":null,"score":\#(score),"smartDetectEvents":[\#(linkedList)],"#
             + #""smartDetectTypes":[\#(smartList)],"start":\#(start),"thumbnail":"e-\#(id)","type":"\#(type)","#
             + #""user":null}"#
         return SimulatedEvent(
             id: id, type: type, start: start, end: end, camera: camera, score: score, smartDetectTypes: smart,
-            json: Data(text.utf8))
+            smartDetectEvents: linked, json: Data(text.utf8))
+    }
+
+    /// Adds an event that happened while the console runs (after every stored one).
+    mutating func add(_ event: SimulatedEvent) {
+        if let last = events.last, last.start > event.start {
+            let index = events.firstIndex { $0.start > event.start } ?? events.endIndex
+            events.insert(event, at: index)
+        } else {
+            events.append(event)
+        }
+    }
+
+    /// Changes a stored event's end, score or linked events, and its JSON with them.
+    mutating func update(id: String, end: Int64?, score: Int?, smartDetectEvents: [String]?) -> SimulatedEvent? {
+        guard let index = events.lastIndex(where: { $0.id == id }) else { return nil }
+        var event = events[index]
+        if let end { event.end = end }
+        if let score { event.score = score }
+        if let smartDetectEvents { event.smartDetectEvents = smartDetectEvents }
+        event = Self.make(
+            id: event.id, type: event.type, start: event.start, end: event.end, camera: event.camera ?? "",
+            score: event.score, smart: event.smartDetectTypes, linked: event.smartDetectEvents)
+        events[index] = event
+        return event
     }
 
     func event(id: String) -> SimulatedEvent? {
-        events.first { $0.id == id }
+        events.last { $0.id == id }
     }
 
     /// The `events` query as a console answers it.

@@ -53,6 +53,20 @@ struct ConsoleResponder: HTTPResponder {
             case .failure(let response):
                 return (response, "self")
             }
+        case (.unifiOS, .get, WebSocketEndpoint.path):
+            // Reached only when the websocket upgrade was declined: no valid session, or the 401 fault.
+            switch await authenticate(request, isWrite: false) {
+            case .success:
+                let upgrading = request.headers[.upgrade]?.lowercased() == "websocket"
+                return (
+                    upgrading
+                        ? Self.json(.unauthorized, #"{"code":"AUTHENTICATION_FAILED","message":"Session ended"}"#)
+                        : Self.json(.badRequest, Self.errorBody("A websocket upgrade is required.")),
+                    "websocket"
+                )
+            case .failure(let response):
+                return (response, "websocket")
+            }
         case (.legacy, _, "/api/auth/login"):
             return (Self.json(.notFound, #"{"error":"Not Found"}"#), "login")
         case (.legacy, .post, "/api/auth/access-key"):
@@ -208,13 +222,15 @@ struct ConsoleResponder: HTTPResponder {
         switch (request.method, parts.count, parts.first) {
         case (.get, 1, "bootstrap"):
             let catalog = await state.catalog
-            guard let data = try? catalog.bootstrapJSON(now: now, accessKey: "", lastUpdateID: state.lastUpdateID)
+            guard
+                let data = try? catalog.bootstrapJSON(
+                    now: now, accessKey: "", lastUpdateID: await state.feed.lastUpdateID, motion: await state.motion)
             else {
                 return Self.json(.internalServerError, #"{"error":"bootstrap failed"}"#)
             }
             return Self.json(.ok, data)
         case (.get, 1, "cameras"):
-            guard let data = try? await state.catalog.camerasJSON(now: now) else {
+            guard let data = try? await state.catalog.camerasJSON(now: now, motion: await state.motion) else {
                 return Self.json(.internalServerError, #"{"error":"cameras failed"}"#)
             }
             return Self.json(.ok, data)
@@ -224,7 +240,7 @@ struct ConsoleResponder: HTTPResponder {
         case (.get, 2, "cameras"):
             let catalog = await state.catalog
             guard let camera = catalog.camera(id: parts[1]) else { return Self.notFound("Camera not found") }
-            let object = catalog.cameraObject(camera, now: now)
+            let object = catalog.cameraObject(camera, now: now, motion: await state.motion[camera.id])
             return Self.json(
                 .ok, (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data())
         case (.patch, 2, "cameras"):
@@ -243,7 +259,7 @@ struct ConsoleResponder: HTTPResponder {
             return await snapshot(
                 cameraID: parts[1], recorded: parts[2] == "recording-snapshot", query: query, now: now)
         case (.get, 1, "events"):
-            let events = state.eventStore.query(query)
+            let events = await state.queryEvents(query)
             var data = Data("[".utf8)
             for (index, event) in events.enumerated() {
                 if index > 0 { data.append(contentsOf: Array(",".utf8)) }
@@ -456,7 +472,7 @@ struct ConsoleResponder: HTTPResponder {
     }
 
     private func eventImage(eventID: String, kind: String, query: QueryParameters, now: Int64) async -> Response {
-        guard let event = state.eventStore.event(id: eventID) else { return Self.notFound("Event not found") }
+        guard let event = await state.event(id: eventID) else { return Self.notFound("Event not found") }
         guard let end = event.end, Double(now - end) >= configuration.eventImageDelay * 1000 else {
             return Self.notFound("Thumbnail not found")
         }
@@ -496,6 +512,25 @@ struct ConsoleResponder: HTTPResponder {
             else { return Self.json(.badRequest, Self.errorBody("The body must be a JSON object of fault settings.")) }
             await state.setFaults(faults)
             return Self.json(.ok, (try? encoder.encode(faults)) ?? Data())
+        case (.post, "/__sim/events"):
+            let body = try? await request.collectBody(upTo: 65_536)
+            let wanted: LiveEventRequest?
+            if let body, body.readableBytes > 0 {
+                wanted = try? JSONDecoder().decode(LiveEventRequest.self, from: Data(buffer: body))
+            } else {
+                wanted = LiveEventRequest()
+            }
+            guard let wanted else {
+                return Self.json(.badRequest, Self.errorBody("The body must be a JSON object describing the event."))
+            }
+            guard let plan = await state.startLiveEvent(wanted) else {
+                return Self.notFound("No camera fits the event.")
+            }
+            let answer =
+                #"{"id":"\#(plan.id)","socketId":"\#(plan.socketID)","camera":"\#(plan.camera.id)","#
+                + #""type":"\#(plan.type)","milliseconds":\#(plan.milliseconds),"closedOnAdd":\#(plan.closedOnAdd)"#
+                + (plan.linkedID.map { #","linkedId":"\#($0)""# } ?? "") + "}"
+            return Self.json(.ok, answer)
         case (.post, "/__sim/expire-sessions"):
             await state.expireAllSessions()
             return Self.json(.ok, "{}")

@@ -2,7 +2,9 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
+import HummingbirdWebSocket
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import ServiceLifecycle
 import UnixSignals
@@ -15,10 +17,13 @@ public struct ConsoleSimulator: Sendable {
     /// The self-signed certificate, or nil when serving plain HTTP.
     public let identity: TLSIdentity?
     let timeline: RecordingTimeline
+    let replay: WebSocketReplay?
     let logger: Logger
 
     /// Builds the console: cameras (generated or from `bootstrapFile`), events, and a new certificate.
     public init(configuration: SimulatorConfiguration, logger: Logger = Logger(label: "protect-sim")) throws {
+        var configuration = configuration
+        if configuration.firmware == .uosToken { configuration.authentication.cookieName = "UOS_TOKEN" }
         let now = configuration.clock.now()
         let catalog: CameraCatalog
         if let path = configuration.bootstrapFile {
@@ -37,6 +42,7 @@ public struct ConsoleSimulator: Sendable {
         self.state = ConsoleState(configuration: configuration, catalog: catalog, events: events)
         self.timeline = RecordingTimeline(configuration: configuration, timeZoneIdentifier: catalog.timeZone)
         self.identity = configuration.network.tls ? try TLSIdentity.generate() : nil
+        self.replay = try configuration.live.replayFile.map { try WebSocketReplay(contentsOf: $0) }
         self.logger = logger
     }
 
@@ -74,13 +80,21 @@ public struct ConsoleSimulator: Sendable {
         public var baseURL: String { "\(scheme)://\(host):\(port)" }
     }
 
-    func makeApplication(onRunning: @escaping @Sendable (Endpoint) async -> Void) throws -> some ApplicationProtocol {
+    func makeApplication(port: Int, onRunning: @escaping @Sendable (Endpoint) async -> Void) throws
+        -> some ApplicationProtocol
+    {
         let responder = ConsoleResponder(state: state, configuration: configuration, timeline: timeline, logger: logger)
+        let socket = WebSocketEndpoint(state: state, configuration: configuration, replay: replay)
+        let upgrade = HTTPServerBuilder.http1WebSocketUpgrade(
+            configuration: .init(ws: .init(autoPing: .disabled))
+        ) { request, channel, _ in
+            await socket.shouldUpgrade(request, channel: channel)
+        }
         let server: HTTPServerBuilder
         if let identity {
-            server = try .tls(.http1(), tlsConfiguration: identity.serverConfiguration())
+            server = try .tls(upgrade, tlsConfiguration: identity.serverConfiguration())
         } else {
-            server = .http1()
+            server = upgrade
         }
         let host = configuration.network.host
         let scheme = identity == nil ? "http" : "https"
@@ -89,7 +103,7 @@ public struct ConsoleSimulator: Sendable {
         return Application(
             responder: responder,
             server: server,
-            configuration: .init(address: .hostname(host, port: configuration.network.port), serverName: "nginx"),
+            configuration: .init(address: .hostname(host, port: port), serverName: "nginx"),
             onServerRunning: { channel in
                 await onRunning(Endpoint(host: host, port: channel.localAddress?.port ?? 0, scheme: scheme))
             },
@@ -97,15 +111,23 @@ public struct ConsoleSimulator: Sendable {
         )
     }
 
+    /// The console's services: the HTTPS server (restarted on request) and the live events.
+    func services(onRunning: @escaping @Sendable (Endpoint) async -> Void) -> [any Service] {
+        [
+            ServerService(simulator: self, onRunning: onRunning),
+            LiveConsoleService(state: state, configuration: configuration),
+        ]
+    }
+
     /// Runs the console until the task is cancelled or, with `gracefulShutdownSignals`, a signal arrives.
     public func run(
         gracefulShutdownSignals: [UnixSignal] = [],
         onRunning: @escaping @Sendable (Endpoint) async -> Void
     ) async throws {
-        let application = try makeApplication(onRunning: onRunning)
         let group = ServiceGroup(
             configuration: .init(
-                services: [application], gracefulShutdownSignals: gracefulShutdownSignals, logger: logger))
+                services: services(onRunning: onRunning), gracefulShutdownSignals: gracefulShutdownSignals,
+                logger: logger))
         try await group.run()
     }
 
@@ -114,8 +136,8 @@ public struct ConsoleSimulator: Sendable {
         _ body: @Sendable (Endpoint) async throws -> Result
     ) async throws -> Result {
         let (stream, continuation) = AsyncStream.makeStream(of: Endpoint.self)
-        let application = try makeApplication { endpoint in continuation.yield(endpoint) }
-        let group = ServiceGroup(configuration: .init(services: [application], logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(services: services { endpoint in continuation.yield(endpoint) }, logger: logger))
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask {
                 defer { continuation.finish() }
@@ -136,6 +158,52 @@ public struct ConsoleSimulator: Sendable {
                 try? await tasks.waitForAll()
                 throw error
             }
+        }
+    }
+}
+
+/// Runs the HTTPS server; a restart request stops it (every socket dropped, the port refusing connections for the
+/// requested seconds) and starts it again on the same port.
+struct ServerService: Service {
+    let simulator: ConsoleSimulator
+    let onRunning: @Sendable (ConsoleSimulator.Endpoint) async -> Void
+
+    func run() async throws {
+        let port = NIOLockedValueBox(simulator.configuration.network.port)
+        let announced = NIOLockedValueBox(false)
+        let state = simulator.state
+        while true {
+            let application = try simulator.makeApplication(port: port.withLockedValue { $0 }) { endpoint in
+                port.withLockedValue { $0 = endpoint.port }
+                let first = announced.withLockedValue { value in
+                    defer { value = true }
+                    return !value
+                }
+                if first { await onRunning(endpoint) }
+            }
+            let group = ServiceGroup(configuration: .init(services: [application], logger: simulator.logger))
+            let downSeconds: Double? = try await withThrowingTaskGroup(of: Double?.self) { tasks in
+                tasks.addTask {
+                    try await group.run()
+                    return nil
+                }
+                tasks.addTask { await state.restarts.next() }
+                guard let first = try await tasks.next(), let seconds = first else {
+                    tasks.cancelAll()
+                    await state.feed.dropAll()
+                    return nil
+                }
+                await state.feed.restart()
+                await group.triggerGracefulShutdown()
+                while try await tasks.next() != nil {}
+                return seconds
+            }
+            guard let downSeconds else { return }
+            simulator.logger.info("protect-sim: restarting; connections refused for \(downSeconds) s")
+            try? await cancelWhenGracefulShutdown {
+                try await Task.sleep(for: .milliseconds(Int64(downSeconds * 1000)))
+            }
+            if Task.isShuttingDownGracefully || Task.isCancelled { return }
         }
     }
 }
