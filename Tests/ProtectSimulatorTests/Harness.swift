@@ -51,15 +51,16 @@ struct Harness {
         clientConfiguration.httpVersion = .http1Only
         clientConfiguration.timeout.read = .seconds(30)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
-        do {
-            let result = try await simulator.withRunning { endpoint in
-                try await body(Harness(endpoint: endpoint, simulator: simulator, client: client))
+        // The client goes first: the console's graceful shutdown waits for the connections it keeps alive.
+        return try await simulator.withRunning { endpoint in
+            do {
+                let result = try await body(Harness(endpoint: endpoint, simulator: simulator, client: client))
+                try await client.shutdown()
+                return result
+            } catch {
+                try? await client.shutdown()
+                throw error
             }
-            try await client.shutdown()
-            return result
-        } catch {
-            try? await client.shutdown()
-            throw error
         }
     }
 

@@ -58,6 +58,8 @@ struct WebSocketEndpoint: Sendable {
         let stalled = await state.takeFault(\.stalledWebsocketCount)
         return .upgrade([:]) { inbound, outbound, _ in
             let (id, packets) = await feed.subscribe(stalled: stalled) { channel.close(promise: nil) }
+            // A connection that ends (the client left, a ping timeout) ends the subscription with it.
+            channel.closeFuture.whenComplete { _ in Task { await feed.unsubscribe(id) } }
             do {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {

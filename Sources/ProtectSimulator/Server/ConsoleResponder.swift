@@ -6,7 +6,7 @@ import NIOCore
 
 /// Answers every request as a console of the configured generation would.
 struct ConsoleResponder: HTTPResponder {
-    typealias Context = BasicRequestContext
+    typealias Context = ConsoleRequestContext
 
     let state: ConsoleState
     let configuration: SimulatorConfiguration
@@ -20,6 +20,7 @@ struct ConsoleResponder: HTTPResponder {
     var apiPrefix: String { configuration.mode == .legacy ? "/api/" : "/proxy/protect/api/" }
 
     func respond(to request: Request, context: Context) async throws -> Response {
+        state.connections.register(context.channel)
         var request = request
         let (response, endpoint) = await route(&request)
         await state.record(status: Int(response.status.code), endpoint: endpoint)

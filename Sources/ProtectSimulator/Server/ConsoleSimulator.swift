@@ -181,10 +181,16 @@ struct ServerService: Service {
                 }
                 if first { await onRunning(endpoint) }
             }
+            // Its own group, so that a restart can shut this server down gracefully (listener first) alone.
             let group = ServiceGroup(configuration: .init(services: [application], logger: simulator.logger))
             let downSeconds: Double? = try await withThrowingTaskGroup(of: Double?.self) { tasks in
                 tasks.addTask {
-                    try await group.run()
+                    // Sockets would hold the server's graceful shutdown open: they go first.
+                    try await withGracefulShutdownHandler {
+                        try await group.run()
+                    } onGracefulShutdown: {
+                        Task { await state.feed.dropAll() }
+                    }
                     return nil
                 }
                 tasks.addTask { await state.restarts.next() }
@@ -193,8 +199,14 @@ struct ServerService: Service {
                     await state.feed.dropAll()
                     return nil
                 }
-                await state.feed.restart()
+                // A restart: the answer to the request that asked for it goes out, then the listener closes,
+                // then every connection and socket drops (so a client that sees its socket drop finds the port
+                // closed).
+                try? await Task.sleep(for: .milliseconds(100))
                 await group.triggerGracefulShutdown()
+                try? await Task.sleep(for: .milliseconds(100))
+                state.connections.closeAll()
+                await state.feed.restart()
                 while try await tasks.next() != nil {}
                 return seconds
             }
