@@ -126,3 +126,84 @@ struct PeerClientTests {
         return found
     }
 }
+
+/// The live console's websocket, decoded by clients no one here wrote.
+@Suite("Peer clients on protect-sim's websocket", .serialized)
+struct PeerWebSocketTests {
+    static let scripts = Peers.repository.appendingPathComponent("Tests/EndToEndTests/Peers")
+
+    static func live() -> SimulatorConfiguration {
+        var configuration = Scenario.small(.unifiOS)
+        configuration.live.heartbeatSeconds = 1
+        return configuration
+    }
+
+    @Test("An independent decoder (Python's struct and zlib) reads every packet and each event's lifecycle")
+    func independentDecoder() async throws {
+        try await Scenario.with(Self.live()) { s in
+            let result = try await Peers.run(
+                "python",
+                [
+                    Self.scripts.appendingPathComponent("ws_listen.py").path, s.endpoint.host, String(s.endpoint.port),
+                    "admin", "protect", "4",
+                    "--trigger", #"{"type":"motion","seconds":1,"suffixedID":true,"linkedSmartDetection":true}"#,
+                    "--trigger",
+                    #"{"type":"smartDetectLine","smartDetectTypes":["vehicle"],"seconds":0.5,"closedOnAdd":true}"#,
+                ], timeout: 60)
+            #expect(result.status == 0, "\(result.output)")
+            let lines = jsonLines(result.output)
+            let triggered = lines.compactMap { $0["triggered"] as? [String: Any] }
+            try #require(triggered.count == 2, "\(result.output)")
+            let packets = lines.filter { $0["action"] != nil }
+            func frames(_ packet: [String: Any]) -> ([String: Any], [String: Any]) {
+                (packet["action"] as? [String: Any] ?? [:], packet["data"] as? [String: Any] ?? [:])
+            }
+            let motionID = try #require(triggered[0]["socketId"] as? String)
+            #expect(motionID.hasSuffix("-" + (triggered[0]["camera"] as? String ?? "?")))
+            let motion = packets.map(frames).filter { $0.0["id"] as? String == motionID }
+            #expect(motion.first?.0["action"] as? String == "add")
+            #expect(motion.first?.1["end"] == nil)
+            #expect(motion.contains { $0.0["action"] as? String == "update" && $0.1["smartDetectEvents"] != nil })
+            #expect(motion.last?.0["action"] as? String == "update" && motion.last?.1["end"] is NSNumber)
+            let closedID = try #require(triggered[1]["socketId"] as? String)
+            let closed = packets.map(frames).filter { $0.0["id"] as? String == closedID }
+            #expect(closed.count == 1)
+            #expect(closed.first?.1["end"] is NSNumber)
+            #expect(packets.contains { frames($0).0["modelKey"] as? String == "nvr" })
+            let updateIDs = packets.compactMap { frames($0).0["newUpdateId"] as? String }
+            #expect(updateIDs.count == packets.count && Set(updateIDs).count == updateIDs.count)
+        }
+    }
+
+    @Test("uiprotect 25's ProtectApiClient.subscribe_websocket receives and merges the simulator's event packets")
+    func uiprotectSubscription() async throws {
+        try await Scenario.with(Self.live()) { s in
+            let result = try await Peers.run(
+                "python",
+                [
+                    Self.scripts.appendingPathComponent("uiprotect_subscribe.py").path, s.endpoint.host,
+                    String(s.endpoint.port), "admin", "protect", "4",
+                    "--trigger", #"{"type":"motion","seconds":1,"suffixedID":true,"linkedSmartDetection":false}"#,
+                    "--trigger",
+                    #"{"type":"smartDetectZone","smartDetectTypes":["person"],"seconds":0.5,"closedOnAdd":true}"#,
+                ], timeout: 90)
+            #expect(result.status == 0, "\(result.output)")
+            let lines = jsonLines(result.output)
+            let triggered = lines.compactMap { $0["triggered"] as? [String: Any] }
+            try #require(triggered.count == 2, "\(result.output)")
+            let messages = lines.filter { $0["model"] as? String == "event" }
+            let motionID = try #require(triggered[0]["socketId"] as? String)
+            #expect(messages.contains { $0["id"] as? String == motionID && $0["action"] as? String == "add" })
+            #expect(
+                messages.contains {
+                    $0["id"] as? String == motionID && $0["action"] as? String == "update"
+                        && ($0["changed"] as? [String] ?? []).contains("end") && $0["end"] is String
+                }, "\(result.output)")
+            let closedID = try #require(triggered[1]["socketId"] as? String)
+            #expect(messages.contains { $0["id"] as? String == closedID && $0["end"] is String })
+            let first = lines.first { $0["bootstrap"] != nil }?["bootstrap"] as? String
+            let last = lines.first { $0["last_update_id"] != nil }?["last_update_id"] as? String
+            #expect(first != nil && last != nil && first != last, "uiprotect followed the newUpdateId chain")
+        }
+    }
+}

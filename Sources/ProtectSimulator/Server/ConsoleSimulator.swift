@@ -53,6 +53,12 @@ public struct ConsoleSimulator: Sendable {
         return data
     }
 
+    /// Starts a live event now, as `POST /__sim/events` does; returns its REST id and the id the websocket carries.
+    public func startEvent(_ request: LiveEventRequest) async -> (id: String, socketID: String)? {
+        guard let plan = await state.startLiveEvent(request) else { return nil }
+        return (plan.id, plan.socketID)
+    }
+
     /// The cameras as the console knows them now.
     public func cameras() async -> [SimulatedCamera] { await state.catalog.cameras }
 
