@@ -22,6 +22,18 @@ enum Peers {
         return path
     }
 
+    /// unifi-protect-backup's own virtual environment (it pins an older uiprotect): `.build-peers/upb-venv`, or
+    /// `PROTECT_DL_UPB_VENV`.
+    static func backupVenv() throws -> String {
+        let path =
+            ProcessInfo.processInfo.environment["PROTECT_DL_UPB_VENV"]
+            ?? repository.appendingPathComponent(".build-peers/upb-venv").path
+        guard FileManager.default.isExecutableFile(atPath: path + "/bin/unifi-protect-backup") else {
+            throw PeersMissing(path: path)
+        }
+        return path
+    }
+
     /// The original downloader, beside the clone.
     static let originalDownloader = repository.deletingLastPathComponent()
         .appendingPathComponent("shared/peers/unifi-protect-video-downloader-v1.1.1.py").path
@@ -204,6 +216,101 @@ struct PeerWebSocketTests {
             let first = lines.first { $0["bootstrap"] != nil }?["bootstrap"] as? String
             let last = lines.first { $0["last_update_id"] != nil }?["last_update_id"] as? String
             #expect(first != nil && last != nil && first != last, "uiprotect followed the newUpdateId chain")
+        }
+    }
+}
+
+@Suite("unifi-protect-backup against protect-sim's live events", .serialized)
+struct BackupPeerTests {
+    @Test("unifi-protect-backup 0.14.3 saves, through rclone, a clip of each event that ends while it listens")
+    func backsUpLiveEvents() async throws {
+        let venv = try Peers.backupVenv()
+        guard
+            let rclone = ["/usr/bin/rclone", "/usr/local/bin/rclone"].first(where: {
+                FileManager.default.isExecutableFile(atPath: $0)
+            })
+        else {
+            Issue.record("rclone is not installed: run bash .ci/run (it installs Debian's rclone)")
+            return
+        }
+        var configuration = Scenario.small(.unifiOS)
+        configuration.live.heartbeatSeconds = 1
+        try await Scenario.with(configuration) { s in
+            let work = s.destination
+            let config = work.appendingPathComponent("rclone.conf")
+            try "[local]\ntype = local\n".write(to: config, atomically: true, encoding: .utf8)
+            let clips = work.appendingPathComponent("clips")
+            let log = work.appendingPathComponent("upb.log")
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: venv + "/bin/unifi-protect-backup")
+            process.arguments = [
+                "--address", s.endpoint.host, "--port", String(s.endpoint.port), "--username", "admin",
+                "--password", "protect", "--no-verify-ssl", "--rclone-destination", "local:" + clips.path,
+                "--sqlite_path", work.appendingPathComponent("upb.sqlite").path, "--retention", "1d",
+                "--skip-missing", "--plain-logging", "-v",
+            ]
+            var environment = ProcessInfo.processInfo.environment
+            environment["AWS_CA_BUNDLE"] = nil
+            environment["RCLONE_CONFIG"] = config.path
+            environment["PATH"] = (rclone as NSString).deletingLastPathComponent + ":" + (environment["PATH"] ?? "")
+            process.environment = environment
+            let handle = try FileHandle(forWritingTo: log)
+            process.standardOutput = handle
+            process.standardError = handle
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            defer {
+                // It does not always stop on SIGTERM; nothing of it may outlive the test.
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+                try? handle.close()
+            }
+            @Sendable func output() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+            // It is listening once its socket is open and it has marked the events it missed as done.
+            try await waitUntil("unifi-protect-backup connects") {
+                await s.simulator.state.currentStats().websocket.open >= 1
+                    && output().contains("Starting Downloader")
+            }
+            try await Task.sleep(for: .seconds(2))
+            let cameras = await s.simulator.cameras()
+            let doorbell = try #require(cameras.first { $0.type.contains("Doorbell") })
+            let other = try #require(cameras.last)
+            var started: [String] = []
+            for request in [
+                LiveEventRequest(
+                    camera: other.id, type: "motion", seconds: 2, suffixedID: true, linkedSmartDetection: false),
+                LiveEventRequest(camera: doorbell.id, type: "ring"),
+                LiveEventRequest(
+                    camera: other.id, type: "smartDetectZone", smartDetectTypes: ["person"], seconds: 1.5,
+                    closedOnAdd: false),
+            ] {
+                started.append(try #require(await s.simulator.startEvent(request)).id)
+                try await Task.sleep(for: .milliseconds(1500))
+            }
+            @Sendable func saved() -> [String] {
+                (FileManager.default.enumerator(atPath: clips.path)?.allObjects as? [String] ?? []).filter {
+                    $0.hasSuffix(".mp4")
+                }.sorted()
+            }
+            try await waitUntil("three clips are uploaded") { saved().count >= 3 }
+            try await Task.sleep(for: .seconds(1))
+            kill(process.processIdentifier, SIGKILL)
+            let files = saved()
+            #expect(files.count == 3, "\(files)")
+            #expect(files.contains { $0.hasPrefix(other.name + "/") && $0.hasSuffix(" motion.mp4") }, "\(files)")
+            #expect(files.contains { $0.hasPrefix(doorbell.name + "/") && $0.hasSuffix(" ring.mp4") }, "\(files)")
+            #expect(files.contains { $0.hasSuffix("smartDetectZone (person).mp4") }, "\(files)")
+            for file in files {
+                let probe = try Probe.of(clips.appendingPathComponent(file).path)
+                #expect(probe.codec == "h264", "\(file)")
+                #expect((probe.duration ?? 0) > 0.5 && (probe.duration ?? 0) < 6, "\(file): \(probe)")
+            }
+            // The suffixed websocket id was normalised: the database holds the bare ids of all three.
+            let text = output()
+            for id in started { #expect(text.contains(id), "\(id) in the log") }
+            let stats = await s.simulator.state.currentStats()
+            #expect(stats.eventsEnded == 3)
+            #expect(stats.requestsByEndpoint["export", default: 0] >= 3)
         }
     }
 }
