@@ -161,7 +161,7 @@ struct WebSocketTests {
             var faults = FaultSettings()
             faults.websocketUnauthorizedCount = 1
             try await h.setFaults(faults)
-            let refused = await h.listen(cookie: cookie, lastUpdateID: id, timeout: .seconds(5))
+            let refused = await h.listen(cookie: cookie, lastUpdateID: id, timeout: .seconds(20))
             #expect(refused.error != nil)
             #expect(refused.packets.isEmpty)
             // The session is over for REST too.
@@ -176,7 +176,7 @@ struct WebSocketTests {
             #expect(session.packets.contains { $0.kind == "add event" })
             #expect(try await h.stats().websocket.refused == 1)
             // Without any session the upgrade is refused as well.
-            let anonymous = await h.listen(cookie: "TOKEN=nothing", lastUpdateID: nil, timeout: .seconds(5))
+            let anonymous = await h.listen(cookie: "TOKEN=nothing", lastUpdateID: nil, timeout: .seconds(20))
             #expect(anonymous.error != nil)
         }
     }
@@ -189,11 +189,11 @@ struct WebSocketTests {
             var faults = FaultSettings()
             faults.staleUpdateIDCount = 1
             try await h.setFaults(faults)
-            let byFault = await h.listen(cookie: cookie, lastUpdateID: current, timeout: .seconds(5))
+            let byFault = await h.listen(cookie: cookie, lastUpdateID: current, timeout: .seconds(20))
             #expect(byFault.close?.reason?.contains("lastUpdateId") == true)
             #expect(byFault.packets.isEmpty)
             let unknown = await h.listen(
-                cookie: cookie, lastUpdateID: "00000000-0000-4000-8000-000000000000", timeout: .seconds(5))
+                cookie: cookie, lastUpdateID: "00000000-0000-4000-8000-000000000000", timeout: .seconds(20))
             #expect(unknown.close?.reason?.contains("lastUpdateId") == true)
             #expect(try await h.stats().websocket.staleClosed == 2)
         }
@@ -271,10 +271,10 @@ struct WebSocketTests {
             }
             let after = try await h.lastUpdateID(cookie: cookie)
             #expect(!after.isEmpty && after != before)
-            let resumed = await h.listen(cookie: cookie, lastUpdateID: before, timeout: .seconds(5))
+            let resumed = await h.listen(cookie: cookie, lastUpdateID: before, timeout: .seconds(20))
             #expect(resumed.close?.reason?.contains("lastUpdateId") == true)
             let fresh = await h.listen(
-                cookie: cookie, lastUpdateID: after, timeout: .seconds(5),
+                cookie: cookie, lastUpdateID: after, timeout: .seconds(20),
                 during: { _ = try await h.startEvent(#"{"type":"motion","seconds":0.1}"#) },
                 until: { $0.contains { $0.kind == "add event" } })
             #expect(fresh.packets.contains { $0.kind == "add event" })
@@ -307,7 +307,7 @@ struct WebSocketTests {
     func earlySessionEnd() async throws {
         var configuration = Self.quiet()
         configuration.firmware = .earlySessionEnd
-        configuration.authentication.earlySessionEnd = 1
+        configuration.authentication.earlySessionEnd = 3
         try await Harness.with(configuration) { h in
             let (cookie, _) = try await h.loginUniFiOS()
             let payload = cookie.split(separator: ".")[1]
@@ -318,7 +318,7 @@ struct WebSocketTests {
             let exp = try #require((claims["exp"] as? NSNumber)?.doubleValue)
             #expect(exp - Date().timeIntervalSince1970 > 3000)
             #expect(try await h.request("/proxy/protect/api/bootstrap", headers: [("Cookie", cookie)]).status == 200)
-            try await Task.sleep(for: .milliseconds(1200))
+            try await Task.sleep(for: .milliseconds(3500))
             #expect(try await h.request("/proxy/protect/api/bootstrap", headers: [("Cookie", cookie)]).status == 401)
         }
     }

@@ -36,6 +36,17 @@ struct BitWriter {
         ue(value > 0 ? 2 * value - 1 : -2 * value)
     }
 
+    /// Zero bits up to the next byte boundary (`pcm_alignment_zero_bit`).
+    mutating func alignWithZeros() {
+        while usedBits != 0 { bit(false) }
+    }
+
+    /// Whole bytes at a byte boundary.
+    mutating func append(_ data: [UInt8]) {
+        precondition(usedBits == 0, "bytes are appended at a byte boundary")
+        bytes.append(contentsOf: data)
+    }
+
     /// The RBSP trailing bits: a stop bit, then zeros up to the byte boundary.
     mutating func trailingBits() -> [UInt8] {
         bit(true)

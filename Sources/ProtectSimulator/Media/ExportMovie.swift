@@ -12,6 +12,10 @@ public struct ExportMovie: Sendable {
     let durationMilliseconds: Int64
     let video: SyntheticH264
     let identityTag: [UInt8]
+    /// Every sample's size in bytes.
+    let sampleSizes: [UInt32]
+    /// The burned-in name and time, with the sizes of the slices that draw them.
+    let overlay: OverlaySlices?
     private let targetPayloadBytes: Int64
     /// `ftyp` + `free` + the `mdat` header.
     let header: [UInt8]
@@ -32,7 +36,8 @@ public struct ExportMovie: Sendable {
         framesPerSecond requestedFPS: Int,
         bitsPerSecond: Int,
         durationMilliseconds: Int64,
-        creationTime: Int64
+        creationTime: Int64,
+        overlay: VideoOverlay? = nil
     ) {
         let fps = max(1, min(requestedFPS, 120))
         self.framesPerSecond = fps
@@ -42,9 +47,14 @@ public struct ExportMovie: Sendable {
         self.video = SyntheticH264(width: width, height: height)
         self.identityTag = Array("protect-sim \(identity)".utf8.prefix(200))
         self.targetPayloadBytes = Int64(bitsPerSecond) / 8 * self.durationMilliseconds / 1000
+        let video = self.video
+        self.overlay = overlay.map { OverlaySlices(overlay: $0, video: video, framesPerSecond: fps) }
 
-        let inputs: LayoutInputs = (frameCount, targetPayloadBytes, video, keyFrameInterval, identityTag.count)
-        let sizes = (0..<frameCount).map { UInt32(Self.sampleLayout(index: $0, in: inputs).size) }
+        let inputs = LayoutInputs(
+            frames: frameCount, payload: targetPayloadBytes, video: video, keyInterval: keyFrameInterval,
+            tagLength: identityTag.count, overlay: self.overlay)
+        let sizes = Self.sampleSizes(inputs)
+        self.sampleSizes = sizes
         self.mediaBytes = sizes.reduce(Int64(0)) { $0 + Int64($1) }
 
         let ftyp = Self.box("ftyp", Array("isom".utf8) + UInt32(512).bigEndianBytes + Array("isomiso2avc1mp41".utf8))
@@ -72,23 +82,57 @@ public struct ExportMovie: Sendable {
     /// Offset of the `moov` box: a body that ends before it is truncated.
     public var moovOffset: Int64 { Int64(header.count) + mediaBytes }
 
-    typealias LayoutInputs = (frames: Int, payload: Int64, video: SyntheticH264, keyInterval: Int, tagLength: Int)
+    /// What the size of each sample depends on.
+    struct LayoutInputs {
+        var frames: Int
+        var payload: Int64
+        var video: SyntheticH264
+        var keyInterval: Int
+        var tagLength: Int
+        var overlay: OverlaySlices?
+    }
 
-    /// Sizes of the pieces of sample `index`: slice, SEI and filler NAL units, each behind a 4-byte length.
-    static func sampleLayout(index: Int, in inputs: LayoutInputs) -> (slice: Int, filler: Int, size: Int) {
+    /// Size of sample `index` without filler: slice and SEI NAL units, each behind a 4-byte length.
+    static func baseSize(index: Int, in inputs: LayoutInputs) -> (slice: Int, base: Int) {
         let isKey = index % inputs.keyInterval == 0
         let frameNumber = index % inputs.keyInterval % SyntheticH264.maxFrameNumber
-        let slice = isKey ? inputs.video.idrSlice.count : inputs.video.predictedSlices[frameNumber].count
-        let sei = seiLength(tagLength: inputs.tagLength)
-        let base = 4 + slice + 4 + sei
-        let target = Int(
-            (Int64(index + 1) * inputs.payload) / Int64(inputs.frames) - (Int64(index) * inputs.payload)
-                / Int64(inputs.frames))
-        let filler = target - base - 4
-        if filler >= 2 {
-            return (slice, filler, base + 4 + filler)
+        let slice: Int
+        if let overlay = inputs.overlay {
+            if isKey {
+                slice = overlay.keySize
+            } else if let region = overlay.redraw(frame: index) {
+                slice = region == .clock ? overlay.clockSizes[frameNumber] : overlay.timeLineSizes[frameNumber]
+            } else {
+                slice = inputs.video.predictedSlices[frameNumber].count
+            }
+        } else {
+            slice = isKey ? inputs.video.idrSlice.count : inputs.video.predictedSlices[frameNumber].count
         }
-        return (slice, 0, base)
+        return (slice, 4 + slice + 4 + seiLength(tagLength: inputs.tagLength))
+    }
+
+    /// Every sample's size: the frame's share of bitrate × duration, reached with a filler NAL unit. A frame larger
+    /// than its share (a key frame with burned-in text) is paid back by the fillers of the frames after it, so that
+    /// the file keeps to the bitrate.
+    static func sampleSizes(_ inputs: LayoutInputs) -> [UInt32] {
+        var sizes: [UInt32] = []
+        sizes.reserveCapacity(inputs.frames)
+        var carried: Int64 = 0
+        for index in 0..<inputs.frames {
+            let share =
+                (Int64(index + 1) * inputs.payload) / Int64(inputs.frames) - (Int64(index) * inputs.payload)
+                / Int64(inputs.frames)
+            let base = Int64(baseSize(index: index, in: inputs).base)
+            let room = share - carried
+            if room - base - 4 >= 2 {
+                sizes.append(UInt32(room))
+                carried = 0
+            } else {
+                sizes.append(UInt32(base))
+                carried += base - share
+            }
+        }
+        return sizes
     }
 
     static func seiLength(tagLength: Int) -> Int {
@@ -124,9 +168,9 @@ public struct ExportMovie: Sendable {
             if pending.readableBytes > 0 {
                 chunk.writeBuffer(&pending)
             }
-            let inputs: LayoutInputs = (
-                movie.frameCount, movie.targetPayloadBytes, movie.video, movie.keyFrameInterval, movie.identityTag.count
-            )
+            let inputs = LayoutInputs(
+                frames: movie.frameCount, payload: movie.targetPayloadBytes, video: movie.video,
+                keyInterval: movie.keyFrameInterval, tagLength: movie.identityTag.count, overlay: movie.overlay)
             while chunk.readableBytes < chunkSize && nextSample < movie.frameCount {
                 movie.writeSample(nextSample, inputs: inputs, into: &chunk)
                 nextSample += 1
@@ -145,13 +189,27 @@ public struct ExportMovie: Sendable {
     }
 
     func writeSample(_ index: Int, inputs: LayoutInputs, into buffer: inout ByteBuffer) {
-        let layout = Self.sampleLayout(index: index, in: inputs)
+        let (slice, base) = Self.baseSize(index: index, in: inputs)
+        let size = Int(sampleSizes[index])
+        let layout = (slice: slice, filler: size > base ? size - base - 4 : 0)
         let isKey = index % keyFrameInterval == 0
         buffer.writeInteger(UInt32(layout.slice))
-        if isKey {
+        let frameNumber = index % keyFrameInterval % SyntheticH264.maxFrameNumber
+        if let overlay {
+            if isKey {
+                let time = overlay.timeBitmap(frame: index)
+                buffer.writeBytes(video.idrSlice(overlay: overlay.layout, name: overlay.name, time: time))
+            } else if let region = overlay.redraw(frame: index) {
+                let time = overlay.timeBitmap(frame: index)
+                buffer.writeBytes(
+                    video.updateSlice(frameNumber: frameNumber, overlay: overlay.layout, region: region, time: time))
+            } else {
+                buffer.writeBytes(video.predictedSlices[frameNumber])
+            }
+        } else if isKey {
             buffer.writeBytes(video.idrSlice)
         } else {
-            buffer.writeBytes(video.predictedSlices[index % keyFrameInterval % SyntheticH264.maxFrameNumber])
+            buffer.writeBytes(video.predictedSlices[frameNumber])
         }
         let seiLength = Self.seiLength(tagLength: identityTag.count)
         buffer.writeInteger(UInt32(seiLength))
@@ -265,5 +323,56 @@ public struct ExportMovie: Sendable {
         let mdia = box("mdia", mdhd + hdlr + minf)
         let trak = box("trak", tkhd + mdia)
         return box("moov", mvhd + trak)
+    }
+}
+
+/// The overlay of one movie: its layout, the name's bitmap, and the (content-independent) sizes of its slices.
+struct OverlaySlices: Sendable {
+    let overlay: VideoOverlay
+    let layout: OverlayLayout
+    let name: LineBitmap
+    let framesPerSecond: Int
+    let keySize: Int
+    /// Sizes of the slices that redraw the time of day, or the whole time line, by `frame_num`.
+    let clockSizes: [Int]
+    let timeLineSizes: [Int]
+
+    init(overlay: VideoOverlay, video: SyntheticH264, framesPerSecond: Int) {
+        self.overlay = overlay
+        self.framesPerSecond = framesPerSecond
+        let layout = OverlayLayout(width: video.width, height: video.height)
+        self.layout = layout
+        name = layout.bitmap(
+            Array(overlay.nameText(limit: layout.nameLimit)), columns: layout.nameColumns, rows: layout.nameRows)
+        // Samples are 128 or 235, never a byte that needs escaping, so any text gives the same sizes.
+        let sample = layout.bitmap([], columns: layout.timeColumns, rows: layout.timeRows)
+        keySize = video.idrSlice(overlay: layout, name: name, time: sample).count
+        clockSizes = (0..<SyntheticH264.maxFrameNumber).map {
+            video.updateSlice(frameNumber: $0, overlay: layout, region: .clock, time: sample).count
+        }
+        timeLineSizes = (0..<SyntheticH264.maxFrameNumber).map {
+            video.updateSlice(frameNumber: $0, overlay: layout, region: .timeLine, time: sample).count
+        }
+    }
+
+    func second(of frame: Int) -> Int64 {
+        overlay.moment(frame: frame, framesPerSecond: framesPerSecond).floorDivided(by: 1000)
+    }
+
+    /// What frame `index` (not a key frame) redraws: nothing while the second lasts, the time of day when it
+    /// changes, the whole line when the date changes too.
+    func redraw(frame index: Int) -> OverlayLayout.Region? {
+        guard index > 0 else { return .timeLine }
+        let now = second(of: index)
+        let before = second(of: index - 1)
+        guard now != before else { return nil }
+        let date = { (second: Int64) in overlay.timeText(at: second * 1000).prefix(10) }
+        return date(now) == date(before) ? .clock : .timeLine
+    }
+
+    /// The time line of frame `index`.
+    func timeBitmap(frame index: Int) -> LineBitmap {
+        let text = overlay.timeText(at: second(of: index) * 1000)
+        return layout.bitmap(Array(text), columns: layout.timeColumns, rows: layout.timeRows)
     }
 }

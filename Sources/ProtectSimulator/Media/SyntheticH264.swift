@@ -100,6 +100,95 @@ struct SyntheticH264: Sendable {
         }
     }
 
+    var macroblockColumns: Int { (width + 15) / 16 }
+    var macroblockRows: Int { (height + 15) / 16 }
+
+    /// An IDR picture showing the overlay's name and time (as uncompressed I_PCM macroblocks) on the grey.
+    func idrSlice(overlay layout: OverlayLayout, name: LineBitmap, time: LineBitmap) -> [UInt8] {
+        var idr = BitWriter()
+        idr.ue(0)  // first_mb_in_slice
+        idr.ue(7)  // slice_type: I (all slices)
+        idr.ue(0)  // pic_parameter_set_id
+        idr.bits(0, count: Self.log2MaxFrameNumber)  // frame_num
+        idr.ue(0)  // idr_pic_id
+        idr.bit(false)  // no_output_of_prior_pics_flag
+        idr.bit(false)  // long_term_reference_flag
+        idr.se(0)  // slice_qp_delta
+        func isPCM(_ column: Int, _ row: Int) -> Bool { layout.contains(column: column, row: row, region: .all) }
+        for row in 0..<macroblockRows {
+            for column in 0..<macroblockColumns {
+                if isPCM(column, row) {
+                    idr.ue(25)  // mb_type I_PCM
+                    Self.writePCM(&idr, column: column, row: row, layout: layout, name: name, time: time)
+                    continue
+                }
+                idr.ue(3)  // mb_type I_16x16_2_0_0: DC prediction, no coded blocks
+                idr.ue(0)  // intra_chroma_pred_mode: DC
+                idr.se(0)  // mb_qp_delta
+                // coeff_token "no coefficients": its code depends on nC, which counts an I_PCM neighbour as 16.
+                let left = column > 0 ? (isPCM(column - 1, row) ? 16 : 0) : nil
+                let top = row > 0 ? (isPCM(column, row - 1) ? 16 : 0) : nil
+                let nC: Int
+                switch (left, top) {
+                case (let a?, let b?): nC = (a + b + 1) >> 1
+                case (let a?, nil): nC = a
+                case (nil, let b?): nC = b
+                case (nil, nil): nC = 0
+                }
+                switch nC {
+                case ..<2: idr.bit(true)
+                case 2..<4: idr.bits(0b11, count: 2)
+                case 4..<8: idr.bits(0b1111, count: 4)
+                default: idr.bits(0b000011, count: 6)
+                }
+            }
+        }
+        return [0x65] + BitWriter.escape(idr.trailingBits())
+    }
+
+    /// A P picture that redraws `region` of the time (I_PCM macroblocks) and skips everything else.
+    func updateSlice(frameNumber: Int, overlay layout: OverlayLayout, region: OverlayLayout.Region, time: LineBitmap)
+        -> [UInt8]
+    {
+        var slice = BitWriter()
+        slice.ue(0)  // first_mb_in_slice
+        slice.ue(5)  // slice_type: P (all slices)
+        slice.ue(0)  // pic_parameter_set_id
+        slice.bits(frameNumber, count: Self.log2MaxFrameNumber)
+        slice.bit(false)  // num_ref_idx_active_override_flag
+        slice.bit(false)  // ref_pic_list_modification_flag_l0
+        slice.bit(false)  // adaptive_ref_pic_marking_mode_flag
+        slice.se(0)  // slice_qp_delta
+        var skipped = 0
+        for row in 0..<macroblockRows {
+            for column in 0..<macroblockColumns {
+                guard layout.contains(column: column, row: row, region: region) else {
+                    skipped += 1
+                    continue
+                }
+                slice.ue(skipped)  // mb_skip_run
+                skipped = 0
+                slice.ue(30)  // mb_type I_PCM in a P slice (5 + 25)
+                Self.writePCM(&slice, column: column, row: row, layout: layout, name: nil, time: time)
+            }
+        }
+        if skipped > 0 { slice.ue(skipped) }
+        return [0x41] + BitWriter.escape(slice.trailingBits())
+    }
+
+    /// The samples of one I_PCM macroblock: 256 luma from the line it belongs to, then 64 Cb and 64 Cr (neutral).
+    static func writePCM(
+        _ writer: inout BitWriter, column: Int, row: Int, layout: OverlayLayout, name: LineBitmap?, time: LineBitmap
+    ) {
+        writer.alignWithZeros()
+        if row < layout.nameRows, let name {
+            writer.append(name.macroblock(column: column, row: row))
+        } else {
+            writer.append(time.macroblock(column: column, row: row - layout.nameRows))
+        }
+        writer.append([UInt8](repeating: VideoOverlay.background, count: 128))
+    }
+
     /// The `avcC` decoder configuration record.
     var decoderConfiguration: [UInt8] {
         var record: [UInt8] = [

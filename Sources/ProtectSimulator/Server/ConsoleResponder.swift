@@ -391,7 +391,10 @@ struct ConsoleResponder: HTTPResponder {
             framesPerSecond: export.channel.fps,
             bitsPerSecond: export.channel.bitrate,
             durationMilliseconds: max(1, recorded / Int64(export.speedup)),
-            creationTime: intervals.first?.lowerBound ?? export.start
+            creationTime: intervals.first?.lowerBound ?? export.start,
+            overlay: VideoOverlay(
+                cameraName: export.camera.name, start: intervals.first?.lowerBound ?? export.start,
+                speed: export.speedup, timeZone: timeline.timeZone)
         )
         let faults = await state.takeExportFaults()
         var headers: HTTPFields = [.contentType: "video/mp4"]

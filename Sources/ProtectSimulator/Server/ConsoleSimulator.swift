@@ -66,6 +66,7 @@ public struct ConsoleSimulator: Sendable {
     public func expectedExport(camera: SimulatedCamera, channel: Int = 0, start: Int64, end: Int64, now: Int64)
         -> ExportMovie?
     {
+        let zone = timeline.timeZone
         guard let channelInfo = camera.channels.first(where: { $0.id == channel }) else { return nil }
         let intervals = timeline.recordedIntervals(of: camera, from: start, to: end + 1, now: now)
         let recorded = intervals.reduce(Int64(0)) { $0 + ($1.upperBound - $1.lowerBound) }
@@ -75,7 +76,9 @@ public struct ConsoleSimulator: Sendable {
                 "camera=\(camera.id) channel=\(channel) lens=\(channel == 3 ? 2 : 0) type=rotatingx1 start=\(start) end=\(end)",
             width: channelInfo.width, height: channelInfo.height, framesPerSecond: channelInfo.fps,
             bitsPerSecond: channelInfo.bitrate, durationMilliseconds: recorded,
-            creationTime: intervals.first?.lowerBound ?? start)
+            creationTime: intervals.first?.lowerBound ?? start,
+            overlay: VideoOverlay(
+                cameraName: camera.name, start: intervals.first?.lowerBound ?? start, timeZone: zone))
     }
 
     /// Where a running console can be reached.
