@@ -64,6 +64,9 @@ struct Demo: AsyncParsableCommand {
                 do {
                     let summary = try await DownloadJob(options: options, logger: logger).run(
                         client: client, onEvent: Reporter(json: false, quiet: false).handle)
+                    let events = try await client.events(
+                        EventQuery(start: start, end: end, types: ["motion", "smartDetectZone", "ring"]))
+                    say(Self.eventLine(events))
                     await client.shutdown()
                     return summary
                 } catch {
@@ -77,6 +80,19 @@ struct Demo: AsyncParsableCommand {
         } catch {
             throw fail(error)
         }
+    }
+
+    /// "The console saw 7 events in those hours: 4 motion, 2 person, 1 ring."
+    static func eventLine(_ events: [Event]) -> String {
+        var counts: [String: Int] = [:]
+        for event in events {
+            let kind = event.smartDetectTypes.first ?? event.type
+            counts[kind, default: 0] += 1
+        }
+        let parts = counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.value) \($0.key)" }
+        return "The console saw \(events.count) events in those hours"
+            + (parts.isEmpty ? "." : ": " + parts.joined(separator: ", ") + ".")
+            + " Try `protect-dl events` to save their clips."
     }
 
     func say(_ line: String) {

@@ -43,6 +43,7 @@ struct CommandLineTests {
             ["demo", "--dest", folder.path, "--cameras", "1", "--hours", "1"], password: nil)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("1 files downloaded, 0 files skipped, 1 files total"))
+        #expect(result.stdout.contains("The console saw "), "\(result.stdout)")
         let files =
             FileManager.default.enumerator(atPath: folder.path)?.allObjects.compactMap { $0 as? String }
             .filter { $0.hasSuffix(".mp4") } ?? []
@@ -51,5 +52,21 @@ struct CommandLineTests {
         let probe = try Probe.of(folder.appendingPathComponent(file).path)
         #expect(probe.codec == "h264")
         #expect((probe.duration ?? 0) > 3000)
+        // A frame shows the camera's name and the second the file's name says, in the console's time zone.
+        let frame = try await Probe.frame(folder.appendingPathComponent(file).path, at: 2.5)
+        let named = try #require(
+            file.firstMatch(of: /(\d{4}-\d{2}-\d{2})--(\d{2})-(\d{2})-(\d{2})([+-]\d{4})/), "\(file)")
+        let parser = DateFormatter()
+        parser.locale = Locale(identifier: "en_US_POSIX")
+        parser.dateFormat = "yyyy-MM-dd HH:mm:ssZ"
+        let start = try #require(parser.date(from: "\(named.1) \(named.2):\(named.3):\(named.4)\(named.5)"))
+        let shown = DateFormatter()
+        shown.locale = Locale(identifier: "en_US_POSIX")
+        shown.timeZone = TimeZone(identifier: SimulatorConfiguration().cameras.timeZone)
+        shown.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        #expect(frame.time() == shown.string(from: start.addingTimeInterval(2)), "\(file)")
+        let camera = CameraCatalog.plainNames[0]
+        #expect(file.contains(camera.replacingOccurrences(of: " ", with: "_")), "\(file)")
+        #expect(frame.name(count: camera.count) == camera.uppercased(), "\(file)")
     }
 }

@@ -48,4 +48,46 @@ struct FirmwareEndToEndTests {
             #expect(!result.stderr.contains("two-step"))
         }
     }
+
+    @Test("UniFi OS 4+ names its session cookie UOS_TOKEN: download, events and sync work the same")
+    func uosToken() async throws {
+        var configuration = Scenario.small(.unifiOS)
+        configuration.firmware = .uosToken
+        try await Scenario.with(configuration, hours: 1) { s in
+            let result = try await Binary.run(s.arguments(["--use-subfolders"]))
+            #expect(result.status == 0, "\(result.stderr)")
+            let cameras = await s.simulator.cameras()
+            let expected = s.expectedFiles(cameras: cameras, subfolders: true)
+            #expect(Set(expected.keys) == s.filesOnDisk())
+            for (path, (camera, segment)) in expected {
+                #expect(try s.matchesConsole(path, camera: camera, segment: segment), "\(path)")
+            }
+            let listed = try await Binary.run([
+                "cameras", "--address", s.endpoint.host, "--port", String(s.endpoint.port), "--username", "admin",
+                "--json",
+            ])
+            #expect(listed.status == 0, "\(listed.stderr)")
+            #expect(await s.simulator.state.currentStats().requestsByStatus["401"] == nil)
+        }
+    }
+
+    @Test("Sessions that end long before their JWT's exp: protect-dl logs in again and finishes every file")
+    func earlySessionEnd() async throws {
+        var configuration = Scenario.throttled(bytesPerSecond: 4_000_000)
+        configuration.firmware = .earlySessionEnd
+        configuration.authentication.earlySessionEnd = 1
+        try await Scenario.with(configuration, hours: 2) { s in
+            let result = try await Binary.run(s.arguments(["--use-subfolders", "--parallel", "1"]))
+            #expect(result.status == 0, "\(result.stderr)")
+            let cameras = await s.simulator.cameras()
+            let expected = s.expectedFiles(cameras: cameras, subfolders: true)
+            #expect(Set(expected.keys) == s.filesOnDisk())
+            for (path, (camera, segment)) in expected {
+                #expect(try s.matchesConsole(path, camera: camera, segment: segment), "\(path)")
+            }
+            let stats = await s.simulator.state.currentStats()
+            #expect(stats.logins >= 2, "logged in again after the session ended: \(stats.logins) logins")
+            #expect(stats.requestsByStatus["401", default: 0] >= 1)
+        }
+    }
 }

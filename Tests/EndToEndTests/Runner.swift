@@ -258,6 +258,36 @@ struct Probe {
     }
 }
 
+extension Probe {
+    /// The picture shown at `seconds` of `path`, decoded by ffmpeg to 8-bit grey, ready to read its burned-in text.
+    static func frame(_ path: String, at seconds: Double) async throws -> OverlayReader {
+        let probe = try of(path)
+        let process = Process()
+        process.executableURL = URL(
+            fileURLWithPath: (try ffprobeExecutable() as NSString).deletingLastPathComponent + "/ffmpeg")
+        process.arguments = [
+            "-v", "error", "-ss", String(seconds), "-i", path, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray",
+            "-",
+        ]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Waited for on a thread of its own: the simulators of other tests share the concurrency pool.
+        let data: Data = await withCheckedContinuation { continuation in
+            Thread {
+                let data = out.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                continuation.resume(returning: data)
+            }.start()
+        }
+        guard process.terminationStatus == 0, data.count == probe.width * probe.height else {
+            throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: path])
+        }
+        return OverlayReader(width: probe.width, height: probe.height, luma: Array(data))
+    }
+}
+
 /// The lines of stderr other than notes (such as the notice that the certificate is not checked).
 func errorLines(_ stderr: String) -> [Substring] {
     stderr.split(separator: "\n").filter { !$0.hasPrefix("protect-dl: note:") }

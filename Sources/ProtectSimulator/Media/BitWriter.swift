@@ -54,6 +54,29 @@ struct BitWriter {
         return bytes
     }
 
+    /// `escape`, also giving for each of `positions` (offsets in `rbsp`) its offset in the output.
+    static func escape(_ rbsp: [UInt8], mapping positions: [Int]) -> (bytes: [UInt8], positions: [Int]) {
+        var output: [UInt8] = []
+        output.reserveCapacity(rbsp.count + rbsp.count / 64)
+        var mapped: [Int] = []
+        mapped.reserveCapacity(positions.count)
+        var next = 0
+        var zeros = 0
+        for (index, byte) in rbsp.enumerated() {
+            if zeros >= 2 && byte <= 3 {
+                output.append(3)
+                zeros = 0
+            }
+            while next < positions.count && positions[next] == index {
+                mapped.append(output.count)
+                next += 1
+            }
+            output.append(byte)
+            zeros = byte == 0 ? zeros + 1 : 0
+        }
+        return (output, mapped)
+    }
+
     /// Inserts emulation-prevention bytes so that the payload never contains a start-code prefix.
     static func escape(_ rbsp: [UInt8]) -> [UInt8] {
         var output: [UInt8] = []

@@ -1,3 +1,5 @@
+import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// The MP4 file of one export, laid out as a console lays it out: `ftyp`, `free`, `mdat`, then `moov` at the end.
@@ -99,9 +101,9 @@ public struct ExportMovie: Sendable {
         let slice: Int
         if let overlay = inputs.overlay {
             if isKey {
-                slice = overlay.keySize
+                slice = overlay.key.bytes.count
             } else if let region = overlay.redraw(frame: index) {
-                slice = region == .clock ? overlay.clockSizes[frameNumber] : overlay.timeLineSizes[frameNumber]
+                slice = (region == .clock ? overlay.clock : overlay.timeLine)[frameNumber].bytes.count
             } else {
                 slice = inputs.video.predictedSlices[frameNumber].count
             }
@@ -197,12 +199,10 @@ public struct ExportMovie: Sendable {
         let frameNumber = index % keyFrameInterval % SyntheticH264.maxFrameNumber
         if let overlay {
             if isKey {
-                let time = overlay.timeBitmap(frame: index)
-                buffer.writeBytes(video.idrSlice(overlay: overlay.layout, name: overlay.name, time: time))
+                buffer.writeBytes(overlay.key.drawing(overlay.timeBitmap(frame: index)))
             } else if let region = overlay.redraw(frame: index) {
-                let time = overlay.timeBitmap(frame: index)
-                buffer.writeBytes(
-                    video.updateSlice(frameNumber: frameNumber, overlay: overlay.layout, region: region, time: time))
+                let templates = region == .clock ? overlay.clock : overlay.timeLine
+                buffer.writeBytes(templates[frameNumber].drawing(overlay.timeBitmap(frame: index)))
             } else {
                 buffer.writeBytes(video.predictedSlices[frameNumber])
             }
@@ -326,16 +326,18 @@ public struct ExportMovie: Sendable {
     }
 }
 
-/// The overlay of one movie: its layout, the name's bitmap, and the (content-independent) sizes of its slices.
+/// The overlay of one movie: its layout, the name's bitmap, and the slices that draw it, coded once.
 struct OverlaySlices: Sendable {
     let overlay: VideoOverlay
     let layout: OverlayLayout
     let name: LineBitmap
     let framesPerSecond: Int
-    let keySize: Int
-    /// Sizes of the slices that redraw the time of day, or the whole time line, by `frame_num`.
-    let clockSizes: [Int]
-    let timeLineSizes: [Int]
+    /// The key frame, and the slices that redraw the time of day or the whole time line, by `frame_num`.
+    let key: SliceTemplate
+    let clock: [SliceTemplate]
+    let timeLine: [SliceTemplate]
+    /// The zone's offset by hour since 1970, filled as the movie is laid out and streamed.
+    let offsets = NIOLockedValueBox<[Int64: Int]>([:])
 
     init(overlay: VideoOverlay, video: SyntheticH264, framesPerSecond: Int) {
         self.overlay = overlay
@@ -346,17 +348,29 @@ struct OverlaySlices: Sendable {
             Array(overlay.nameText(limit: layout.nameLimit)), columns: layout.nameColumns, rows: layout.nameRows)
         // Samples are 128 or 235, never a byte that needs escaping, so any text gives the same sizes.
         let sample = layout.bitmap([], columns: layout.timeColumns, rows: layout.timeRows)
-        keySize = video.idrSlice(overlay: layout, name: name, time: sample).count
-        clockSizes = (0..<SyntheticH264.maxFrameNumber).map {
-            video.updateSlice(frameNumber: $0, overlay: layout, region: .clock, time: sample).count
+        key = video.idrSlice(overlay: layout, name: name, time: sample)
+        clock = (0..<SyntheticH264.maxFrameNumber).map {
+            video.updateSlice(frameNumber: $0, overlay: layout, region: .clock, time: sample)
         }
-        timeLineSizes = (0..<SyntheticH264.maxFrameNumber).map {
-            video.updateSlice(frameNumber: $0, overlay: layout, region: .timeLine, time: sample).count
+        timeLine = (0..<SyntheticH264.maxFrameNumber).map {
+            video.updateSlice(frameNumber: $0, overlay: layout, region: .timeLine, time: sample)
         }
     }
 
     func second(of frame: Int) -> Int64 {
         overlay.moment(frame: frame, framesPerSecond: framesPerSecond).floorDivided(by: 1000)
+    }
+
+    /// The local time of `second`, in seconds: the zone's offset is looked up once per hour of video.
+    func localSeconds(_ second: Int64) -> Int64 {
+        let hour = second.floorDivided(by: 3600)
+        let offset = offsets.withLockedValue { cache -> Int in
+            if let known = cache[hour] { return known }
+            let value = overlay.timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(hour * 3600)))
+            cache[hour] = value
+            return value
+        }
+        return second + Int64(offset)
     }
 
     /// What frame `index` (not a key frame) redraws: nothing while the second lasts, the time of day when it
@@ -366,13 +380,13 @@ struct OverlaySlices: Sendable {
         let now = second(of: index)
         let before = second(of: index - 1)
         guard now != before else { return nil }
-        let date = { (second: Int64) in overlay.timeText(at: second * 1000).prefix(10) }
-        return date(now) == date(before) ? .clock : .timeLine
+        let sameDay = localSeconds(now).floorDivided(by: 86_400) == localSeconds(before).floorDivided(by: 86_400)
+        return sameDay ? .clock : .timeLine
     }
 
     /// The time line of frame `index`.
     func timeBitmap(frame index: Int) -> LineBitmap {
-        let text = overlay.timeText(at: second(of: index) * 1000)
+        let text = VideoOverlay.text(localSeconds: localSeconds(second(of: index)))
         return layout.bitmap(Array(text), columns: layout.timeColumns, rows: layout.timeRows)
     }
 }

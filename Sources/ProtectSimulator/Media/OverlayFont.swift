@@ -54,9 +54,14 @@ public enum OverlayFont {
         return drawn
     }
 
-    /// Whether the glyph of `character` lights the pixel at column `x` (0..<5), row `y` (0..<7).
+    /// Lit pixels of each glyph, row after row (35 per glyph), looked up without building strings.
+    static let pixels: [Character: [Bool]] = glyphs.mapValues { rows in rows.flatMap { $0.map { $0 == "#" } } }
+
+    /// Whether the glyph of a drawable `character` lights the pixel at column `x` (0..<5), row `y` (0..<7).
     static func lit(_ character: Character, x: Int, y: Int) -> Bool {
-        guard let rows = glyphs[drawable(character)], (0..<7).contains(y), (0..<5).contains(x) else { return false }
-        return Array(rows[y])[x] == "#"
+        guard (0..<7).contains(y), (0..<5).contains(x), let glyph = pixels[character] ?? pixels["?"] else {
+            return false
+        }
+        return glyph[y * 5 + x]
     }
 }

@@ -1,3 +1,38 @@
+/// A coded slice whose time-line macroblocks are redrawn by overwriting their luma samples: I_PCM samples (128 or
+/// 235) never need escaping, so the bytes around them stay where they are whatever the text.
+struct SliceTemplate: Sendable {
+    /// Where the 256 luma samples of one macroblock of the time line start.
+    struct Patch: Sendable {
+        var offset: Int
+        var column: Int
+        var row: Int
+    }
+
+    /// The NAL unit as coded for the template's text.
+    let bytes: [UInt8]
+    /// Offsets in `bytes`.
+    let patches: [Patch]
+
+    init(header: UInt8, rbsp: [UInt8], patches: [Patch]) {
+        let escaped = BitWriter.escape(rbsp, mapping: patches.map(\.offset))
+        bytes = [header] + escaped.bytes
+        self.patches = zip(patches, escaped.positions).map { Patch(offset: $1 + 1, column: $0.column, row: $0.row) }
+    }
+
+    /// The slice showing `time`.
+    func drawing(_ time: LineBitmap) -> [UInt8] {
+        var output = bytes
+        for patch in patches {
+            for y in 0..<16 {
+                let source = (patch.row * 16 + y) * time.width + patch.column * 16
+                let target = patch.offset + y * 16
+                output.replaceSubrange(target..<target + 16, with: time.pixels[source..<source + 16])
+            }
+        }
+        return output
+    }
+}
+
 /// A minimal but valid H.264 (Baseline, CAVLC) stream of a flat grey picture at any resolution.
 ///
 /// An IDR picture codes every macroblock as Intra 16x16 DC with no residual (one byte per macroblock);
@@ -104,8 +139,9 @@ struct SyntheticH264: Sendable {
     var macroblockRows: Int { (height + 15) / 16 }
 
     /// An IDR picture showing the overlay's name and time (as uncompressed I_PCM macroblocks) on the grey.
-    func idrSlice(overlay layout: OverlayLayout, name: LineBitmap, time: LineBitmap) -> [UInt8] {
+    func idrSlice(overlay layout: OverlayLayout, name: LineBitmap, time: LineBitmap) -> SliceTemplate {
         var idr = BitWriter()
+        var patches: [SliceTemplate.Patch] = []
         idr.ue(0)  // first_mb_in_slice
         idr.ue(7)  // slice_type: I (all slices)
         idr.ue(0)  // pic_parameter_set_id
@@ -119,7 +155,8 @@ struct SyntheticH264: Sendable {
             for column in 0..<macroblockColumns {
                 if isPCM(column, row) {
                     idr.ue(25)  // mb_type I_PCM
-                    Self.writePCM(&idr, column: column, row: row, layout: layout, name: name, time: time)
+                    Self.writePCM(
+                        &idr, column: column, row: row, layout: layout, name: name, time: time, patches: &patches)
                     continue
                 }
                 idr.ue(3)  // mb_type I_16x16_2_0_0: DC prediction, no coded blocks
@@ -143,14 +180,15 @@ struct SyntheticH264: Sendable {
                 }
             }
         }
-        return [0x65] + BitWriter.escape(idr.trailingBits())
+        return SliceTemplate(header: 0x65, rbsp: idr.trailingBits(), patches: patches)
     }
 
     /// A P picture that redraws `region` of the time (I_PCM macroblocks) and skips everything else.
     func updateSlice(frameNumber: Int, overlay layout: OverlayLayout, region: OverlayLayout.Region, time: LineBitmap)
-        -> [UInt8]
+        -> SliceTemplate
     {
         var slice = BitWriter()
+        var patches: [SliceTemplate.Patch] = []
         slice.ue(0)  // first_mb_in_slice
         slice.ue(5)  // slice_type: P (all slices)
         slice.ue(0)  // pic_parameter_set_id
@@ -169,21 +207,24 @@ struct SyntheticH264: Sendable {
                 slice.ue(skipped)  // mb_skip_run
                 skipped = 0
                 slice.ue(30)  // mb_type I_PCM in a P slice (5 + 25)
-                Self.writePCM(&slice, column: column, row: row, layout: layout, name: nil, time: time)
+                Self.writePCM(
+                    &slice, column: column, row: row, layout: layout, name: nil, time: time, patches: &patches)
             }
         }
         if skipped > 0 { slice.ue(skipped) }
-        return [0x41] + BitWriter.escape(slice.trailingBits())
+        return SliceTemplate(header: 0x41, rbsp: slice.trailingBits(), patches: patches)
     }
 
     /// The samples of one I_PCM macroblock: 256 luma from the line it belongs to, then 64 Cb and 64 Cr (neutral).
     static func writePCM(
-        _ writer: inout BitWriter, column: Int, row: Int, layout: OverlayLayout, name: LineBitmap?, time: LineBitmap
+        _ writer: inout BitWriter, column: Int, row: Int, layout: OverlayLayout, name: LineBitmap?, time: LineBitmap,
+        patches: inout [SliceTemplate.Patch]
     ) {
         writer.alignWithZeros()
         if row < layout.nameRows, let name {
             writer.append(name.macroblock(column: column, row: row))
         } else {
+            patches.append(.init(offset: writer.bytes.count, column: column, row: row - layout.nameRows))
             writer.append(time.macroblock(column: column, row: row - layout.nameRows))
         }
         writer.append([UInt8](repeating: VideoOverlay.background, count: 128))

@@ -29,14 +29,36 @@ public struct VideoOverlay: Sendable {
 
     /// The text of the time line for the second that contains `moment`: `YYYY-MM-DD HH:MM:SS`.
     public func timeText(at moment: Int64) -> String {
-        let seconds = Int(moment.floorDivided(by: 1000))
-        let local = seconds + timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(seconds)))
+        let seconds = moment.floorDivided(by: 1000)
+        return Self.text(
+            localSeconds: seconds + Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(seconds)))))
+    }
+
+    /// `YYYY-MM-DD HH:MM:SS` of a local time in seconds since 1970 (digits written by hand: this runs for every
+    /// second of every export).
+    static func text(localSeconds local: Int64) -> String {
         let days = local.floorDivided(by: 86_400)
-        let secondOfDay = local - days * 86_400
-        let (year, month, day) = Self.civil(fromDays: days)
-        return String(
-            format: "%04d-%02d-%02d %02d:%02d:%02d", year, month, day, secondOfDay / 3600, secondOfDay / 60 % 60,
-            secondOfDay % 60)
+        let secondOfDay = Int(local - days * 86_400)
+        let (year, month, day) = civil(fromDays: Int(days))
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(19)
+        func two(_ value: Int) {
+            bytes.append(UInt8(48 + value / 10 % 10))
+            bytes.append(UInt8(48 + value % 10))
+        }
+        two(year / 100)
+        two(year % 100)
+        bytes.append(45)
+        two(month)
+        bytes.append(45)
+        two(day)
+        bytes.append(32)
+        two(secondOfDay / 3600)
+        bytes.append(58)
+        two(secondOfDay / 60 % 60)
+        bytes.append(58)
+        two(secondOfDay % 60)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The moment frame `index` shows at `framesPerSecond`.
@@ -114,10 +136,11 @@ struct OverlayLayout: Sendable {
         let width = columns * 16
         let height = rows * 16
         var pixels = [UInt8](repeating: VideoOverlay.background, count: width * height)
-        for (index, character) in text.enumerated() {
+        for (index, character) in text.enumerated() where character != " " {
             let left = VideoOverlay.margin + index * 6 * scale
+            guard let glyph = OverlayFont.pixels[character] ?? OverlayFont.pixels["?"] else { continue }
             for fontY in 0..<7 {
-                for fontX in 0..<5 where OverlayFont.lit(character, x: fontX, y: fontY) {
+                for fontX in 0..<5 where glyph[fontY * 5 + fontX] {
                     for dy in 0..<scale {
                         let y = VideoOverlay.margin + fontY * scale + dy
                         guard y < height - 1 else { continue }
