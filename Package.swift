@@ -9,6 +9,9 @@ var swiftSettings: [SwiftSetting] = [
 if ProcessInfo.processInfo.environment["PROTECT_DL_STRICT"] != nil {
     swiftSettings.append(.treatAllWarnings(as: .error))
 }
+// The simulator is optimised in debug builds too: it is the ground of every test, and synthesising video (the
+// burned-in text above all) unoptimised would starve the other tests that share the process.
+let simulatorSettings = swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let package = Package(
     name: "protect-dl",
@@ -82,7 +85,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: simulatorSettings
         ),
         .executableTarget(
             name: "protect-dl",
@@ -139,6 +142,7 @@ let package = Package(
                 "protect-sim",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            exclude: ["Peers"],
             swiftSettings: swiftSettings
         ),
     ]

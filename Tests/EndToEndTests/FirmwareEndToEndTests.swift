@@ -75,7 +75,7 @@ struct FirmwareEndToEndTests {
     func earlySessionEnd() async throws {
         var configuration = Scenario.throttled(bytesPerSecond: 4_000_000)
         configuration.firmware = .earlySessionEnd
-        configuration.authentication.earlySessionEnd = 1
+        configuration.authentication.earlySessionEnd = 3
         try await Scenario.with(configuration, hours: 2) { s in
             let result = try await Binary.run(s.arguments(["--use-subfolders", "--parallel", "1"]))
             #expect(result.status == 0, "\(result.stderr)")

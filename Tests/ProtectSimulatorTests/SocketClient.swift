@@ -58,7 +58,7 @@ extension Harness {
     /// Opens the private websocket with `cookie` and collects packets until `done` says so, the server closes, or
     /// `timeout` passes; `during` runs once the socket is open.
     func listen(
-        cookie: String, lastUpdateID: String?, autoPing: Duration? = nil, timeout: Duration = .seconds(20),
+        cookie: String, lastUpdateID: String?, autoPing: Duration? = nil, timeout: Duration = .seconds(60),
         during: @escaping @Sendable () async throws -> Void = {},
         until done: @escaping @Sendable ([DecodedPacket]) -> Bool = { _ in false }
     ) async -> SocketSession {

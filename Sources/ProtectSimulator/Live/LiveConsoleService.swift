@@ -9,7 +9,7 @@ struct LiveConsoleService: Service {
 
     func run() async throws {
         let live = LiveEvents(state: state, clock: configuration.clock)
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 group.addTask { await generate() }
                 group.addTask { await heartbeat() }

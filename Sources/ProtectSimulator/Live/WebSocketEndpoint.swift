@@ -40,6 +40,9 @@ struct WebSocketEndpoint: Sendable {
         if staleFault || !known {
             return .upgrade([:]) { _, outbound, _ in
                 await feed.countStaleClose()
+                // A moment after the upgrade, before any update: a close in the same segment as the 101 answer
+                // can be lost by clients still switching protocols.
+                try await Task.sleep(for: .milliseconds(100))
                 try await outbound.close(.policyViolation, reason: "lastUpdateId is not valid anymore")
             }
         }

@@ -22,11 +22,15 @@ struct SliceTemplate: Sendable {
     /// The slice showing `time`.
     func drawing(_ time: LineBitmap) -> [UInt8] {
         var output = bytes
-        for patch in patches {
-            for y in 0..<16 {
-                let source = (patch.row * 16 + y) * time.width + patch.column * 16
-                let target = patch.offset + y * 16
-                output.replaceSubrange(target..<target + 16, with: time.pixels[source..<source + 16])
+        output.withUnsafeMutableBufferPointer { target in
+            time.pixels.withUnsafeBufferPointer { source in
+                for patch in patches {
+                    for y in 0..<16 {
+                        let from = (patch.row * 16 + y) * time.width + patch.column * 16
+                        let to = patch.offset + y * 16
+                        for x in 0..<16 { target[to + x] = source[from + x] }
+                    }
+                }
             }
         }
         return output

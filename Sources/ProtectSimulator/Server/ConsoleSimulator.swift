@@ -89,7 +89,10 @@ public struct ConsoleSimulator: Sendable {
         public var baseURL: String { "\(scheme)://\(host):\(port)" }
     }
 
-    func makeApplication(port: Int, onRunning: @escaping @Sendable (Endpoint) async -> Void) throws
+    func makeApplication(
+        port: Int, listener: NIOLockedValueBox<(any Channel)?>? = nil,
+        onRunning: @escaping @Sendable (Endpoint) async -> Void
+    ) throws
         -> some ApplicationProtocol
     {
         let responder = ConsoleResponder(state: state, configuration: configuration, timeline: timeline, logger: logger)
@@ -114,6 +117,7 @@ public struct ConsoleSimulator: Sendable {
             server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: "nginx"),
             onServerRunning: { channel in
+                listener?.withLockedValue { $0 = channel }
                 await onRunning(Endpoint(host: host, port: channel.localAddress?.port ?? 0, scheme: scheme))
             },
             logger: appLogger
@@ -182,7 +186,9 @@ struct ServerService: Service {
         let announced = NIOLockedValueBox(false)
         let state = simulator.state
         while true {
-            let application = try simulator.makeApplication(port: port.withLockedValue { $0 }) { endpoint in
+            let listener = NIOLockedValueBox<(any Channel)?>(nil)
+            let application = try simulator.makeApplication(port: port.withLockedValue { $0 }, listener: listener) {
+                endpoint in
                 port.withLockedValue { $0 = endpoint.port }
                 let first = announced.withLockedValue { value in
                     defer { value = true }
@@ -212,8 +218,8 @@ struct ServerService: Service {
                 // then every connection and socket drops (so a client that sees its socket drop finds the port
                 // closed).
                 try? await Task.sleep(for: .milliseconds(100))
+                try? await listener.withLockedValue { $0 }?.close()
                 await group.triggerGracefulShutdown()
-                try? await Task.sleep(for: .milliseconds(100))
                 state.connections.closeAll()
                 await state.feed.restart()
                 while try await tasks.next() != nil {}

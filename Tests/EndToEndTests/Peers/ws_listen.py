@@ -5,7 +5,9 @@ cookie and decodes each binary message with Python's struct and zlib, checking t
 8-byte headers, sizes adding up). Prints one JSON line per packet: {"action": ..., "data": ..., "size": ...}.
 Optionally asks the console for live events first (--trigger JSON, repeatable).
 
-Usage: ws_listen.py HOST PORT USERNAME PASSWORD SECONDS [--trigger JSON]...
+Stops after SECONDS, or once --until-ends N packets carrying an event's end have arrived.
+
+Usage: ws_listen.py HOST PORT USERNAME PASSWORD SECONDS [--until-ends N] [--trigger JSON]...
 """
 import asyncio
 import json
@@ -44,6 +46,8 @@ def decode(packet: bytes):
 async def main():
     host, port, username, password, seconds = sys.argv[1:6]
     triggers = [sys.argv[i + 1] for i, arg in enumerate(sys.argv) if arg == "--trigger"]
+    until_ends = next((int(sys.argv[i + 1]) for i, arg in enumerate(sys.argv) if arg == "--until-ends"), None)
+    ends = 0
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
@@ -72,6 +76,10 @@ async def main():
                     break
                 action, data = decode(message.data)
                 print(json.dumps({"action": action, "data": data, "size": len(message.data)}), flush=True)
+                if action.get("modelKey") == "event" and isinstance(data, dict) and data.get("end") is not None:
+                    ends += 1
+                    if until_ends is not None and ends >= until_ends:
+                        break
 
 
 asyncio.run(main())
