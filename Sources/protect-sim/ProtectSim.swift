@@ -37,6 +37,8 @@ struct ProtectSim: AsyncParsableCommand {
     var bitrate = 2_000_000
     @Option(help: "Frames per second of the generated channels.")
     var fps = 15
+    @Flag(help: "Do not burn the camera's name and the time into the video (for tiny test files).")
+    var noBurnedInText = false
     @Option(help: "The last N cameras record only on motion (no footage in quiet hours).")
     var motionOnly = 0
     @Option(help: "The last N cameras are disconnected.")
@@ -148,6 +150,7 @@ struct ProtectSim: AsyncParsableCommand {
         configuration.cameras.bitrate = bitrate
         configuration.cameras.framesPerSecond = fps
         configuration.cameras.motionOnlyCount = motionOnly
+        configuration.cameras.burnedInText = !noBurnedInText
         configuration.cameras.disconnectedCount = disconnected
         configuration.cameras.quietHours = Set(quietHours)
         configuration.bootstrapFile = bootstrap

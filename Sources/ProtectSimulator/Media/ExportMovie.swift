@@ -342,10 +342,11 @@ struct OverlaySlices: Sendable {
     init(overlay: VideoOverlay, video: SyntheticH264, framesPerSecond: Int) {
         self.overlay = overlay
         self.framesPerSecond = framesPerSecond
-        let layout = OverlayLayout(width: video.width, height: video.height)
+        let characters = Array(
+            overlay.nameText(limit: OverlayLayout(width: video.width, height: video.height).nameLimit))
+        let layout = OverlayLayout(width: video.width, height: video.height, nameLength: characters.count)
         self.layout = layout
-        name = layout.bitmap(
-            Array(overlay.nameText(limit: layout.nameLimit)), columns: layout.nameColumns, rows: layout.nameRows)
+        name = layout.bitmap(characters, columns: layout.nameColumns, rows: layout.nameRows)
         // Samples are 128 or 235, never a byte that needs escaping, so any text gives the same sizes.
         let sample = layout.bitmap([], columns: layout.timeColumns, rows: layout.timeRows)
         key = video.idrSlice(overlay: layout, name: name, time: sample)

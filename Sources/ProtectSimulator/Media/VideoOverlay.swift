@@ -107,7 +107,8 @@ struct OverlayLayout: Sendable {
     /// Characters of the name that fit.
     let nameLimit: Int
 
-    init(width: Int, height: Int) {
+    /// The layout of a picture `width` × `height` whose name line holds `nameLength` characters (nil: as many as fit).
+    init(width: Int, height: Int, nameLength: Int? = nil) {
         let scale = VideoOverlay.scale(width: width)
         self.scale = scale
         let columnsInPicture = (width + 15) / 16
@@ -116,7 +117,8 @@ struct OverlayLayout: Sendable {
         let lineHeight = 7 * scale
         let maxCharacters = max(0, (columnsInPicture * 16 - VideoOverlay.margin - 1) / cell)
         nameLimit = min(24, maxCharacters)
-        nameColumns = min(columnsInPicture, (VideoOverlay.margin + nameLimit * cell + 16) / 16)
+        nameColumns = min(
+            columnsInPicture, (VideoOverlay.margin + min(nameLength ?? nameLimit, nameLimit) * cell + 16) / 16)
         nameRows = min(rowsInPicture, (VideoOverlay.margin + lineHeight + 16) / 16)
         timeColumns = min(columnsInPicture, (VideoOverlay.margin + min(19, maxCharacters) * cell + 16) / 16)
         timeRows = max(0, min(rowsInPicture - nameRows, (VideoOverlay.margin + lineHeight + 16) / 16))

@@ -392,9 +392,10 @@ struct ConsoleResponder: HTTPResponder {
             bitsPerSecond: export.channel.bitrate,
             durationMilliseconds: max(1, recorded / Int64(export.speedup)),
             creationTime: intervals.first?.lowerBound ?? export.start,
-            overlay: VideoOverlay(
-                cameraName: export.camera.name, start: intervals.first?.lowerBound ?? export.start,
-                speed: export.speedup, timeZone: timeline.timeZone)
+            overlay: configuration.cameras.burnedInText
+                ? VideoOverlay(
+                    cameraName: export.camera.name, start: intervals.first?.lowerBound ?? export.start,
+                    speed: export.speedup, timeZone: timeline.timeZone) : nil
         )
         let faults = await state.takeExportFaults()
         var headers: HTTPFields = [.contentType: "video/mp4"]

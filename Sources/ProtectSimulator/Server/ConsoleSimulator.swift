@@ -77,8 +77,9 @@ public struct ConsoleSimulator: Sendable {
             width: channelInfo.width, height: channelInfo.height, framesPerSecond: channelInfo.fps,
             bitsPerSecond: channelInfo.bitrate, durationMilliseconds: recorded,
             creationTime: intervals.first?.lowerBound ?? start,
-            overlay: VideoOverlay(
-                cameraName: camera.name, start: intervals.first?.lowerBound ?? start, timeZone: zone))
+            overlay: configuration.cameras.burnedInText
+                ? VideoOverlay(cameraName: camera.name, start: intervals.first?.lowerBound ?? start, timeZone: zone)
+                : nil)
     }
 
     /// Where a running console can be reached.
@@ -106,7 +107,9 @@ public struct ConsoleSimulator: Sendable {
         if let identity {
             server = try .tls(upgrade, tlsConfiguration: identity.serverConfiguration())
         } else {
-            server = upgrade
+            // Plain HTTP (for debugging) answers bytes that are not HTTP, such as a TLS hello, with 400 at once as
+            // nginx does; the upgrade pipeline would wait for more. The websocket needs TLS mode.
+            server = .http1()
         }
         let host = configuration.network.host
         let scheme = identity == nil ? "http" : "https"
