@@ -270,8 +270,13 @@ struct WebSocketTests {
                 .connect(host: h.endpoint.host, port: h.endpoint.port).get()
             #expect(connection == nil, "the port refuses connections while the console restarts")
             try? await connection?.close()
-            try await waitFor(seconds: 10) {
-                (try? await h.request("/", headers: [])).map { $0.status == 200 } ?? false
+            try await waitFor(seconds: 30) {
+                guard
+                    let back = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                        .connect(host: h.endpoint.host, port: h.endpoint.port).get()
+                else { return false }
+                try? await back.close()
+                return true
             }
             let after = try await h.lastUpdateID(cookie: cookie)
             #expect(!after.isEmpty && after != before)
