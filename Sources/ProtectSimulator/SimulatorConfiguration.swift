@@ -97,7 +97,7 @@ public struct SimulatorConfiguration: Sendable {
         /// Hours of the day (console time) with no footage on motion-only cameras.
         public var quietHours: Set<Int> = [1, 2, 3, 4]
         /// Burn the camera's name and the wall-clock time into the video (off only for tests whose files must
-        /// stay tiny: the text costs about 12 kbit/s at 640x360).
+        /// stay tiny: the text costs about 20 kbit/s at 640x360).
         public var burnedInText = true
         /// Seed for ids, MACs and events, so that runs are repeatable.
         public var seed: UInt64 = 1
