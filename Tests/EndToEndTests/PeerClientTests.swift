@@ -13,22 +13,21 @@ enum Peers {
     }()
 
     static func venv() throws -> String {
-        let path =
-            ProcessInfo.processInfo.environment["PROTECT_DL_PEERS_VENV"]
-            ?? repository.appendingPathComponent(".build-peers/venv").path
-        guard FileManager.default.isExecutableFile(atPath: path + "/bin/python") else {
-            throw PeersMissing(path: path)
-        }
-        return path
+        try installed(variable: "PROTECT_DL_PEERS_VENV", folder: "venv", program: "python")
     }
 
     /// unifi-protect-backup's own virtual environment (it pins an older uiprotect): `.build-peers/upb-venv`, or
     /// `PROTECT_DL_UPB_VENV`.
     static func backupVenv() throws -> String {
+        try installed(variable: "PROTECT_DL_UPB_VENV", folder: "upb-venv", program: "unifi-protect-backup")
+    }
+
+    /// The virtual environment named by `variable`, or `.build-peers/<folder>`, when it holds `program`.
+    static func installed(variable: String, folder: String, program: String) throws -> String {
         let path =
-            ProcessInfo.processInfo.environment["PROTECT_DL_UPB_VENV"]
-            ?? repository.appendingPathComponent(".build-peers/upb-venv").path
-        guard FileManager.default.isExecutableFile(atPath: path + "/bin/unifi-protect-backup") else {
+            ProcessInfo.processInfo.environment[variable]
+            ?? repository.appendingPathComponent(".build-peers/\(folder)").path
+        guard FileManager.default.isExecutableFile(atPath: path + "/bin/" + program) else {
             throw PeersMissing(path: path)
         }
         return path

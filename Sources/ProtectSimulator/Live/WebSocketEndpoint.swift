@@ -22,7 +22,8 @@ struct WebSocketEndpoint: Sendable {
         let pathAndQuery = target.split(separator: "?", maxSplits: 1).map(String.init)
         guard pathAndQuery.first == Self.path else { return .dontUpgrade }
         let feed = state.feed
-        let token = Self.sessionToken(request.headerFields, cookieName: configuration.authentication.cookieName)
+        let token = ConsoleResponder.cookie(
+            named: configuration.authentication.cookieName, in: request.headerFields)
         guard case .valid = await state.useSession(token: token, csrf: nil, isWrite: false) else {
             await feed.countRefused()
             return .dontUpgrade
@@ -90,17 +91,5 @@ struct WebSocketEndpoint: Sendable {
             }
             await feed.unsubscribe(id)
         }
-    }
-
-    static func sessionToken(_ headers: HTTPFields, cookieName: String) -> String? {
-        for header in headers[values: .cookie] {
-            for pair in header.split(separator: ";") {
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == cookieName {
-                    return parts[1].trimmingCharacters(in: .whitespaces)
-                }
-            }
-        }
-        return nil
     }
 }

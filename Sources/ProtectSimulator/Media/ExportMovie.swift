@@ -95,22 +95,24 @@ public struct ExportMovie: Sendable {
     }
 
     /// Size of sample `index` without filler: slice and SEI NAL units, each behind a 4-byte length.
-    static func baseSize(index: Int, in inputs: LayoutInputs) -> (slice: Int, base: Int) {
+    static func baseSize(index: Int, in inputs: LayoutInputs) -> (slice: Int, base: Int, redraw: OverlayLayout.Region?)
+    {
         let isKey = index % inputs.keyInterval == 0
         let frameNumber = index % inputs.keyInterval % SyntheticH264.maxFrameNumber
         let slice: Int
+        var redraw: OverlayLayout.Region?
         if let overlay = inputs.overlay {
-            if isKey {
-                slice = overlay.key.bytes.count
-            } else if let region = overlay.redraw(frame: index) {
-                slice = (region == .clock ? overlay.clock : overlay.timeLine)[frameNumber].bytes.count
-            } else {
-                slice = inputs.video.predictedSlices[frameNumber].count
+            redraw = isKey ? .all : overlay.redraw(frame: index)
+            switch redraw {
+            case .all: slice = overlay.key.bytes.count
+            case .clock: slice = overlay.clock[frameNumber].bytes.count
+            case .timeLine: slice = overlay.timeLine[frameNumber].bytes.count
+            case nil: slice = inputs.video.predictedSlices[frameNumber].count
             }
         } else {
             slice = isKey ? inputs.video.idrSlice.count : inputs.video.predictedSlices[frameNumber].count
         }
-        return (slice, 4 + slice + 4 + seiLength(tagLength: inputs.tagLength))
+        return (slice, 4 + slice + 4 + seiLength(tagLength: inputs.tagLength), redraw)
     }
 
     /// Every sample's size: the frame's share of bitrate × duration, reached with a filler NAL unit. A frame larger
@@ -191,20 +193,20 @@ public struct ExportMovie: Sendable {
     }
 
     func writeSample(_ index: Int, inputs: LayoutInputs, into buffer: inout ByteBuffer) {
-        let (slice, base) = Self.baseSize(index: index, in: inputs)
+        // The redrawn region comes with the size: whether a second changed is worked out once per frame.
+        let (slice, base, redraw) = Self.baseSize(index: index, in: inputs)
         let size = Int(sampleSizes[index])
         let layout = (slice: slice, filler: size > base ? size - base - 4 : 0)
         let isKey = index % keyFrameInterval == 0
         buffer.writeInteger(UInt32(layout.slice))
         let frameNumber = index % keyFrameInterval % SyntheticH264.maxFrameNumber
         if let overlay {
-            if isKey {
-                buffer.writeBytes(overlay.key.drawing(overlay.timeBitmap(frame: index)))
-            } else if let region = overlay.redraw(frame: index) {
-                let templates = region == .clock ? overlay.clock : overlay.timeLine
-                buffer.writeBytes(templates[frameNumber].drawing(overlay.timeBitmap(frame: index)))
-            } else {
-                buffer.writeBytes(video.predictedSlices[frameNumber])
+            switch redraw {
+            case .all: buffer.writeBytes(overlay.key.drawing(overlay.timeBitmap(frame: index)))
+            case .clock: buffer.writeBytes(overlay.clock[frameNumber].drawing(overlay.timeBitmap(frame: index)))
+            case .timeLine:
+                buffer.writeBytes(overlay.timeLine[frameNumber].drawing(overlay.timeBitmap(frame: index)))
+            case nil: buffer.writeBytes(video.predictedSlices[frameNumber])
             }
         } else if isKey {
             buffer.writeBytes(video.idrSlice)

@@ -108,14 +108,7 @@ struct SyntheticH264: Sendable {
         pictureParameterSet = [0x68] + BitWriter.escape(pps.trailingBits())
 
         var idr = BitWriter()
-        idr.ue(0)  // first_mb_in_slice
-        idr.ue(7)  // slice_type: I (all slices)
-        idr.ue(0)  // pic_parameter_set_id
-        idr.bits(0, count: Self.log2MaxFrameNumber)  // frame_num
-        idr.ue(0)  // idr_pic_id
-        idr.bit(false)  // no_output_of_prior_pics_flag
-        idr.bit(false)  // long_term_reference_flag
-        idr.se(0)  // slice_qp_delta
+        Self.writeIDRHeader(&idr)
         for _ in 0..<macroblockCount {
             idr.ue(3)  // mb_type I_16x16_2_0_0: DC prediction, no coded blocks
             idr.ue(0)  // intra_chroma_pred_mode: DC
@@ -126,17 +119,34 @@ struct SyntheticH264: Sendable {
 
         predictedSlices = (0..<Self.maxFrameNumber).map { frameNumber in
             var slice = BitWriter()
-            slice.ue(0)  // first_mb_in_slice
-            slice.ue(5)  // slice_type: P (all slices)
-            slice.ue(0)  // pic_parameter_set_id
-            slice.bits(frameNumber, count: Self.log2MaxFrameNumber)
-            slice.bit(false)  // num_ref_idx_active_override_flag
-            slice.bit(false)  // ref_pic_list_modification_flag_l0
-            slice.bit(false)  // adaptive_ref_pic_marking_mode_flag
-            slice.se(0)  // slice_qp_delta
+            Self.writePredictedHeader(&slice, frameNumber: frameNumber)
             slice.ue(macroblockCount)  // mb_skip_run: the whole picture
             return [0x41] + BitWriter.escape(slice.trailingBits())
         }
+    }
+
+    /// The header of an IDR slice holding the whole picture.
+    static func writeIDRHeader(_ idr: inout BitWriter) {
+        idr.ue(0)  // first_mb_in_slice
+        idr.ue(7)  // slice_type: I (all slices)
+        idr.ue(0)  // pic_parameter_set_id
+        idr.bits(0, count: log2MaxFrameNumber)  // frame_num
+        idr.ue(0)  // idr_pic_id
+        idr.bit(false)  // no_output_of_prior_pics_flag
+        idr.bit(false)  // long_term_reference_flag
+        idr.se(0)  // slice_qp_delta
+    }
+
+    /// The header of a P slice holding the whole picture.
+    static func writePredictedHeader(_ slice: inout BitWriter, frameNumber: Int) {
+        slice.ue(0)  // first_mb_in_slice
+        slice.ue(5)  // slice_type: P (all slices)
+        slice.ue(0)  // pic_parameter_set_id
+        slice.bits(frameNumber, count: log2MaxFrameNumber)
+        slice.bit(false)  // num_ref_idx_active_override_flag
+        slice.bit(false)  // ref_pic_list_modification_flag_l0
+        slice.bit(false)  // adaptive_ref_pic_marking_mode_flag
+        slice.se(0)  // slice_qp_delta
     }
 
     var macroblockColumns: Int { (width + 15) / 16 }
@@ -146,14 +156,7 @@ struct SyntheticH264: Sendable {
     func idrSlice(overlay layout: OverlayLayout, name: LineBitmap, time: LineBitmap) -> SliceTemplate {
         var idr = BitWriter()
         var patches: [SliceTemplate.Patch] = []
-        idr.ue(0)  // first_mb_in_slice
-        idr.ue(7)  // slice_type: I (all slices)
-        idr.ue(0)  // pic_parameter_set_id
-        idr.bits(0, count: Self.log2MaxFrameNumber)  // frame_num
-        idr.ue(0)  // idr_pic_id
-        idr.bit(false)  // no_output_of_prior_pics_flag
-        idr.bit(false)  // long_term_reference_flag
-        idr.se(0)  // slice_qp_delta
+        Self.writeIDRHeader(&idr)
         func isPCM(_ column: Int, _ row: Int) -> Bool { layout.contains(column: column, row: row, region: .all) }
         for row in 0..<macroblockRows {
             for column in 0..<macroblockColumns {
@@ -193,14 +196,7 @@ struct SyntheticH264: Sendable {
     {
         var slice = BitWriter()
         var patches: [SliceTemplate.Patch] = []
-        slice.ue(0)  // first_mb_in_slice
-        slice.ue(5)  // slice_type: P (all slices)
-        slice.ue(0)  // pic_parameter_set_id
-        slice.bits(frameNumber, count: Self.log2MaxFrameNumber)
-        slice.bit(false)  // num_ref_idx_active_override_flag
-        slice.bit(false)  // ref_pic_list_modification_flag_l0
-        slice.bit(false)  // adaptive_ref_pic_marking_mode_flag
-        slice.se(0)  // slice_qp_delta
+        Self.writePredictedHeader(&slice, frameNumber: frameNumber)
         var skipped = 0
         for row in 0..<macroblockRows {
             for column in 0..<macroblockColumns {

@@ -133,8 +133,12 @@ struct ConsoleResponder: HTTPResponder {
             guard let value = request.headers[.authorization] else { return nil }
             return value.hasPrefix("Bearer ") ? String(value.dropFirst(7)) : value
         }
-        let name = configuration.authentication.cookieName
-        for header in request.headers[values: .cookie] {
+        return Self.cookie(named: configuration.authentication.cookieName, in: request.headers)
+    }
+
+    /// The value of the cookie `name` among a request's `Cookie` headers (the session of a UniFi OS console).
+    static func cookie(named name: String, in headers: HTTPFields) -> String? {
+        for header in headers[values: .cookie] {
             for pair in header.split(separator: ";") {
                 let parts = pair.split(separator: "=", maxSplits: 1)
                 if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name {
