@@ -2,6 +2,13 @@
 public struct Bootstrap: Sendable, Decodable {
     public var cameras: [Camera]
     public var nvr: NVR
+    /// Where the realtime websocket resumes from (UniFi OS consoles).
+    public var lastUpdateID: String?
+
+    enum CodingKeys: String, CodingKey {
+        case cameras, nvr
+        case lastUpdateID = "lastUpdateId"
+    }
 }
 
 /// The console itself.

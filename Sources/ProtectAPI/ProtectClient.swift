@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// A logged-in connection to one console, of either generation.
 ///
@@ -15,6 +16,8 @@ public actor ProtectClient {
     /// The port in use.
     public nonisolated let port: Int
     nonisolated let http: HTTPClient
+    /// The TLS settings of every connection (the websocket's too).
+    nonisolated let tls: TLSConfiguration
     nonisolated let credentials: Credentials
     nonisolated let logger: Logger
     nonisolated let baseURL: String
@@ -37,8 +40,9 @@ public actor ProtectClient {
 
     init(
         configuration: ConsoleConfiguration, generation: ConsoleConfiguration.Generation, port: Int,
-        http: HTTPClient, credentials: Credentials, logger: Logger, fingerprint: String
+        http: HTTPClient, tls: TLSConfiguration, credentials: Credentials, logger: Logger, fingerprint: String
     ) {
+        self.tls = tls
         self.certificateFingerprint = fingerprint
         self.configuration = configuration
         self.generation = generation
@@ -57,12 +61,13 @@ public actor ProtectClient {
         let (port, leaf) = try await Transport.reach(configuration: configuration)
         let fingerprint = try Transport.fingerprintHex(leaf)
         logger.info("The console's certificate has the SHA-256 fingerprint \(CertificatePin.display(fingerprint)).")
-        let http = try Transport.makeHTTPClient(configuration: configuration, leaf: leaf, logger: logger)
+        let tls = try Transport.tlsConfiguration(configuration: configuration, leaf: leaf)
+        let http = Transport.makeHTTPClient(configuration: configuration, tls: tls, logger: logger)
         do {
             let generation = try await Transport.detectGeneration(
                 http: http, configuration: configuration, port: port, logger: logger)
             let client = ProtectClient(
-                configuration: configuration, generation: generation, port: port, http: http,
+                configuration: configuration, generation: generation, port: port, http: http, tls: tls,
                 credentials: credentials, logger: logger, fingerprint: fingerprint)
             try await client.login()
             return client

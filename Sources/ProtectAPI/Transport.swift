@@ -11,8 +11,24 @@ import NIOTLS
 /// HTTP plumbing: the client, TLS checks, generation detection, error translation.
 enum Transport {
     /// The HTTP client for a console whose certificate `leaf` the probe saw (and, for a pin, compared).
-    static func makeHTTPClient(configuration: ConsoleConfiguration, leaf: NIOSSLCertificate, logger: Logger) throws
+    static func makeHTTPClient(configuration: ConsoleConfiguration, tls: TLSConfiguration, logger: Logger)
         -> HTTPClient
+    {
+        var http = HTTPClient.Configuration(
+            tlsConfiguration: tls,
+            redirectConfiguration: .disallow,
+            timeout: .init(
+                connect: .milliseconds(Int64(configuration.timeouts.connect * 1000)),
+                read: .milliseconds(Int64(configuration.timeouts.idleRead * 1000))),
+            decompression: .disabled)
+        http.httpVersion = .http1Only
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: http, backgroundActivityLogger: logger)
+    }
+
+    /// The TLS settings of every connection to a console whose certificate `leaf` the probe saw (and, for a pin,
+    /// compared): the HTTP client's and the websocket's.
+    static func tlsConfiguration(configuration: ConsoleConfiguration, leaf: NIOSSLCertificate) throws
+        -> TLSConfiguration
     {
         var tls = TLSConfiguration.makeClientConfiguration()
         switch configuration.certificateCheck {
@@ -37,15 +53,7 @@ enum Transport {
         }
         // A console that stalls would otherwise hold a stop for NIOSSL's default 5 s wait for its close_notify.
         tls.shutdownTimeout = .milliseconds(250)
-        var http = HTTPClient.Configuration(
-            tlsConfiguration: tls,
-            redirectConfiguration: .disallow,
-            timeout: .init(
-                connect: .milliseconds(Int64(configuration.timeouts.connect * 1000)),
-                read: .milliseconds(Int64(configuration.timeouts.idleRead * 1000))),
-            decompression: .disabled)
-        http.httpVersion = .http1Only
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: http, backgroundActivityLogger: logger)
+        return tls
     }
 
     /// Upper-case hex SHA-256 of a certificate's DER bytes.
