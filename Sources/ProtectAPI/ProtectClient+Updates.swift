@@ -29,19 +29,19 @@ extension ProtectClient {
     /// A refused upgrade (the session ended) throws `ProtectError.httpError(status: 401, ...)` after one new login
     /// has been tried; a packet that cannot be read throws `ProtectError.invalidResponse`.
     public nonisolated func listen(
-        lastUpdateID: String?, ping: Duration? = nil,
+        lastUpdateID: String?, ping: Duration? = nil, onOpen: @escaping @Sendable () async -> Void = {},
         handle: @escaping @Sendable (UpdatePacket) async -> Bool
     ) async throws -> UpdateSessionEnd {
         guard generation == .unifiOS else {
             throw ProtectError.invalidResponse(reason: "a Protect 1.x console has no realtime websocket")
         }
         do {
-            return try await openUpdates(lastUpdateID: lastUpdateID, ping: ping, handle: handle)
+            return try await openUpdates(lastUpdateID: lastUpdateID, ping: ping, onOpen: onOpen, handle: handle)
         } catch let error as WebSocketClientError where error == .webSocketUpgradeFailed {
             // The usual cause is a session the console ended before its exp: one new login, one more try.
             try await sharedLogin()
             do {
-                return try await openUpdates(lastUpdateID: lastUpdateID, ping: ping, handle: handle)
+                return try await openUpdates(lastUpdateID: lastUpdateID, ping: ping, onOpen: onOpen, handle: handle)
             } catch let error as WebSocketClientError where error == .webSocketUpgradeFailed {
                 throw ProtectError.httpError(
                     status: 401, reason: "the console refused the realtime websocket", request: "ws/updates")
@@ -50,7 +50,8 @@ extension ProtectClient {
     }
 
     private nonisolated func openUpdates(
-        lastUpdateID: String?, ping: Duration?, handle: @escaping @Sendable (UpdatePacket) async -> Bool
+        lastUpdateID: String?, ping: Duration?, onOpen: @escaping @Sendable () async -> Void,
+        handle: @escaping @Sendable (UpdatePacket) async -> Bool
     ) async throws -> UpdateSessionEnd {
         var path = "/proxy/protect/ws/updates"
         if let lastUpdateID, !lastUpdateID.isEmpty { path += "?lastUpdateId=\(lastUpdateID)" }
@@ -76,6 +77,7 @@ extension ProtectClient {
             maxFrameSize: 1 << 22,
             handshakeTimeout: .milliseconds(Int64(max(1, configuration.timeouts.connect) * 1000) * 2)
         ) { inbound, _, _ in
+            await onOpen()
             for try await message in inbound.messages(maxSize: 1 << 22) {
                 guard case .binary(let buffer) = message else { continue }
                 let packet: UpdatePacket

@@ -385,6 +385,11 @@ public actor ProtectClient {
         try await getJSON("events", query: query.queryItems, as: [Event].self)
     }
 
+    /// One event by its id (`GET events/<id>`), for updates about events the listener never saw start.
+    public nonisolated func event(id: String) async throws -> Event {
+        try await getJSON("events/\(id)", query: [], as: Event.self)
+    }
+
     /// Fetches an image (at most 32 MiB); a console answer other than 200 is `ProtectError.httpError`.
     public nonisolated func image(_ image: ImageRequest) async throws -> Data {
         let response = try await send(image.path, query: image.queryItems)

@@ -174,6 +174,7 @@ public final class ArchiveState: Sendable {
         migrator.registerMigration("v2 duration") { db in
             try db.alter(table: "segment") { table in table.add(column: "duration", .double) }
         }
+        registerEventMigrations(&migrator)
         return migrator
     }
 

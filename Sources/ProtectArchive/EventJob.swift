@@ -32,6 +32,9 @@ public struct EventOptions: Sendable {
     public var utc = false
     /// Events asked for per page.
     public var pageSize = 100
+    /// A clip longer than this many seconds is saved in pieces: at the hours for an hour (the default), else in
+    /// pieces of this length from the clip's start.
+    public var maxClipSeconds: Double = 3600
     public var engine: EngineOptions
 
     public init(startText: String, endText: String, destination: URL) {
@@ -209,10 +212,7 @@ public struct EventJob: Sendable {
         var usedPaths = Set<String>()
         for group in groups {
             guard let camera = cameras[group.camera] else { continue }
-            let pieces =
-                group.end - group.start > SegmentPlanner.hour
-                ? SegmentPlanner.segments(from: group.start, to: group.end, in: zone)
-                : [Segment(start: group.start, end: group.end)]
+            let pieces = Self.pieces(group.start, group.end, maxSeconds: options.maxClipSeconds, zone: zone)
             for (number, piece) in pieces.enumerated() {
                 var values = NameValues(
                     cameraName: camera.name, cameraID: camera.id, variant: options.variant, start: piece.start,
@@ -238,6 +238,14 @@ public struct EventJob: Sendable {
             }
         }
         return items
+    }
+
+    /// A clip's range in pieces no longer than `maxSeconds`: at the hours for an hour, else from the start.
+    static func pieces(_ start: Int64, _ end: Int64, maxSeconds: Double, zone: DisplayZone) -> [Segment] {
+        let longest = max(1000, Int64(maxSeconds * 1000))
+        guard end - start > longest else { return [Segment(start: start, end: end)] }
+        if longest == SegmentPlanner.hour { return SegmentPlanner.segments(from: start, to: end, in: zone) }
+        return stride(from: start, to: end, by: Int(longest)).map { Segment(start: $0, end: min(end, $0 + longest)) }
     }
 
     /// Thumbnails and heatmaps beside a clip: `<clip>.thumbnail.jpg`, or `<clip>.<event id>.thumbnail.jpg`

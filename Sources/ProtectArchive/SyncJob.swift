@@ -261,7 +261,9 @@ extension ExportVariant {
 
     /// The stream a state key names.
     public init?(streamKey: String) {
-        let parts = streamKey.split(separator: "+", maxSplits: 1)
+        // Event clips are kept under `event:<stream>`.
+        let key = streamKey.hasPrefix("event:") ? String(streamKey.dropFirst(6)) : streamKey
+        let parts = key.split(separator: "+", maxSplits: 1)
         guard let first = parts.first else { return nil }
         self.init()
         if first == "package" {

@@ -11,35 +11,13 @@ struct Events: AsyncParsableCommand {
     )
 
     @OptionGroup var connection: ConnectionOptions
-    @Option(help: "Comma-separated camera ids or names (case-insensitive), or all.")
-    var cameras = "all"
+    @OptionGroup var rules: EventRulesOptionGroup
     @Option(help: "Start: \"YYYY-MM-DD HH:MM:SS+0000\" or ISO 8601; without an offset, the console's time zone.")
     var start: String
     @Option(help: "End, in the same formats as --start.")
     var end: String
-    @Option(
-        help: ArgumentHelp(
-            "Event types, comma-separated or repeated: motion, ring, smartDetectZone, smartDetectLine, smartAudioDetect, sensorMotion, ...",
-            discussion: "Default: " + EventOptions.defaultTypes.joined(separator: ",")))
-    var types: [String] = []
-    @Option(help: "Smart detection types (person, vehicle, animal, package, licensePlate, face, ...); any of them.")
-    var smartTypes: [String] = []
-    @Option(help: "Only events with at least this score (0-100).")
-    var minScore = 0
-    @Option(help: "Seconds of video before each event.")
-    var padBefore: Double = 0
-    @Option(help: "Seconds of video after each event.")
-    var padAfter: Double = 0
-    @Flag(help: "One clip per event, even when padded events of a camera overlap or touch.")
-    var noMerge = false
     @Option(help: "Wait up to this many seconds for events still running (default: skip them).")
     var waitRunning: Double?
-    @Option(help: "Seconds after an event's end before its video is asked for.")
-    var settle: Double = 7
-    @Flag(help: "Save each event's thumbnail (JPEG) beside its clip.")
-    var thumbnails = false
-    @Flag(help: "Save each event's heatmap (PNG) beside its clip.")
-    var heatmaps = false
     @Flag(help: "List the events instead of downloading them (with --json, one object per event).")
     var list = false
     @Option(help: "Destination folder (must exist).")
@@ -52,27 +30,14 @@ struct Events: AsyncParsableCommand {
 
     func validate() throws {
         try connection.require()
-        try checkSelection(cameras: cameras, dest: dest)
-        guard padBefore >= 0, padAfter >= 0, settle >= 0, (waitRunning ?? 0) >= 0 else {
-            throw ValidationError("--pad-before, --pad-after, --settle and --wait-running cannot be negative.")
-        }
-        guard (0...100).contains(minScore) else { throw ValidationError("--min-score must be 0 to 100.") }
+        try checkSelection(cameras: rules.cameras, dest: dest)
+        guard (waitRunning ?? 0) >= 0 else { throw ValidationError("--wait-running cannot be negative.") }
     }
 
     var options: EventOptions {
         var options = EventOptions(startText: start, endText: end, destination: URL(fileURLWithPath: dest))
-        options.cameras = CameraSelection.tokens(cameras)
-        let types = commaList(self.types)
-        if !types.isEmpty { options.types = types }
-        options.smartTypes = commaList(smartTypes)
-        options.minScore = minScore
-        options.padBefore = padBefore
-        options.padAfter = padAfter
-        options.merge = !noMerge
+        rules.apply(to: &options)
         options.waitForRunning = waitRunning
-        options.settleSeconds = settle
-        options.thumbnails = thumbnails
-        options.heatmaps = heatmaps
         options.variant = stream.variant
         options.template = naming.outputTemplate
         options.utc = naming.utc

@@ -13,7 +13,8 @@ struct ProtectDL: AsyncParsableCommand {
         discussion: ExitStatus.documentation,
         version: "protect-dl 0.10.0",
         subcommands: [
-            Download.self, Events.self, Snapshot.self, Cameras.self, Sync.self, Verify.self, Manifest.self, Demo.self,
+            Download.self, Events.self, Snapshot.self, Cameras.self, Sync.self, Watch.self, Verify.self, Manifest.self,
+            Demo.self,
         ],
         defaultSubcommand: Download.self
     )

@@ -272,6 +272,9 @@ struct ConsoleResponder: HTTPResponder {
             }
             data.append(contentsOf: Array("]".utf8))
             return Self.json(.ok, data)
+        case (.get, 2, "events"):
+            guard let event = await state.event(id: parts[1]) else { return Self.notFound("Event not found") }
+            return Self.json(.ok, event.json)
         case (.get, 3, "events"):
             return await eventImage(eventID: parts[1], kind: parts[2], query: query, now: now)
         case (.get, 2, "video") where parts[1] == "export":

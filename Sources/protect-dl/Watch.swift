@@ -1,0 +1,133 @@
+import ArgumentParser
+import Foundation
+import ProtectAPI
+import ProtectArchive
+
+/// `protect-dl watch`: the realtime backup daemon.
+struct Watch: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Save every wanted event's clip seconds after it ends, listening to the console's websocket.",
+        discussion: """
+            Runs until SIGTERM or Ctrl-C (exit 0). Events the websocket misses are found by a back-fill from the \
+            console's event list (at start, after every reconnect, and every --backfill-every); every event is \
+            recorded in the archive's state, shared with sync, verify and manifest, so none is saved twice. \
+            The first run back-fills --since (default: the last hour); later runs resume where the last stopped.
+
+            """ + ExitStatus.documentation
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+    @Option(help: "The archive folder (must exist); its state lives in .protect-dl/ inside it.")
+    var dest: String
+    @OptionGroup var rules: EventRulesOptionGroup
+    @Option(help: "Back-fill from here on the first run (the formats of download's --start); default: an hour ago.")
+    var since: String?
+    @Option(help: "Back-fill from the console's event list this often.")
+    var backfillEvery = "5m"
+    @Option(help: "Ping the websocket this often; an unanswered ping closes it (0 for no pings).")
+    var pingEvery = "30s"
+    @Option(help: "Reconnect after this long without any packet.")
+    var silenceTimeout = "5m"
+    @Option(help: "Seconds to wait before each reconnect after 1, 2, ... failures (the last repeats), jittered.")
+    var reconnectBackoff = "0,5,15,30,60"
+    @Option(help: "Hold a finished clip up to this long for a running event of its camera to merge with (0: never).")
+    var mergeWait = "0"
+    @Option(help: "Attempts at an event's clip before it is given up (recorded with the reason).")
+    var maxAttempts = 10
+    @Option(help: "Wait before a failed clip is tried again; doubles each time, up to 30 minutes.")
+    var retryAfter = "30s"
+    @Option(help: "A heartbeat line with the connection state and counts this often (0 for none).")
+    var heartbeat = "10m"
+    @Flag(help: "Keep the hourly 24/7 archive too, as sync does (each hour once the console has finished it).")
+    var hours = false
+    @Option(help: "With --hours, check for finished hours this often.")
+    var hoursEvery = "10m"
+    @OptionGroup var stream: StreamOptionGroup
+    @OptionGroup var naming: NamingOptionGroup
+    @OptionGroup var pace: PaceOptionGroup
+    @OptionGroup var transfer: TransferOptionGroup
+    @OptionGroup var output: OutputOptionGroup
+
+    static func seconds(_ text: String, allowZero: Bool = false) -> Double? {
+        if allowZero && Double(text) == 0 { return 0 }
+        return DurationText.seconds(text)
+    }
+
+    var backoffSeconds: [Double]? {
+        let values = reconnectBackoff.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ ($0 ?? -1) >= 0 }) else { return nil }
+        return values.compactMap { $0 }
+    }
+
+    func validate() throws {
+        try connection.require()
+        try checkSelection(cameras: rules.cameras, dest: dest)
+        for (name, text, zero) in [
+            ("--backfill-every", backfillEvery, false), ("--ping-every", pingEvery, true),
+            ("--silence-timeout", silenceTimeout, false), ("--retry-after", retryAfter, false),
+            ("--heartbeat", heartbeat, true), ("--merge-wait", mergeWait, true), ("--hours-every", hoursEvery, false),
+        ] where Self.seconds(text, allowZero: zero) == nil {
+            throw ValidationError("\(name) must be a duration such as 30s, 5m or 1h.")
+        }
+        guard backoffSeconds != nil else {
+            throw ValidationError("--reconnect-backoff must be seconds separated by commas, such as 0,5,15,30,60.")
+        }
+        guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1.") }
+    }
+
+    var options: WatchOptions {
+        var options = WatchOptions(destination: URL(fileURLWithPath: dest))
+        rules.apply(to: &options.events)
+        options.events.variant = stream.variant
+        options.events.template = naming.outputTemplate
+        options.events.utc = naming.utc
+        pace.apply(to: &options.events.engine)
+        options.events.engine.ignoreFailedDownloads = true
+        options.sinceText = since
+        options.backfillSeconds = Self.seconds(backfillEvery) ?? 300
+        options.pingSeconds = Self.seconds(pingEvery, allowZero: true) ?? 30
+        options.silenceSeconds = Self.seconds(silenceTimeout) ?? 300
+        options.backoff = backoffSeconds ?? options.backoff
+        options.maxAttempts = maxAttempts
+        options.mergeHoldSeconds = Self.seconds(mergeWait, allowZero: true) ?? 0
+        options.retrySeconds = Self.seconds(retryAfter) ?? 30
+        options.heartbeatSeconds = Self.seconds(heartbeat, allowZero: true) ?? 600
+        if hours {
+            var sync = SyncOptions(destination: options.events.engine.destination)
+            sync.cameras = options.events.cameras
+            sync.variant = stream.variant
+            sync.utc = naming.utc
+            pace.apply(to: &sync.engine)
+            options.hours = sync
+            options.hoursSeconds = Self.seconds(hoursEvery) ?? 600
+        }
+        return options
+    }
+
+    func run() async throws {
+        let logger = makeLogger(level: output.level)
+        let reporter = Reporter(json: output.json, quiet: output.quiet)
+        let options = self.options
+        let job = WatchJob(options: options, logger: logger)
+        let state: ArchiveState
+        do {
+            try job.preflight()
+            state = try ArchiveState(destination: options.events.engine.destination)
+        } catch {
+            throw fail(error)
+        }
+        let connection = self.connection
+        let transfer = self.transfer
+        let quiet = output.quiet
+        let renderer = WatchRenderer(reporter: reporter, json: output.json, quiet: quiet, packets: output.verbose)
+        let (result, signal) = await runInterruptible(reporter: reporter, partFiles: options.events.engine.partFiles) {
+            try await connection.withClient(logger: logger, transfer: transfer, quiet: quiet) { client in
+                try await job.run(client: client, state: state, onEvent: renderer.render)
+            }
+        }
+        if reporter.outputClosed { throw ExitCode(ExitStatus.outputClosed.rawValue) }
+        if case .failure(let error) = result, signal == 0 { throw fail(error) }
+        // A daemon asked to stop has done its job: exit 0.
+        renderer.stopped(signal: signal)
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import ProtectAPI
+import ProtectArchive
+import ProtectSimulator
+import Testing
+
+/// `protect-dl watch` against a live simulated console, through every websocket fault the simulator has.
+@Suite("protect-dl watch: the realtime backup daemon", .serialized)
+struct WatchEndToEndTests {
+    static func console() -> SimulatorConfiguration {
+        var configuration = Scenario.small(.unifiOS)
+        // A packet a second keeps the silence watchdog honest; no random events, so the test knows them all.
+        configuration.live.heartbeatSeconds = 1
+        configuration.live.eventRate = 0
+        return configuration
+    }
+
+    static func watchArguments(_ s: Scenario, since: Int64, extra: [String] = []) -> [String] {
+        [
+            "watch", "--address=\(s.endpoint.host)", "--port", String(s.endpoint.port), "--username=admin",
+            "--dest=\(s.destination.path)", "--since", TimeFormatting.iso(since), "--settle", "1", "--json",
+            "--thumbnails", "--reconnect-backoff", "0,0.5,1", "--ping-every", "1s", "--silence-timeout", "4s",
+            "--backfill-every", "3s", "--retry-delay", "0.05", "--retry-after", "1s", "--heartbeat", "0",
+        ] + extra
+    }
+
+    /// The archive's event rows, read beside the running daemon.
+    static func rows(_ s: Scenario) throws -> [String: EventRecord] {
+        guard FileManager.default.fileExists(atPath: s.destination.appendingPathComponent(".protect-dl").path) else {
+            return [:]
+        }
+        let state = try ArchiveState(destination: s.destination, create: false, exclusive: false)
+        return Dictionary(try state.events().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    static func waitSaved(_ s: Scenario, _ ids: [String], _ what: String, daemon: Daemon) async throws {
+        do {
+            try await waitUntil(what, timeout: 60) {
+                let rows = try Self.rows(s)
+                return ids.allSatisfy { rows[$0]?.status == .saved }
+            }
+        } catch {
+            Issue.record("watch stderr: \(daemon.stderr.suffix(3000))\nstdout: \(daemon.stdout.suffix(3000))")
+            throw error
+        }
+    }
+
+    @Test(
+        "Every event that ends during the run has exactly one byte-exact clip and thumbnail, through socket drops, a silent stall, a console restart, a session expiry, a stale lastUpdateId, events that arrive closed and events whose end never comes; SIGTERM exits 0; a restart downloads nothing again"
+    )
+    func faults() async throws {
+        try await Scenario.with(Self.console()) { s in
+            let cameras = await s.simulator.cameras()
+            let since = Int64(Date().timeIntervalSince1970 * 1000)
+            let daemon = try Daemon(
+                try Binary.path("protect-dl"), Self.watchArguments(s, since: since),
+                environment: ["PROTECT_DL_PASSWORD": "protect"])
+            do {
+                try await waitUntil("the websocket to open", timeout: 30) {
+                    await s.simulator.state.currentStats().websocket.open >= 1
+                }
+            } catch {
+                Issue.record("watch stderr: \(daemon.stderr.suffix(6000))\nstdout: \(daemon.stdout.suffix(3000))")
+                throw error
+            }
+            var started: [String] = []
+            var number = 0
+            func event(
+                _ type: String = "motion", seconds: Double = 0.4, closed: Bool = false, suffixed: Bool = false
+            ) async throws -> String {
+                number += 1
+                let request = LiveEventRequest(
+                    camera: cameras[number % cameras.count].id, type: type,
+                    smartDetectTypes: type == "smartDetectZone" ? ["person"] : nil, seconds: seconds,
+                    closedOnAdd: closed, suffixedID: suffixed, linkedSmartDetection: false)
+                let id = try #require(await s.simulator.startEvent(request)).id
+                started.append(id)
+                return id
+            }
+            func fault(_ change: (inout FaultSettings) -> Void) async {
+                var faults = FaultSettings()
+                change(&faults)
+                await s.simulator.state.setFaults(faults)
+            }
+
+            // A healthy socket, a ring, a smart detection announced closed, an id with the camera suffix.
+            let healthy = [
+                try await event(), try await event("ring"), try await event("smartDetectZone", closed: true),
+                try await event(suffixed: true),
+            ]
+            try await Self.waitSaved(s, healthy, "the events of a healthy socket", daemon: daemon)
+
+            // Every socket dropped (no close frame), with an event running across the drop.
+            let acrossDrop = try await event(seconds: 1.5)
+            try await Task.sleep(for: .milliseconds(300))
+            await fault { $0.dropWebsockets = true }
+            let afterDrop = try await event()
+            try await Self.waitSaved(s, [acrossDrop, afterDrop], "events across a dropped socket", daemon: daemon)
+
+            // A silent stall: pings go unanswered and nothing arrives; the event is seen only after a reconnect.
+            let connections = await s.simulator.state.currentStats().websocket.connections
+            await fault { $0.stallWebsockets = true }
+            let duringStall = try await event()
+            try await waitUntil("a new socket after the stall", timeout: 30) {
+                await s.simulator.state.currentStats().websocket.connections > connections
+            }
+            try await Self.waitSaved(s, [duringStall], "an event during a silent stall", daemon: daemon)
+
+            // A console restart: connections refused for 2 s, a new lastUpdateId afterwards.
+            await fault { $0.restartSeconds = 2 }
+            try await Task.sleep(for: .milliseconds(500))
+            let duringRestart = try await event()
+            try await Self.waitSaved(s, [duringRestart], "an event during a console restart", daemon: daemon)
+
+            // A session the console ends early: the next upgrade is refused (401) and a new login follows.
+            await s.simulator.state.expireAllSessions()
+            await fault {
+                $0.websocketUnauthorizedCount = 1
+                $0.dropWebsockets = true
+            }
+            let afterExpiry = try await event()
+            try await Self.waitSaved(s, [afterExpiry], "an event after a session expiry", daemon: daemon)
+
+            // A lastUpdateId the console will not resume from: a fresh bootstrap.
+            await fault {
+                $0.staleUpdateIDCount = 1
+                $0.dropWebsockets = true
+            }
+            let afterStale = try await event()
+            try await Self.waitSaved(s, [afterStale], "an event after a stale lastUpdateId", daemon: daemon)
+
+            // An event whose end never comes on the socket: the back-fill finds it ended.
+            await fault { $0.unendedEventCount = 1 }
+            let unended = try await event()
+            try await Self.waitSaved(s, [unended], "an event whose end never came", daemon: daemon)
+            #expect(await s.simulator.state.currentStats().eventsEndedSilently == 1)
+
+            let stop = try await daemon.stop()
+            #expect(stop.status == 0, "stderr: \(daemon.stderr.suffix(2000))")
+            #expect(stop.seconds < 5)
+            let stats = await s.simulator.state.currentStats()
+            #expect(stats.websocket.refused >= 1)
+            #expect(stats.websocket.staleClosed >= 1)
+
+            // Exactly the started events, each saved once, each in a clip that is what the console serves.
+            let rows = try Self.rows(s)
+            #expect(Set(rows.keys) == Set(started))
+            #expect(rows.values.allSatisfy { $0.status == .saved })
+            let state = try ArchiveState(destination: s.destination, create: false, exclusive: false)
+            let clips = try state.segments(status: .complete).filter { $0.stream == "event:0" }
+            #expect(Set(clips.map(\.path)) == Set(rows.values.compactMap(\.path)))
+            #expect(stats.completedExports == clips.count, "one export per clip: nothing downloaded twice")
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            for clip in clips {
+                let camera = try #require(cameras.first { $0.id == clip.cameraID })
+                let movie = try #require(
+                    s.simulator.expectedExport(camera: camera, start: clip.start, end: clip.end - 1, now: now))
+                var chunks = movie.chunks()
+                var expected = Data()
+                while let chunk = chunks.next() { expected.append(contentsOf: chunk.readableBytesView) }
+                let data = try Data(contentsOf: s.destination.appendingPathComponent(clip.path))
+                #expect(data == expected, "\(clip.path) is what the console serves")
+                let thumbnail = String(clip.path.dropLast(4)) + ".thumbnail.jpg"
+                let events = rows.values.filter { $0.path == clip.path }
+                if events.count == 1 {
+                    #expect(
+                        FileManager.default.fileExists(atPath: s.destination.appendingPathComponent(thumbnail).path))
+                }
+            }
+            #expect(!s.filesOnDisk().contains { $0.hasSuffix(".part") })
+            let saved = jsonLines(daemon.stdout).filter { $0["event"] as? String == "saved" }
+            #expect(saved.count == clips.count)
+
+            // A second run back-fills the same window and downloads nothing again.
+            let again = try Daemon(
+                try Binary.path("protect-dl"), Self.watchArguments(s, since: since),
+                environment: ["PROTECT_DL_PASSWORD": "protect"])
+            try await waitUntil("the second run's connection", timeout: 30) {
+                jsonLines(again.stdout).contains { $0["event"] as? String == "connected" }
+            }
+            try await Task.sleep(for: .seconds(4))
+            let second = try await again.stop()
+            #expect(second.status == 0)
+            #expect(await s.simulator.state.currentStats().completedExports == stats.completedExports)
+            #expect(!jsonLines(again.stdout).contains { $0["event"] as? String == "saved" })
+
+            // verify and manifest cover the event clips.
+            let verify = try await Binary.run(["verify", "--dest", s.destination.path])
+            #expect(verify.status == 0, "\(verify.stderr)")
+            let manifest = try await Binary.run(["manifest", "--dest", s.destination.path])
+            #expect(manifest.status == 0, "\(manifest.stderr)")
+            let sums = try String(contentsOf: s.destination.appendingPathComponent("SHA256SUMS"), encoding: .utf8)
+            for clip in clips { #expect(sums.contains("  \(clip.path)\n")) }
+        }
+    }
+}
