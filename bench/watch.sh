@@ -29,7 +29,7 @@ work=$(mktemp -d)
 pids=()
 cleanup() {
     for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
+    [ -n "${KEEP:-}" ] && echo "work files kept in $work" || rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -56,10 +56,12 @@ watch_dl() {
     local dest=$1
     shift
     mkdir -p "$dest"
-    PROTECT_DL_PASSWORD=protect "$bin/protect-dl" watch --address 127.0.0.1 --port "$port" --username admin \
+    PROTECT_DL_PASSWORD=protect exec "$bin/protect-dl" watch --address 127.0.0.1 --port "$port" --username admin \
         --dest "$dest" --json --quiet "$@"
 }
 
+parts=${PARTS:-123}
+if [[ $parts == *1* ]]; then
 echo "== 1. latency: $latency_events events, end to clip in place (settle ${settle} s)"
 start_sim --cameras 4 --event-rate 0 --heartbeat 5 --bitrate 500000 --no-burned-in-text
 watch_dl "$work/latency" --settle "$settle" --since "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$work/latency.jsonl" 2>"$work/latency.err" &
@@ -92,7 +94,9 @@ q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))]
 print(f"events saved: {len(lat)}; end -> in place: p50 {q(0.5):.2f} s, p95 {q(0.95):.2f} s, max {lat[-1]:.2f} s "
       f"(settle {sys.argv[2]} s; p95 beyond the settle delay: {q(0.95) - float(sys.argv[2]):.2f} s)")
 EOF
+fi
 
+if [[ $parts == *2* ]]; then
 echo
 echo "== 2. side by side with unifi-protect-backup 0.14.3: ${side_minutes} min of live events and faults, then ${side_grace} s to catch up"
 upb=${PROTECT_DL_UPB_VENV:-.build-peers/upb-venv}/bin/unifi-protect-backup
@@ -167,7 +171,9 @@ kinds = collections.Counter(truth[i]["type"] for i in missed)
 print(f"  unifi-protect-backup missed by type: {dict(kinds)}")
 EOF
 fi
+fi
 
+if [[ $parts == *3* ]]; then
 echo
 echo "== 3. protect-dl RSS over ${long_minutes} min with ${long_rate} events per camera-hour on 4 cameras"
 start_sim --cameras 4 --event-rate "$long_rate" --heartbeat 2 --bitrate 64000 --fps 2 --no-burned-in-text
@@ -193,3 +199,4 @@ print(f"events saved: {saved}; RSS every 15 s: first {rss[0]:.1f} MiB, min {min(
       f"last {rss[-1]:.1f}; second half max {max(rss[half:]):.1f} vs first half max {max(rss[:half] or rss):.1f}; "
       f"peak {hwm:.1f} MiB (target < 64 MiB)")
 EOF
+fi
