@@ -30,10 +30,11 @@ final class Reporter: Sendable {
         return encoder
     }()
 
-    init(json: Bool, quiet: Bool) {
+    /// `progress: false` for a daemon, whose lines are its progress.
+    init(json: Bool, quiet: Bool, progress: Bool = true) {
         self.json = json
         self.quiet = quiet
-        self.showProgress = !quiet && isatty(STDERR_FILENO) == 1
+        self.showProgress = progress && !quiet && isatty(STDERR_FILENO) == 1
     }
 
     /// Counts bytes as they are written.

@@ -20,7 +20,10 @@ struct Watch: AsyncParsableCommand {
     @Option(help: "The archive folder (must exist); its state lives in .protect-dl/ inside it.")
     var dest: String
     @OptionGroup var rules: EventRulesOptionGroup
-    @Option(help: "Back-fill from here on the first run (the formats of download's --start); default: an hour ago.")
+    @Option(
+        help:
+            "Back-fill from here (the formats of download's --start); default: where the last run stopped, or an hour ago."
+    )
     var since: String?
     @Option(help: "Back-fill from the console's event list this often.")
     var backfillEvery = "5m"
@@ -106,7 +109,7 @@ struct Watch: AsyncParsableCommand {
 
     func run() async throws {
         let logger = makeLogger(level: output.level)
-        let reporter = Reporter(json: output.json, quiet: output.quiet)
+        let reporter = Reporter(json: output.json, quiet: output.quiet, progress: false)
         let options = self.options
         let job = WatchJob(options: options, logger: logger)
         let state: ArchiveState

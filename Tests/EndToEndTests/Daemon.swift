@@ -18,8 +18,9 @@ final class Daemon: Sendable {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("protect-dl-daemon-\(UUID())")
         outFile = base.appendingPathExtension("out")
         errFile = base.appendingPathExtension("err")
-        FileManager.default.createFile(atPath: outFile.path, contents: nil)
-        FileManager.default.createFile(atPath: errFile.path, contents: nil)
+        for file in [outFile, errFile] where !FileManager.default.createFile(atPath: file.path, contents: nil) {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file.path])
+        }
         process.standardOutput = try FileHandle(forWritingTo: outFile)
         process.standardError = try FileHandle(forWritingTo: errFile)
         process.standardInput = FileHandle.nullDevice

@@ -43,6 +43,10 @@ struct UpdateListenerTests {
             #expect(packets.first?.action.normalizedID == event.id)
             #expect(packets.last?.action.normalizedID == event.id)
             #expect(packets.map(\.action.newUpdateID).count == Set(packets.map(\.action.newUpdateID)).count)
+            // The REST view of the same event (what a listener fetches for an update about an id it never saw).
+            let fetched = try await client.event(id: event.id)
+            #expect(fetched.id == event.id && fetched.type == "motion" && fetched.end != nil)
+            await #expect(throws: ProtectError.self) { _ = try await client.event(id: "000000000000000000000000") }
         }
     }
 
