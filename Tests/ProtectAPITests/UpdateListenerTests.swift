@@ -18,6 +18,34 @@ struct UpdateListenerTests {
         return configuration
     }
 
+    /// Waits until the simulator has a subscribed socket (an event started earlier would not reach it).
+    static func socketOpen(_ simulator: ConsoleSimulator) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while await simulator.state.currentStats().websocket.open < 1 {
+            guard ContinuousClock.now < deadline else { throw CancellationError() }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Runs `body`, failing the test instead of hanging when it outlives `seconds`.
+    static func within<T: Sendable>(_ seconds: Double, _ body: @escaping @Sendable () async throws -> T)
+        async throws -> T
+    {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: .seconds(seconds))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let value = try await group.next(), let value else {
+                Issue.record("still listening after \(seconds) s")
+                throw CancellationError()
+            }
+            return value
+        }
+    }
+
     @Test("Live packets arrive decoded, with the session's cookie; a suffixed id normalises to the REST id")
     func livePackets() async throws {
         try await withConsole(Self.quiet()) { client, simulator, _ in
@@ -25,15 +53,17 @@ struct UpdateListenerTests {
             let from = try #require(bootstrap.lastUpdateID)
             let received = Received()
             let started = Task {
-                try await Task.sleep(for: .milliseconds(300))
+                try await Self.socketOpen(simulator)
                 return await simulator.startEvent(
                     LiveEventRequest(type: "motion", seconds: 0.5, suffixedID: true, linkedSmartDetection: false))
             }
-            let end = try await client.listen(lastUpdateID: from) { packet in
-                await received.add(packet)
-                return
-                    !(packet.action.modelKey == "event" && packet.action.action == "update"
-                    && packet.data.object?["end"] != nil)
+            let end = try await Self.within(30) {
+                try await client.listen(lastUpdateID: from) { packet in
+                    await received.add(packet)
+                    return
+                        !(packet.action.modelKey == "event" && packet.action.action == "update"
+                        && packet.data.object?["end"] != nil)
+                }
             }
             let event = try #require(try await started.value)
             let packets = await received.packets
@@ -53,7 +83,9 @@ struct UpdateListenerTests {
     @Test("A stale lastUpdateId ends the session with a close that says so")
     func stale() async throws {
         try await withConsole(Self.quiet()) { client, _, _ in
-            let end = try await client.listen(lastUpdateID: "00000000-0000-4000-8000-000000000000") { _ in true }
+            let end = try await Self.within(30) {
+                try await client.listen(lastUpdateID: "00000000-0000-4000-8000-000000000000") { _ in true }
+            }
             #expect(end.staleUpdateID)
             #expect(end.packets == 0)
         }
@@ -67,17 +99,19 @@ struct UpdateListenerTests {
             await simulator.state.setFaults(faults)
             let from = try await client.bootstrap().lastUpdateID
             let started = Task {
-                try await Task.sleep(for: .milliseconds(500))
+                try await Self.socketOpen(simulator)
                 return await simulator.startEvent(LiveEventRequest(type: "ring"))
             }
-            let end = try await client.listen(lastUpdateID: from) { packet in packet.action.modelKey != "event" }
+            let end = try await Self.within(30) {
+                try await client.listen(lastUpdateID: from) { packet in packet.action.modelKey != "event" }
+            }
             _ = try await started.value
             #expect(end.packets >= 1)
             #expect(await client.loginCount == 2)
             faults.websocketUnauthorizedCount = 2
             await simulator.state.setFaults(faults)
             await #expect(throws: ProtectError.self) {
-                _ = try await client.listen(lastUpdateID: nil) { _ in true }
+                _ = try await Self.within(30) { try await client.listen(lastUpdateID: nil) { _ in true } }
             }
         }
     }
@@ -89,7 +123,9 @@ struct UpdateListenerTests {
             faults.stalledWebsocketCount = 1
             await simulator.state.setFaults(faults)
             let began = ContinuousClock.now
-            let end = try await client.listen(lastUpdateID: nil, ping: .seconds(1)) { _ in true }
+            let end = try await Self.within(30) {
+                try await client.listen(lastUpdateID: nil, ping: .seconds(1)) { _ in true }
+            }
             #expect(end.packets == 0)
             #expect(ContinuousClock.now - began < .seconds(30))
         }
