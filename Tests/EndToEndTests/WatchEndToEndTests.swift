@@ -197,4 +197,39 @@ struct WatchEndToEndTests {
             for clip in clips { #expect(sums.contains("  \(clip.path)\n")) }
         }
     }
+
+    @Test("--hours keeps the hourly archive in the same process, as sync would: a later sync has nothing to add")
+    func hours() async throws {
+        try await Scenario.with(Self.console()) { s in
+            let since = Int64(Date().timeIntervalSince1970 * 1000)
+            let daemon = try Daemon(
+                try Binary.path("protect-dl"), Self.watchArguments(s, since: since, extra: ["--hours"]),
+                environment: ["PROTECT_DL_PASSWORD": "protect"])
+            try await waitUntil("the first pass of the hourly archive", timeout: 60) {
+                jsonLines(daemon.stdout).contains { $0["event"] as? String == "hours" }
+            }
+            let stop = try await daemon.stop()
+            #expect(stop.status == 0, "\(daemon.stderr.suffix(2000))")
+            let state = try ArchiveState(destination: s.destination, create: false, exclusive: false)
+            let hours = try state.segments(status: .complete).filter { $0.stream == "0" }
+            // Three cameras with eight hours of history: at least six whole hours each are settled.
+            #expect(hours.count >= 18, "\(hours.count) hours")
+            for hour in hours {
+                let size =
+                    try FileManager.default.attributesOfItem(
+                        atPath: s.destination.appendingPathComponent(hour.path).path)[.size] as? NSNumber
+                #expect(size?.int64Value == hour.size, "\(hour.path)")
+            }
+            let sync = try await Binary.run([
+                "sync", "--address=\(s.endpoint.host)", "--port", String(s.endpoint.port), "--username=admin",
+                "--dest=\(s.destination.path)", "--dry-run",
+            ])
+            #expect(sync.status == 0, "\(sync.stderr)")
+            // Only an hour that ended since the pass (the test running across an hour's settling) may be new.
+            let wouldDownload = sync.stdout.split(separator: "\n").filter { $0.hasPrefix("would download") }
+            #expect(wouldDownload.count <= 3, "\(sync.stdout)")
+            #expect(sync.stdout.contains("sync: 0 downloaded"), "\(sync.stdout)")
+            #expect(!sync.stdout.contains("would adopt"), "\(sync.stdout)")
+        }
+    }
 }
