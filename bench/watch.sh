@@ -106,7 +106,7 @@ else
     start_sim --cameras 4 --event-rate 120 --heartbeat 5 --bitrate 500000 --no-burned-in-text
     began=$(date -u +%Y-%m-%dT%H:%M:%SZ)
     printf '[local]\ntype = local\n' >"$work/rclone.conf"
-    RCLONE_CONFIG="$work/rclone.conf" AWS_CA_BUNDLE= "$upb" --address 127.0.0.1 --port "$port" --username admin \
+    TZ=UTC RCLONE_CONFIG="$work/rclone.conf" AWS_CA_BUNDLE= "$upb" --address 127.0.0.1 --port "$port" --username admin \
         --password protect --no-verify-ssl --rclone-destination "local:$work/upb" --sqlite_path "$work/upb.sqlite" \
         --retention 1d --skip-missing --plain-logging -v >"$work/upb.log" 2>&1 &
     upb_pid=$!
@@ -143,12 +143,21 @@ def ms(t): return datetime.datetime.fromisoformat(t.replace("Z", "+00:00")).time
 lo, hi = ms(began), ms(ended)
 truth = {e["id"]: e for e in map(json.loads, open(f"{work}/truth.jsonl"))
          if e.get("end") and e.get("cameraId") and lo <= ms(e["end"]) <= hi}
-# protect-dl: clips saved, per event id; duplicates are ids in more than one saved clip.
+# protect-dl: clips saved, per event id; duplicates are ids in more than one saved clip; latency from each
+# event's end to its clip in place.
 dl = collections.Counter(); dl_lat = []
 for o in map(json.loads, open(f"{work}/side.jsonl")):
     if o.get("event") == "saved":
+        placed = max(ms(e["end"]) for e in o["events"]) + o["latencyMs"]
         for e in o["events"]:
             dl[e["id"]] += 1
+            if e["id"] in truth: dl_lat.append((placed - ms(truth[e["id"]]["end"])) / 1000)
+# unifi-protect-backup: the log line that starts each upload (whole seconds, local time) against the event's end.
+upb_lat = []
+for stamp, event_id in re.findall(r"^(\S+ \S+) \[.*Uploading event: (\S+)", open(f"{work}/upb.log").read(), re.M):
+    if event_id in truth:
+        at = datetime.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S").timestamp() * 1000
+        upb_lat.append((at - ms(truth[event_id]["end"])) / 1000)
 db = sqlite3.connect(f"{work}/upb.sqlite")
 upb_saved = {row[0] for row in db.execute("SELECT id FROM backups")}
 downloads = collections.Counter(re.findall(r"Downloading event: (\S+)", open(f"{work}/upb.log").read()))
@@ -156,16 +165,23 @@ upb_files = 0
 import os
 for root, _, files in os.walk(f"{work}/upb"):
     upb_files += sum(f.endswith(".mp4") for f in files)
-def row(name, saved_ids, dup, cpu, hwm):
+def quantiles(values):
+    if not values: return "-"
+    values = sorted(values)
+    q = lambda p: values[min(len(values) - 1, int(p * len(values)))]
+    return f"p50 {q(0.5):.1f} s, p95 {q(0.95):.1f} s"
+def row(name, saved_ids, dup, cpu, hwm, latency):
     wanted = set(truth)
     saved = wanted & set(saved_ids)
     print(f"{name:28} saved {len(saved):4}/{len(wanted)}  missed {len(wanted - saved):3}  duplicated {dup:3}  "
-          f"CPU {float(cpu):6.1f} s  peak RSS {int(hwm) / 1024:6.1f} MiB")
+          f"latency {quantiles(latency)}  CPU {float(cpu):6.1f} s  peak RSS {int(hwm) / 1024:6.1f} MiB")
 print(f"events that ended in the window: {len(truth)}; "
       f"websocket: {json.loads(stats)['websocket']}")
-row("protect-dl watch", dl.keys(), sum(c - 1 for c in dl.values() if c > 1), dl_cpu, dl_hwm)
-row("unifi-protect-backup 0.14.3", upb_saved, sum(c - 1 for c in downloads.values() if c > 1), upb_cpu, upb_hwm)
-print(f"  (unifi-protect-backup: {upb_files} files; its CPU and RSS leave out the rclone it starts per clip)")
+row("protect-dl watch", dl.keys(), sum(c - 1 for c in dl.values() if c > 1), dl_cpu, dl_hwm, dl_lat)
+row("unifi-protect-backup 0.14.3", upb_saved, sum(c - 1 for c in downloads.values() if c > 1), upb_cpu, upb_hwm,
+    upb_lat)
+print(f"  (unifi-protect-backup: {upb_files} files; its CPU and RSS leave out the rclone it starts per clip; its "
+      f"latency is to the start of each upload, in whole seconds; both include the events found late)")
 missed = sorted(set(truth) - upb_saved)
 kinds = collections.Counter(truth[i]["type"] for i in missed)
 print(f"  unifi-protect-backup missed by type: {dict(kinds)}")

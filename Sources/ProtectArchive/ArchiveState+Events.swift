@@ -70,25 +70,22 @@ extension ArchiveState {
         }
     }
 
-    /// Records a saved clip and every event it holds, in one transaction: the clip as a segment of the
-    /// `event:` stream (so `verify` and `manifest` cover it), each event as saved.
-    public func recordEventClip(
-        _ events: [Event], stream: String, cameraID: String, start: Int64, end: Int64, path: String, size: Int64,
-        sha256: String, duration: Double?, adopted: Bool = false
+    /// Records one saved piece of an event clip as a segment of the `event:` stream (so `verify` and `manifest`
+    /// cover it). The events are recorded saved only once every piece is (`recordEventsSaved`).
+    public func recordEventPiece(
+        stream: String, cameraID: String, start: Int64, end: Int64, path: String, size: Int64, sha256: String,
+        duration: Double?, adopted: Bool = false
     ) throws {
+        try recordComplete(
+            cameraID: cameraID, stream: stream, start: start, end: end, path: path, size: size, sha256: sha256,
+            adopted: adopted, duration: duration)
+    }
+
+    /// Records the events of a clip whose pieces are all saved (path, size and SHA-256 of its last piece), as one
+    /// attempt each, in one transaction.
+    public func recordEventsSaved(_ events: [Event], path: String, size: Int64, sha256: String?) throws {
         let now = clock.now()
         try write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO segment (cameraID, stream, start, end, path, size, sha256, status, attempts, lastReason,
-                        updatedAt, adopted, duration)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, 'complete', 1, NULL, ?, ?, ?)
-                    ON CONFLICT (cameraID, stream, start) DO UPDATE SET end = excluded.end, path = excluded.path,
-                        size = excluded.size, sha256 = excluded.sha256, status = 'complete',
-                        attempts = segment.attempts + 1, lastReason = NULL, updatedAt = excluded.updatedAt,
-                        adopted = excluded.adopted, duration = excluded.duration
-                    """,
-                arguments: [cameraID, stream, start, end, path, size, sha256, now, adopted, duration])
             for event in events {
                 try Self.upsertEvent(
                     db, event, path: path, size: size, sha256: sha256, status: .saved, reason: nil, now: now)

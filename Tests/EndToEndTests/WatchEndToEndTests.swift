@@ -18,7 +18,7 @@ struct WatchEndToEndTests {
     static func watchArguments(_ s: Scenario, since: Int64, extra: [String] = []) -> [String] {
         [
             "watch", "--address=\(s.endpoint.host)", "--port", String(s.endpoint.port), "--username=admin",
-            "--dest=\(s.destination.path)", "--since", TimeFormatting.iso(since), "--settle", "1", "--json",
+            "--dest=\(s.destination.path)", "--since", TimeFormatting.iso(since), "--settle", "2.5", "--json",
             "--thumbnails", "--reconnect-backoff", "0,0.5,1", "--ping-every", "1s", "--silence-timeout", "4s",
             "--backfill-every", "3s", "--retry-delay", "0.05", "--retry-after", "1s", "--heartbeat", "0",
         ] + extra
@@ -230,6 +230,63 @@ struct WatchEndToEndTests {
             #expect(wouldDownload.count <= 3, "\(sync.stdout)")
             #expect(sync.stdout.contains("sync: 0 downloaded"), "\(sync.stdout)")
             #expect(!sync.stdout.contains("would adopt"), "\(sync.stdout)")
+        }
+    }
+
+    @Test(
+        "A failing clip is tried again after --retry-after and given up after --max-attempts, with the reason recorded; a long event is saved in --max-length pieces"
+    )
+    func retriesAndPieces() async throws {
+        try await Scenario.with(Self.console()) { s in
+            let cameras = await s.simulator.cameras()
+            let since = Int64(Date().timeIntervalSince1970 * 1000)
+            let daemon = try Daemon(
+                try Binary.path("protect-dl"),
+                Self.watchArguments(s, since: since, extra: ["--max-attempts", "2", "--max-length", "2s"]),
+                environment: ["PROTECT_DL_PASSWORD": "protect"])
+            try await waitUntil("the websocket to open", timeout: 30) {
+                await s.simulator.state.currentStats().websocket.open >= 1
+            }
+            // Every export fails (503) for as long as the test wants: two attempts, then given up.
+            var faults = FaultSettings()
+            faults.failStatus = 503
+            faults.failCount = 1_000
+            faults.failExportsOnly = true
+            await s.simulator.state.setFaults(faults)
+            let doomed = try #require(
+                await s.simulator.startEvent(
+                    LiveEventRequest(camera: cameras[0].id, type: "ring", linkedSmartDetection: false))
+            ).id
+            try await waitUntil("the event to be given up", timeout: 60) {
+                try Self.rows(s)[doomed]?.status == .abandoned
+            }
+            let row = try #require(try Self.rows(s)[doomed])
+            #expect(row.attempts == 2)
+            #expect(row.lastReason?.contains("503") == true, "\(row.lastReason ?? "no reason")")
+            let failures = jsonLines(daemon.stdout).filter { $0["event"] as? String == "failed" }
+            #expect(failures.count == 2)
+            #expect(failures.last?["retryIn"] is NSNull)
+
+            // With the console healthy again, a 5 s event with --max-length 2s is saved in three pieces.
+            await s.simulator.state.setFaults(FaultSettings())
+            let long = try #require(
+                await s.simulator.startEvent(
+                    LiveEventRequest(camera: cameras[1].id, type: "motion", seconds: 5, linkedSmartDetection: false))
+            ).id
+            try await Self.waitSaved(s, [long], "the long event", daemon: daemon)
+            let stop = try await daemon.stop()
+            #expect(stop.status == 0)
+            let state = try ArchiveState(destination: s.destination, create: false, exclusive: false)
+            let pieces = try state.segments(status: .complete).filter { $0.stream == "event:0" }
+            #expect(pieces.count == 3, "\(pieces.map(\.path))")
+            #expect(pieces.allSatisfy { $0.end - $0.start <= 2_000 })
+            #expect(
+                pieces.allSatisfy {
+                    FileManager.default.fileExists(atPath: s.destination.appendingPathComponent($0.path).path)
+                })
+            #expect(Set(pieces.map(\.path)).count == 3)
+            // Given up stays given up: the doomed event was not asked for again once the console was healthy.
+            #expect(try Self.rows(s)[doomed]?.status == .abandoned)
         }
     }
 }

@@ -101,9 +101,10 @@ struct WatchLogicTests {
         let b = Event(
             id: "b", type: "smartDetectZone", start: 200, end: 800, camera: "cam", smartDetectTypes: ["person"])
         for _ in 0..<2 {
-            try state.recordEventClip(
-                [a, b], stream: "event:0", cameraID: "cam", start: 100, end: 900, path: "clip.mp4", size: 10,
-                sha256: "00", duration: 0.8)
+            try state.recordEventPiece(
+                stream: "event:0", cameraID: "cam", start: 100, end: 900, path: "clip.mp4", size: 10, sha256: "00",
+                duration: 0.8)
+            try state.recordEventsSaved([a, b], path: "clip.mp4", size: 10, sha256: "00")
         }
         #expect(try state.events().map(\.id) == ["b", "a"])
         #expect(try state.event(id: "b")?.smartTypes == "person")

@@ -337,9 +337,9 @@ public struct WatchJob: Sendable {
             switch outcomes.withLock({ $0[piece.info.path] }) {
             case .downloaded(let info, let size, _, _, let sha256, let duration):
                 do {
-                    try state.recordEventClip(
-                        work.events, stream: stream, cameraID: cameraID, start: info.start, end: info.end + 1,
-                        path: info.path, size: size, sha256: sha256, duration: duration)
+                    try state.recordEventPiece(
+                        stream: stream, cameraID: cameraID, start: info.start, end: info.end + 1, path: info.path,
+                        size: size, sha256: sha256, duration: duration)
                 } catch {
                     failure = failure ?? "the clip could not be recorded: \(Self.describe(error))"
                 }
@@ -359,6 +359,13 @@ public struct WatchJob: Sendable {
             cameraID: cameraID, cameraName: await session.cameraName(cameraID), events: work.events, path: savedPath,
             start: first.info.start, end: last.info.end + 1, bytes: bytes, sha256: sha, latency: latency,
             attempts: work.attempts + 1)
+        if failure == nil {
+            do {
+                try state.recordEventsSaved(work.events, path: savedPath, size: bytes, sha256: sha)
+            } catch {
+                failure = "the clip could not be recorded: \(Self.describe(error))"
+            }
+        }
         guard let failure else {
             await session.update {
                 $0.clipsSaved += 1
