@@ -26,7 +26,7 @@ struct Watch: AsyncParsableCommand {
     )
     var since: String?
     @Option(help: "Back-fill from the console's event list this often.")
-    var backfillEvery = "5m"
+    var backfillEvery = "1m"
     @Option(help: "Ping the websocket this often; an unanswered ping closes it (0 for no pings).")
     var pingEvery = "30s"
     @Option(help: "Reconnect after this long without any packet.")
@@ -87,7 +87,7 @@ struct Watch: AsyncParsableCommand {
         pace.apply(to: &options.events.engine)
         options.events.engine.ignoreFailedDownloads = true
         options.sinceText = since
-        options.backfillSeconds = Self.seconds(backfillEvery) ?? 300
+        options.backfillSeconds = Self.seconds(backfillEvery) ?? 60
         options.pingSeconds = Self.seconds(pingEvery, allowZero: true) ?? 30
         options.silenceSeconds = Self.seconds(silenceTimeout) ?? 300
         options.backoff = backoffSeconds ?? options.backoff

@@ -78,7 +78,7 @@ struct WatchRenderer: Sendable {
                 "backfilled": .int(Int64(status.backfilled)), "bytes": .int(status.bytes),
             ]) {
                 "heartbeat: \(status.connection) (\(status.connections) connections), \(status.packets) packets, "
-                    + "\(status.eventsEnded) events ended, \(status.clipsSaved) clips saved, "
+                    + "\(status.eventsEnded) wanted events ended, \(status.clipsSaved) clips saved, "
                     + "\(status.clipsFailed) failed, \(status.queued) queued, \(status.inFlight) in flight, "
                     + "\(status.backfilled) found by back-fill"
             }

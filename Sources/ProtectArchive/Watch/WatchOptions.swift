@@ -8,7 +8,7 @@ public struct WatchOptions: Sendable {
     /// Where the first run's back-fill begins (default: an hour ago); later runs resume from the state.
     public var sinceText: String?
     /// Seconds between back-fills from `GET events` (also run at start and after every reconnect).
-    public var backfillSeconds: Double = 300
+    public var backfillSeconds: Double = 60
     /// Seconds between pings on the websocket; a ping not answered within one more period closes it.
     public var pingSeconds: Double = 30
     /// Seconds without any packet after which the websocket is taken for dead and opened again.
