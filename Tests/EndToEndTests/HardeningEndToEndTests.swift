@@ -369,7 +369,11 @@ struct HardeningEndToEndTests {
                 server.standardOutput = FileHandle.nullDevice
                 server.standardError = FileHandle.nullDevice
                 try server.run()
-                defer { server.terminate() }
+                defer {
+                    // s_server outlived a plain SIGTERM in every run (one orphan per test run): SIGKILL, and reap it.
+                    kill(server.processIdentifier, SIGKILL)
+                    server.waitUntilExit()
+                }
                 try await waitUntil("openssl s_server listening") {
                     (try? shell("exec 3<>/dev/tcp/127.0.0.1/\(tlsPort)").status) == 0
                 }
