@@ -33,12 +33,28 @@ struct WatchEndToEndTests {
         return Dictionary(try state.events().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
+    /// The rows, read on a thread of its own: opening the database blocks, and the simulator of this test (and of
+    /// the suites running beside it) shares the two threads of the concurrency pool.
+    static func rowsOffPool(_ s: Scenario) async throws -> [String: EventRecord] {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try Self.rows(s) }) }.start()
+        }
+    }
+
+    /// Polls the rows every 250 ms until `condition` holds.
+    static func waitRows(
+        _ s: Scenario, _ what: String, timeout: Double = 60, _ condition: ([String: EventRecord]) -> Bool
+    ) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !condition(try await rowsOffPool(s)) {
+            guard Date() < deadline else { throw WaitTimedOut(what: what, seconds: timeout) }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+    }
+
     static func waitSaved(_ s: Scenario, _ ids: [String], _ what: String, daemon: Daemon) async throws {
         do {
-            try await waitUntil(what, timeout: 60) {
-                let rows = try Self.rows(s)
-                return ids.allSatisfy { rows[$0]?.status == .saved }
-            }
+            try await waitRows(s, what) { rows in ids.allSatisfy { rows[$0]?.status == .saved } }
         } catch {
             Issue.record("watch stderr: \(daemon.stderr.suffix(3000))\nstdout: \(daemon.stdout.suffix(3000))")
             throw error
@@ -257,9 +273,7 @@ struct WatchEndToEndTests {
                 await s.simulator.startEvent(
                     LiveEventRequest(camera: cameras[0].id, type: "ring", linkedSmartDetection: false))
             ).id
-            try await waitUntil("the event to be given up", timeout: 60) {
-                try Self.rows(s)[doomed]?.status == .abandoned
-            }
+            try await Self.waitRows(s, "the event to be given up") { $0[doomed]?.status == .abandoned }
             let row = try #require(try Self.rows(s)[doomed])
             #expect(row.attempts == 2)
             #expect(row.lastReason?.contains("503") == true, "\(row.lastReason ?? "no reason")")
