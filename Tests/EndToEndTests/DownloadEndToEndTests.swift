@@ -74,6 +74,11 @@ struct DownloadEndToEndTests {
             #expect(stop.status == 4)
             #expect(stop.stderr.contains("(HTTP 502): 502 Bad Gateway"))
             #expect(s.filesOnDisk().isEmpty)
+            // The stopped run's other export may still reach the console: it must not take the next fault.
+            try await waitUntil("the stopped run's exports to end") {
+                await s.simulator.state.currentStats().currentExports == 0
+            }
+            try await Task.sleep(for: .milliseconds(300))
 
             faults.failCount = 1
             await s.simulator.state.setFaults(faults)
