@@ -175,6 +175,7 @@ public final class ArchiveState: Sendable {
             try db.alter(table: "segment") { table in table.add(column: "duration", .double) }
         }
         registerEventMigrations(&migrator)
+        registerUploadMigrations(&migrator)
         return migrator
     }
 

@@ -30,6 +30,8 @@ public struct EngineOptions: Sendable {
     public var partFiles = PartFileRegistry()
     /// The wall clock (injected by tests).
     public var clock = WallClock.system
+    /// A remote archive (rclone): files stream there instead of into `destination`, which then holds only the state.
+    public var remote: RemoteStore?
 
     public init(destination: URL) {
         self.destination = destination
@@ -253,6 +255,17 @@ public struct DownloadEngine: Sendable {
     ) async throws -> ItemResult {
         let info = item.info
         let relative = info.path
+        if let remote = options.remote {
+            if options.skipExistingFiles, try await remote.stat(relative) != nil {
+                onEvent(.skippedExisting(info))
+                return .skipped
+            }
+            return try await attempts(item, client: client, governor: governor, onEvent: onEvent) { body in
+                let file = try await remote.upload(
+                    body, expectedLength: body.contentLength, to: relative, checkMP4: true, onBytes: options.onBytes)
+                return StoredFile(bytes: file.bytes, sha256: file.sha256, duration: file.duration)
+            }
+        }
         let target = options.destination.appendingPathComponent(relative)
         let part = target.path + ".part"
         let fileManager = FileManager.default
@@ -288,9 +301,25 @@ public struct DownloadEngine: Sendable {
         func dropPlaceholder() {
             if placeholder && LocalFile.size(target.path) == 0 { unlink(target.path) }
         }
+        let registry = options.partFiles
+        let onBytes = options.onBytes
         do {
-            let result = try await attempts(
-                item, part: part, target: target, client: client, governor: governor, onEvent: onEvent)
+            let result = try await attempts(item, client: client, governor: governor, onEvent: onEvent) { body in
+                registry.add(part)
+                defer { registry.remove(part) }
+                do {
+                    let written = try await PartFile.write(body, to: part, onBytes: onBytes)
+                    let duration = try MP4Check.duration(path: part)
+                    // rename(2) replaces the placeholder or an older file atomically.
+                    guard rename(part, target.path) == 0 else {
+                        throw LocalFileError(errno: errno, path: target.path, doing: "rename the finished file")
+                    }
+                    return StoredFile(bytes: written.bytes, sha256: written.sha256, duration: duration)
+                } catch {
+                    unlink(part)
+                    throw error
+                }
+            }
             if case .downloaded = result {} else { dropPlaceholder() }
             return result
         } catch {
@@ -299,18 +328,17 @@ public struct DownloadEngine: Sendable {
         }
     }
 
-    /// Waits for the item's moment, then asks for it until it is whole at `target`, is empty, or has failed for good.
+    /// Waits for the item's moment, then asks for it until `store` has it whole at its final name, it is empty, or
+    /// it has failed for good.
     private func attempts(
-        _ item: ExportItem, part: String, target: URL, client: ProtectClient, governor: ConcurrencyGovernor,
-        onEvent: @Sendable (DownloadEvent) -> Void
+        _ item: ExportItem, client: ProtectClient, governor: ConcurrencyGovernor,
+        onEvent: @Sendable (DownloadEvent) -> Void, store: @escaping @Sendable (ExportBody) async throws -> StoredFile
     ) async throws -> ItemResult {
         let info = item.info
         if let notBefore = item.notBefore {
             let wait = Double(notBefore - options.clock.now()) / 1000
             if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
         }
-        let onBytes = options.onBytes
-        let registry = options.partFiles
         var attempt = 0
         let clock = ContinuousClock()
         onEvent(.started(info))
@@ -319,36 +347,25 @@ public struct DownloadEngine: Sendable {
             try await governor.acquire()
             var released = false
             let began = clock.now
-            registry.add(part)
-            defer { registry.remove(part) }
             do {
-                let outcome = try await client.withExport(item.request) { body in
-                    try await PartFile.write(body, to: part, onBytes: onBytes)
-                }
+                let outcome = try await client.withExport(item.request, store)
                 switch outcome {
                 case .noFootage(let reason):
                     released = true
                     await governor.release(.success)
-                    unlink(part)
                     onEvent(.noFootage(info, reason: reason))
                     return .noFootage
                 case .footage(let written):
                     released = true
                     await governor.release(.success)
-                    let duration = try MP4Check.duration(path: part)
-                    // rename(2) replaces the placeholder or an older file atomically.
-                    guard rename(part, target.path) == 0 else {
-                        throw LocalFileError(errno: errno, path: target.path, doing: "rename the finished file")
-                    }
                     let seconds = (clock.now - began).inSeconds
                     onEvent(
                         .downloaded(
                             info, bytes: written.bytes, seconds: seconds, attempts: attempt, sha256: written.sha256,
-                            duration: duration))
+                            duration: written.duration))
                     return .downloaded(written.bytes)
                 }
             } catch {
-                unlink(part)
                 if !released {
                     if case ProtectError.consoleBusy(_, _, let retryAfter) = error {
                         await governor.release(.overload(retryAfter: retryAfter))
@@ -381,13 +398,22 @@ public struct DownloadEngine: Sendable {
         var failed = 0
         for image in item.images {
             let target = options.destination.appendingPathComponent(image.path)
-            if FileManager.default.fileExists(atPath: target.path) { continue }
+            if let remote = options.remote {
+                if try await remote.stat(image.path) != nil { continue }
+            } else if FileManager.default.fileExists(atPath: target.path) {
+                continue
+            }
             var attempt = 0
             while true {
                 attempt += 1
                 do {
                     let data = try await client.image(image.request)
-                    try ImageFile.save(data, to: target)
+                    if let remote = options.remote {
+                        try ImageFile.check(data)
+                        try await remote.put(data, to: image.path)
+                    } else {
+                        try ImageFile.save(data, to: target)
+                    }
                     onEvent(.imageSaved(item.info, path: image.path, bytes: data.count))
                     saved += 1
                     break
@@ -432,9 +458,19 @@ public struct DownloadEngine: Sendable {
         case ProtectError.httpError(let status, _, _):
             return status == 401 || status == 408 || status == 429 || status >= 500
         case is MP4Check.Problem: return true
+        // An upload rclone failed (the remote dropped, rclone was killed): the export is asked again.
+        case RemoteError.failed: return true
         default: return false
         }
     }
+}
+
+/// A file at its final name: what the engine reports of it.
+struct StoredFile: Sendable {
+    var bytes: Int64
+    var sha256: String
+    /// The MP4's duration from its header, in seconds.
+    var duration: Double?
 }
 
 /// What a finished `.part` file holds.
@@ -486,12 +522,7 @@ enum PartFile {
 public enum ImageFile {
     /// Writes `data` to `target` through a `.part` file after checking it is a JPEG or PNG.
     public static func save(_ data: Data, to target: URL) throws {
-        let jpeg = data.count > 4 && data.prefix(2) == Data([0xFF, 0xD8]) && data.suffix(2) == Data([0xFF, 0xD9])
-        let png = data.count > 8 && data.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
-        guard jpeg || png else {
-            throw ProtectError.unexpectedContent(
-                contentType: "something that is not a JPEG or PNG", request: "an image")
-        }
+        try check(data)
         try FileManager.default.createDirectory(
             at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
         let part = target.appendingPathExtension("part")
@@ -505,6 +536,16 @@ public enum ImageFile {
             let error = LocalFileError(errno: errno, path: target.path, doing: "rename the finished file")
             unlink(part.path)
             throw error
+        }
+    }
+
+    /// Throws unless `data` is a JPEG or PNG.
+    public static func check(_ data: Data) throws {
+        let jpeg = data.count > 4 && data.prefix(2) == Data([0xFF, 0xD8]) && data.suffix(2) == Data([0xFF, 0xD9])
+        let png = data.count > 8 && data.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        guard jpeg || png else {
+            throw ProtectError.unexpectedContent(
+                contentType: "something that is not a JPEG or PNG", request: "an image")
         }
     }
 }

@@ -15,6 +15,8 @@ public struct SnapshotOptions: Sendable {
     public var template: String?
     public var utc = false
     public var destination: URL
+    /// A remote archive: images go there (and `destination` holds only its state).
+    public var remote: RemoteStore?
     /// The wall clock that says what "now" is for a live snapshot's name (injected by tests).
     public var clock = WallClock.system
     public var retries = 3
@@ -103,7 +105,12 @@ public struct SnapshotJob: Sendable {
             }
             do {
                 let data = try await engine.withRetries { try await client.image(request) }
-                try ImageFile.save(data, to: options.destination.appendingPathComponent(path))
+                if let remote = options.remote {
+                    try ImageFile.check(data)
+                    try await remote.put(data, to: path)
+                } else {
+                    try ImageFile.save(data, to: options.destination.appendingPathComponent(path))
+                }
                 results.append(SnapshotResult(camera: camera, path: path, bytes: data.count, failure: nil))
             } catch {
                 if error is CancellationError { throw error }

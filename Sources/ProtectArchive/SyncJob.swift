@@ -170,7 +170,11 @@ public struct SyncJob: Sendable {
             }
         }
         if let keepFrom, !report.interrupted {
-            try prune(before: keepFrom, state: state, report: &report)
+            if let remote = options.engine.remote {
+                try await pruneRemote(remote, before: keepFrom, state: state, report: &report)
+            } else {
+                try prune(before: keepFrom, state: state, report: &report)
+            }
         }
         return report
     }

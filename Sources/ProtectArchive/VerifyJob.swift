@@ -22,11 +22,19 @@ public struct VerifyReport: Sendable {
     public var repaired: [String] = []
     /// Problems left after a repair.
     public var unrepaired: [VerifyProblem] = []
+    /// Of the checked files, those read back from a remote and hashed (`--deep`).
+    public var readBack = 0
 }
 
 /// Checks every complete file the archive knows: it exists, has its size and SHA-256, and is a whole MP4.
 public struct VerifyJob: Sendable {
     public let destination: URL
+    /// A remote archive: checked by a listing (sizes, the remote's hashes), or with `deep` by reading files back.
+    public var remote: RemoteStore?
+    /// On a remote: read the files back and compare their SHA-256.
+    public var deep = false
+    /// On a remote with `deep`: read back at most this many bytes (files beyond are checked by the listing only).
+    public var deepMaxBytes: Int64?
     let logger: Logger
 
     public init(destination: URL, logger: Logger) {
@@ -35,7 +43,10 @@ public struct VerifyJob: Sendable {
     }
 
     /// Checks the files; `onProblem` hears of each as it is found.
-    public func check(state: ArchiveState, onProblem: (VerifyProblem) -> Void = { _ in }) throws -> VerifyReport {
+    public func check(state: ArchiveState, onProblem: (VerifyProblem) -> Void = { _ in }) async throws
+        -> VerifyReport
+    {
+        if let remote { return try await checkRemote(remote, state: state, onProblem: onProblem) }
         var report = VerifyReport()
         for record in try state.segments(status: .complete) {
             report.checked += 1
@@ -116,7 +127,16 @@ public struct VerifyJob: Sendable {
         for problem in problems {
             let current = try state.segments(cameraID: problem.record.cameraID, stream: problem.record.stream)[
                 problem.record.start]
-            if let current, current.status == .complete, Self.problem(with: current, in: destination) == nil {
+            var whole = false
+            if let current, current.status == .complete {
+                if let remote {
+                    let object = try await remote.stat(current.path)
+                    whole = object?.size == current.size
+                } else {
+                    whole = Self.problem(with: current, in: destination) == nil
+                }
+            }
+            if let current, whole {
                 report.repaired.append(current.path)
             } else {
                 report.unrepaired.append(problem)
@@ -129,6 +149,8 @@ public struct VerifyJob: Sendable {
 /// Writes `SHA256SUMS` (as `sha256sum -c` reads it) and `manifest.json` for the archive's complete files.
 public struct ManifestJob: Sendable {
     public var destination: URL
+    /// A remote archive: the two files are also uploaded to its root, beside the data.
+    public var remote: RemoteStore?
     /// Only files overlapping this range (milliseconds), when given.
     public var range: Range<Int64>?
     /// Only these cameras (ids or names), when given.
@@ -139,7 +161,7 @@ public struct ManifestJob: Sendable {
     }
 
     /// The files written, relative to the destination, and how many segments they list.
-    public func write(state: ArchiveState) throws -> (files: [String], count: Int) {
+    public func write(state: ArchiveState) async throws -> (files: [String], count: Int) {
         let known = try state.cameras()
         let chosen = try CameraSelection.resolve(
             cameras, among: known.map { Camera(id: $0.id, name: $0.name) })
@@ -173,6 +195,10 @@ public struct ManifestJob: Sendable {
             withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         try Data(sums.utf8).write(to: destination.appendingPathComponent("SHA256SUMS"), options: .atomic)
         try json.write(to: destination.appendingPathComponent("manifest.json"), options: .atomic)
+        if let remote {
+            try await remote.put(Data(sums.utf8), to: "SHA256SUMS")
+            try await remote.put(json, to: "manifest.json")
+        }
         return (["SHA256SUMS", "manifest.json"], records.count)
     }
 }

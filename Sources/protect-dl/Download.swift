@@ -18,8 +18,9 @@ struct Download: AsyncParsableCommand {
     var start: String
     @Option(help: "End, in the same formats as --start.")
     var end: String
-    @Option(help: "Destination folder (must exist).")
+    @Option(help: "Destination folder (must exist), or an rclone remote (remote:path).")
     var dest = "."
+    @OptionGroup var remote: RemoteOptionGroup
     @Flag(help: "Put files in YYYY/MM/DD/<camera>/ folders.")
     var useSubfolders = false
     @Option(
@@ -54,8 +55,15 @@ struct Download: AsyncParsableCommand {
         let reporter = Reporter(json: output.json, quiet: output.quiet)
         var options = self.options
         options.engine.onBytes = reporter.addBytes
-        let job = DownloadJob(options: options, logger: makeLogger(level: output.level))
-        do { try job.preflight() } catch { throw fail(error) }
+        let logger = makeLogger(level: output.level)
+        let job: DownloadJob
+        do {
+            try await remote.open(dest, logger: logger).apply(to: &options.engine)
+            job = DownloadJob(options: options, logger: logger)
+            try job.preflight()
+        } catch {
+            throw fail(error)
+        }
         try await JobRunner.run(
             connection: connection, transfer: transfer, output: output, reporter: reporter,
             partFiles: options.engine.partFiles

@@ -20,8 +20,9 @@ struct Events: AsyncParsableCommand {
     var waitRunning: Double?
     @Flag(help: "List the events instead of downloading them (with --json, one object per event).")
     var list = false
-    @Option(help: "Destination folder (must exist).")
+    @Option(help: "Destination folder (must exist), or an rclone remote (remote:path).")
     var dest = "."
+    @OptionGroup var remote: RemoteOptionGroup
     @OptionGroup var stream: StreamOptionGroup
     @OptionGroup var naming: NamingOptionGroup
     @OptionGroup var engine: EngineOptionGroup
@@ -49,12 +50,20 @@ struct Events: AsyncParsableCommand {
         let reporter = Reporter(json: output.json, quiet: output.quiet)
         var options = self.options
         options.engine.onBytes = reporter.addBytes
-        let job = EventJob(options: options, logger: makeLogger(level: output.level))
         if list {
-            try await listEvents(job, reporter: reporter)
+            try await listEvents(
+                EventJob(options: options, logger: makeLogger(level: output.level)), reporter: reporter)
             return
         }
-        do { try job.preflight() } catch { throw fail(error) }
+        let job: EventJob
+        do {
+            let logger = makeLogger(level: output.level)
+            try await remote.open(dest, logger: logger).apply(to: &options.engine)
+            job = EventJob(options: options, logger: logger)
+            try job.preflight()
+        } catch {
+            throw fail(error)
+        }
         try await JobRunner.run(
             connection: connection, transfer: transfer, output: output, reporter: reporter,
             partFiles: options.engine.partFiles

@@ -41,6 +41,11 @@ enum ExitStatus: Int32 {
     case verifyFailed = 10
     case state = 11
     case diskFull = 12
+    case rcloneMissing = 13
+    case rcloneTooOld = 14
+    case unknownRemote = 15
+    case remoteRefused = 16
+    case remoteFailed = 17
     case usage = 64
     case internalError = 70
     case interrupted = 130
@@ -54,7 +59,9 @@ enum ExitStatus: Int32 {
         7 the console sent something that is not a complete MP4; 8 the console's certificate was rejected; \
         9 a camera has no such channel or package lens; 10 verify found missing or altered files; \
         11 the archive is locked by another protect-dl or its state cannot be used; \
-        12 the destination's disk is full; 64 invalid options, times or output template; 70 internal error; \
+        12 the destination's disk is full; 13 rclone (needed for a remote --dest) is missing; 14 rclone is older than \
+        1.60; 15 rclone has no such remote; 16 the remote refused the credentials; 17 the remote failed (unreachable, \
+        an upload or a check failed); 64 invalid options, times or output template; 70 internal error; \
         130 interrupted (Ctrl-C); 141 the output was closed (e.g. piped into head); 143 terminated (SIGTERM).
         """
 
@@ -86,6 +93,14 @@ enum ExitStatus: Int32 {
             case .notWritable, .other: return .destination
             }
         case is SafePath.Outside: return .destination
+        case let error as RemoteError:
+            switch error {
+            case .rcloneMissing: return .rcloneMissing
+            case .rcloneTooOld: return .rcloneTooOld
+            case .unknownRemote: return .unknownRemote
+            case .refused: return .remoteRefused
+            case .failed: return .remoteFailed
+            }
         case is MP4Check.Problem: return .invalidFile
         case is TemplateError: return .usage
         case StateError.diskFull: return .diskFull

@@ -21,8 +21,9 @@ struct Snapshot: AsyncParsableCommand {
     var height: Int?
     @Flag(help: "The G4 Doorbell Pro's package camera (lens 2).")
     var packageLens = false
-    @Option(help: "Destination folder (must exist).")
+    @Option(help: "Destination folder (must exist), or an rclone remote (remote:path).")
     var dest = "."
+    @OptionGroup var remote: RemoteOptionGroup
     @OptionGroup var naming: NamingOptionGroup
     @OptionGroup var output: OutputOptionGroup
 
@@ -43,9 +44,12 @@ struct Snapshot: AsyncParsableCommand {
         options.template = naming.outputTemplate
         options.utc = naming.utc
         let reporter = Reporter(json: output.json, quiet: output.quiet)
-        let job = SnapshotJob(options: options, logger: makeLogger(level: output.level))
         let results: [SnapshotResult]
         do {
+            let target = try await remote.open(dest, logger: makeLogger(level: output.level))
+            options.destination = target.folder
+            options.remote = target.remote
+            let job = SnapshotJob(options: options, logger: makeLogger(level: output.level))
             try job.preflight()
             results = try await connection.withClient(logger: makeLogger(level: output.level), quiet: output.quiet) {
                 client in

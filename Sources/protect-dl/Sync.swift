@@ -13,8 +13,12 @@ struct Sync: AsyncParsableCommand {
     )
 
     @OptionGroup var connection: ConnectionOptions
-    @Option(help: "The archive folder (must exist); its state lives in .protect-dl/ inside it.")
+    @Option(
+        help:
+            "The archive folder (must exist; its state lives in .protect-dl/ inside it), or an rclone remote (remote:path; its state stays local, see --state-dir)."
+    )
     var dest: String
+    @OptionGroup var remote: RemoteOptionGroup
     @Option(help: "Comma-separated camera ids or names (case-insensitive), or all.")
     var cameras = "all"
     @Option(help: "Begin here (the formats of download's --start); default: each camera's first recording.")
@@ -67,11 +71,14 @@ struct Sync: AsyncParsableCommand {
         let reporter = Reporter(json: output.json, quiet: output.quiet)
         var options = self.options
         options.engine.onBytes = reporter.addBytes
-        let job = SyncJob(options: options, logger: logger)
+        let job: SyncJob
         let state: ArchiveState
         do {
+            let target = try await remote.open(dest, logger: logger)
+            target.apply(to: &options.engine)
+            job = SyncJob(options: options, logger: logger)
             try job.preflight()
-            state = try ArchiveState(destination: options.engine.destination)
+            state = try target.state()
         } catch {
             throw fail(error)
         }
@@ -166,30 +173,49 @@ struct Verify: AsyncParsableCommand {
     )
 
     @OptionGroup var connection: ConnectionOptions
-    @Option(help: "The archive folder.")
+    @Option(help: "The archive folder, or an rclone remote (remote:path).")
     var dest: String
     @Flag(help: "Download missing or altered files again (needs --address and --username).")
     var repair = false
+    @Flag(
+        help:
+            "On a remote: read every file back and compare its SHA-256 (default: sizes and the remote's own hashes, from a listing)."
+    )
+    var deep = false
+    @Option(help: "On a remote with --deep: read back at most this much (e.g. 500M, 20G); the rest is checked quickly.")
+    var deepMaxBytes: String?
+    @OptionGroup var remote: RemoteOptionGroup
     @OptionGroup var output: OutputOptionGroup
 
     func validate() throws {
         if repair { try connection.require() }
         if dest.isEmpty { throw ValidationError("--dest is empty; give the archive folder.") }
+        if let deepMaxBytes, ByteCount.parse(deepMaxBytes) == nil {
+            throw ValidationError("--deep-max-bytes must be a size such as 500M or 20G.")
+        }
     }
 
     func run() async throws {
         let logger = makeLogger(level: output.level)
-        let destination = URL(fileURLWithPath: dest)
         let reporter = Reporter(json: output.json, quiet: output.quiet)
-        let job = VerifyJob(destination: destination, logger: logger)
+        var job: VerifyJob
         let state: ArchiveState
         let report: VerifyReport
         do {
-            var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: destination.path, isDirectory: &isFolder), isFolder.boolValue
-            else { throw ArchiveError.destinationMissing(destination.path) }
-            state = try ArchiveState(destination: destination, create: false, exclusive: repair)
-            report = try job.check(state: state) { problem in
+            let target = try await remote.open(dest, create: false, exclusive: repair, logger: logger)
+            let destination = target.folder
+            job = VerifyJob(destination: destination, logger: logger)
+            job.remote = target.remote
+            job.deep = deep
+            job.deepMaxBytes = deepMaxBytes.flatMap(ByteCount.parse)
+            if target.remote == nil {
+                var isFolder: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: destination.path, isDirectory: &isFolder),
+                    isFolder.boolValue
+                else { throw ArchiveError.destinationMissing(destination.path) }
+            }
+            state = try target.state(create: false, exclusive: repair)
+            report = try await job.check(state: state) { problem in
                 if output.json {
                     reporter.emitJSON([
                         "event": .string(problem.kind.rawValue), "path": .string(problem.record.path),
@@ -210,11 +236,12 @@ struct Verify: AsyncParsableCommand {
         guard repair else { throw ExitCode(ExitStatus.verifyFailed.rawValue) }
         let connection = self.connection
         let repaired: VerifyReport
+        var engine = EngineOptions(destination: job.destination)
+        engine.remote = job.remote
         do {
-            repaired = try await connection.withClient(logger: logger, quiet: output.quiet) { client in
+            repaired = try await connection.withClient(logger: logger, quiet: output.quiet) { [job, engine] client in
                 try await job.repair(
-                    report.problems, state: state, client: client, engine: EngineOptions(destination: destination),
-                    onEvent: reporter.handle)
+                    report.problems, state: state, client: client, engine: engine, onEvent: reporter.handle)
             }
         } catch {
             throw fail(error)
@@ -231,8 +258,12 @@ struct Manifest: AsyncParsableCommand {
         discussion: ExitStatus.documentation
     )
 
-    @Option(help: "The archive folder; the two files are written there.")
+    @Option(
+        help:
+            "The archive folder; the two files are written there. For an rclone remote (remote:path) they are written in its local state folder and uploaded beside the data."
+    )
     var dest: String
+    @OptionGroup var remote: RemoteOptionGroup
     @Option(help: "Only files from this time on (the formats of download's --start).")
     var start: String?
     @Option(help: "Only files before this time.")
@@ -241,10 +272,15 @@ struct Manifest: AsyncParsableCommand {
     var cameras = "all"
 
     func run() async throws {
-        let destination = URL(fileURLWithPath: dest)
         do {
-            let state = try ArchiveState(destination: destination, create: false, exclusive: false)
-            var job = ManifestJob(destination: destination)
+            // On a remote, uploading the two files is journalled in the state: that takes its lock.
+            var isRemote = false
+            if case .remote = ArchiveLocation(dest) { isRemote = true }
+            let target = try await remote.open(
+                dest, create: false, exclusive: isRemote, logger: makeLogger(level: "warning"))
+            let state = try target.state(create: false, exclusive: false)
+            var job = ManifestJob(destination: target.folder)
+            job.remote = target.remote
             job.cameras = CameraSelection.tokens(cameras)
             let zone = DisplayZone.named(try state.meta("timezone") ?? "UTC")
             do {
@@ -255,10 +291,17 @@ struct Manifest: AsyncParsableCommand {
             } catch let error as TimeError {
                 throw ArchiveError.time(error)
             }
-            let written = try job.write(state: state)
-            Console.write(
-                "\(written.count) files listed in \(written.files.joined(separator: " and ")); check them with: "
-                    + "cd \(dest) && sha256sum -c SHA256SUMS", to: .standardOutput)
+            let written = try await job.write(state: state)
+            if target.remote != nil {
+                Console.write(
+                    "\(written.count) files listed in \(written.files.joined(separator: " and ")), in "
+                        + "\(target.folder.path) and uploaded to \(dest); check the remote copy with: "
+                        + "rclone checksum sha256 SHA256SUMS \(dest) --download", to: .standardOutput)
+            } else {
+                Console.write(
+                    "\(written.count) files listed in \(written.files.joined(separator: " and ")); check them with: "
+                        + "cd \(dest) && sha256sum -c SHA256SUMS", to: .standardOutput)
+            }
         } catch {
             throw fail(error)
         }

@@ -17,8 +17,12 @@ struct Watch: AsyncParsableCommand {
     )
 
     @OptionGroup var connection: ConnectionOptions
-    @Option(help: "The archive folder (must exist); its state lives in .protect-dl/ inside it.")
+    @Option(
+        help:
+            "The archive folder (must exist; its state lives in .protect-dl/ inside it), or an rclone remote (remote:path)."
+    )
     var dest: String
+    @OptionGroup var remote: RemoteOptionGroup
     @OptionGroup var rules: EventRulesOptionGroup
     @Option(
         help:
@@ -110,12 +114,16 @@ struct Watch: AsyncParsableCommand {
     func run() async throws {
         let logger = makeLogger(level: output.level)
         let reporter = Reporter(json: output.json, quiet: output.quiet, progress: false)
-        let options = self.options
-        let job = WatchJob(options: options, logger: logger)
+        var options = self.options
+        let job: WatchJob
         let state: ArchiveState
         do {
+            let target = try await remote.open(dest, logger: logger)
+            target.apply(to: &options.events.engine)
+            if options.hours != nil { target.apply(to: &options.hours!.engine) }
+            job = WatchJob(options: options, logger: logger)
             try job.preflight()
-            state = try ArchiveState(destination: options.events.engine.destination)
+            state = try target.state()
         } catch {
             throw fail(error)
         }

@@ -273,16 +273,19 @@ public struct WatchJob: Sendable {
         let cameraID = first.info.cameraID
         var pieces: [ExportItem] = []
         let known = (try? state.segments(cameraID: cameraID, stream: stream)) ?? [:]
+        let remote = options.events.engine.remote
+        func exists(_ path: String) async -> Bool {
+            if let remote { return (try? await remote.stat(path)) != nil }
+            return FileManager.default.fileExists(atPath: destination.appendingPathComponent(path).path)
+        }
         for piece in work.pieces {
-            if let row = known[piece.info.start], row.status == .complete,
-                FileManager.default.fileExists(atPath: destination.appendingPathComponent(row.path).path)
-            {
+            if let row = known[piece.info.start], row.status == .complete, await exists(row.path) {
                 continue  // saved by an earlier attempt at this clip
             }
             var item = piece
             // Nothing at a final name is overwritten: a name taken by another file gets the event's id.
             var number = 1
-            while FileManager.default.fileExists(atPath: destination.appendingPathComponent(item.info.path).path) {
+            while await exists(item.info.path) {
                 let stem = String(piece.info.path.dropLast(4))
                 let suffix = "_" + (work.events.first?.id ?? "clip") + (number > 1 ? "_\(number)" : "")
                 item.info.path = stem + suffix + ".mp4"

@@ -1,0 +1,235 @@
+import Foundation
+import Logging
+
+/// A file on a remote as rclone lists it.
+public struct RemoteObject: Sendable, Equatable {
+    public var path: String
+    public var size: Int64
+    /// Hashes the remote reports (`md5`, `sha1`, ...), lower-case hex.
+    public var hashes: [String: String]
+}
+
+/// What a remote can do, as `rclone backend features` tells.
+public struct RemoteFeatures: Sendable, Equatable {
+    /// Server-side rename (sftp, smb, local): uploads go to a temporary name first, then move.
+    public var canMove: Bool
+    /// Objects in buckets (s3, b2, gcs, azure): an upload appears only when complete.
+    public var bucketBased: Bool
+    /// The hashes the remote computes itself.
+    public var hashes: [String]
+}
+
+/// An archive on an rclone remote: files stream through `rclone rcat`, never whole in memory or on local disk,
+/// while the state (SQLite) stays in a local folder and journals every upload.
+public final class RemoteStore: Sendable {
+    /// The remote root, as given to `--dest` (`name:path`).
+    public let root: String
+    public let rclone: Rclone
+    public let features: RemoteFeatures
+    /// The local state of this remote archive (its `.protect-dl/` lives in `state.destination`).
+    public let state: ArchiveState
+    let slots: UploadSlots
+    let logger: Logger
+
+    init(root: String, rclone: Rclone, features: RemoteFeatures, state: ArchiveState, logger: Logger) {
+        self.root = root
+        self.rclone = rclone
+        self.features = features
+        self.state = state
+        self.slots = UploadSlots(rclone.configuration.uploadJobs)
+        self.logger = logger
+    }
+
+    /// Checks rclone and the remote before anything is asked of the console (rclone's version, the remote known,
+    /// the credentials accepted, the root created), opens the local state in `stateFolder` and reconciles uploads
+    /// an earlier run left unfinished.
+    public static func open(
+        _ spec: String, rclone configuration: RcloneConfiguration, stateFolder: URL, create: Bool = true,
+        exclusive: Bool = true, logger: Logger
+    ) async throws -> RemoteStore {
+        let rclone = Rclone(configuration: configuration)
+        _ = try await rclone.checkVersion()
+        if create {
+            let made = try await rclone.run(["mkdir", spec])
+            guard made.status == 0 else { throw Rclone.error(made, remote: spec, doing: "create the archive folder") }
+        }
+        let answer = try await rclone.run(["backend", "features", spec])
+        guard answer.status == 0 else { throw Rclone.error(answer, remote: spec, doing: "describe itself") }
+        let features = try Self.features(from: answer.stdout, remote: spec)
+        // A listing proves the credentials where mkdir could pass without them (an existing bucket, a public one).
+        let probe = try await rclone.run(["lsjson", "--max-depth", "1", "--no-mimetype", "--no-modtime", spec])
+        guard probe.status == 0 else { throw Rclone.error(probe, remote: spec, doing: "list the archive folder") }
+        if create {
+            do {
+                try FileManager.default.createDirectory(at: stateFolder, withIntermediateDirectories: true)
+            } catch {
+                throw StateError.database(path: stateFolder.path, reason: error.localizedDescription)
+            }
+        }
+        let state = try ArchiveState(destination: stateFolder, create: create, exclusive: exclusive)
+        try state.setMeta("remote", spec)
+        let store = RemoteStore(root: spec, rclone: rclone, features: features, state: state, logger: logger)
+        if exclusive { try await store.reconcile() }
+        return store
+    }
+
+    static func features(from json: [UInt8], remote: String) throws -> RemoteFeatures {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any] else {
+            throw RemoteError.failed(remote: remote, doing: "describe itself", reason: "rclone's answer is not JSON")
+        }
+        let flags = object["Features"] as? [String: Any] ?? [:]
+        let hashes = (object["Hashes"] as? [String] ?? []).map { $0.lowercased() }
+        return RemoteFeatures(
+            canMove: flags["Move"] as? Bool ?? false, bucketBased: flags["BucketBased"] as? Bool ?? false,
+            hashes: hashes)
+    }
+
+    /// The rclone path of a file relative to the root.
+    func remotePath(_ relative: String) -> String {
+        root.hasSuffix(":") || root.hasSuffix("/") ? root + relative : root + "/" + relative
+    }
+
+    /// The file at `relative`, or nil when there is none; with `hashes`, the remote's own hashes of it.
+    public func stat(_ relative: String, hashes: Bool = false) async throws -> RemoteObject? {
+        var arguments = ["lsjson", "--stat", "--no-mimetype", "--no-modtime"]
+        if hashes && !features.hashes.isEmpty { arguments.append("--hash") }
+        let output = try await rclone.run(arguments + [remotePath(relative)])
+        if output.status != 0 {
+            let text = output.stderr.lowercased()
+            if text.contains("not found") || text.contains("no such file") || text.contains("doesn't exist") {
+                return nil
+            }
+            throw Rclone.error(output, remote: root, doing: "look at \(relative)")
+        }
+        // S3 answers a key that is not there with a directory of that name (its "prefix"): not a file.
+        guard let item = try? JSONSerialization.jsonObject(with: Data(output.stdout)) as? [String: Any],
+            item["IsDir"] as? Bool != true
+        else {
+            return nil
+        }
+        return Self.object(item, path: relative)
+    }
+
+    static func object(_ item: [String: Any], path: String) -> RemoteObject {
+        let size = (item["Size"] as? NSNumber)?.int64Value ?? -1
+        var hashes: [String: String] = [:]
+        for (key, value) in item["Hashes"] as? [String: String] ?? [:] where !value.isEmpty {
+            hashes[key.lowercased()] = value.lowercased()
+        }
+        return RemoteObject(path: path, size: size, hashes: hashes)
+    }
+
+    /// Every file under the root, by path (with the remote's hashes when asked and it has any).
+    public func list(hashes: Bool) async throws -> [String: RemoteObject] {
+        var arguments = ["lsjson", "-R", "--files-only", "--no-mimetype", "--no-modtime"]
+        if hashes && !features.hashes.isEmpty { arguments.append("--hash") }
+        let output = try await rclone.run(arguments + [root])
+        guard output.status == 0 else { throw Rclone.error(output, remote: root, doing: "list the archive") }
+        guard let items = try? JSONSerialization.jsonObject(with: Data(output.stdout)) as? [[String: Any]] else {
+            throw RemoteError.failed(remote: root, doing: "list the archive", reason: "rclone's listing is not JSON")
+        }
+        var objects: [String: RemoteObject] = [:]
+        for item in items {
+            guard let path = item["Path"] as? String else { continue }
+            objects[path] = Self.object(item, path: path)
+        }
+        return objects
+    }
+
+    /// Deletes one file; a file already gone is not an error.
+    public func delete(_ relative: String) async throws {
+        let output = try await rclone.run(["deletefile", remotePath(relative)])
+        if output.status != 0 {
+            let text = output.stderr.lowercased()
+            if text.contains("not found") || text.contains("no such file") { return }
+            throw Rclone.error(output, remote: root, doing: "delete \(relative)")
+        }
+    }
+
+    /// Moves a file to another name on the same remote (a server-side rename where the remote has one).
+    func move(_ from: String, to: String) async throws {
+        let output = try await rclone.run(["moveto", remotePath(from), remotePath(to)])
+        guard output.status == 0 else { throw Rclone.error(output, remote: root, doing: "rename \(from)") }
+    }
+
+    /// Removes folders left empty under the root (after retention).
+    public func removeEmptyFolders() async {
+        if features.bucketBased { return }
+        _ = try? await rclone.run(["rmdirs", "--leave-root", root])
+    }
+
+    /// SHA-256 of each file, read back from the remote (`rclone hashsum sha256 --download`): the deep check.
+    public func downloadHashes(_ paths: [String]) async throws -> [String: String] {
+        guard !paths.isEmpty else { return [:] }
+        let list = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent(
+            "protect-dl-files-\(UUID().uuidString)")
+        try Data((paths.joined(separator: "\n") + "\n").utf8).write(to: list)
+        defer { unlink(list.path) }
+        let output = try await rclone.run(
+            ["hashsum", "sha256", "--download", "--files-from-raw", list.path, root])
+        var sums: [String: String] = [:]
+        for line in String(decoding: output.stdout, as: UTF8.self).split(separator: "\n") {
+            let parts = line.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+            guard parts.count == 2 else { continue }
+            sums[parts[1].trimmingCharacters(in: .whitespaces)] = String(parts[0]).lowercased()
+        }
+        if output.status != 0 && sums.isEmpty {
+            throw Rclone.error(output, remote: root, doing: "read the files back")
+        }
+        return sums
+    }
+
+    /// Settles uploads an earlier run left `uploading` (it was killed, or the machine stopped): the temporary file
+    /// is deleted, and so is a final object that is not the one the state records as complete; the row goes, and
+    /// the segment (still not complete in the state) is downloaded again by the next pass.
+    public func reconcile() async throws {
+        for row in try state.remoteFiles(status: .uploading) {
+            if let temporary = row.temporary {
+                try await delete(temporary)
+            } else if let found = try await stat(row.path) {
+                let recorded = try state.completeSegment(path: row.path)
+                if recorded?.size != found.size {
+                    logger.warning("Removing \(row.path): an upload of it was cut off by a stop.")
+                    try await delete(row.path)
+                    if let recorded {
+                        try state.recordOutcome(
+                            cameraID: recorded.cameraID, stream: recorded.stream, start: recorded.start,
+                            end: recorded.end, path: recorded.path, status: .failed,
+                            reason: "an upload that replaced it was cut off", attempts: 1)
+                    }
+                }
+            }
+            if let previous = try state.completeSegment(path: row.path), try await stat(row.path) != nil {
+                try state.finishUpload(
+                    path: row.path, size: previous.size, sha256: previous.sha256 ?? "", md5: row.md5 ?? "",
+                    remoteHash: row.remoteHash)
+            } else {
+                try state.forgetRemoteFile(path: row.path)
+            }
+        }
+    }
+}
+
+/// Bounds the uploads running at once (`--upload-jobs`).
+actor UploadSlots {
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(_ count: Int) { free = max(1, count) }
+
+    func acquire() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty {
+            free += 1
+        } else {
+            waiting.removeFirst().resume()
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+extension VerifyJob {
+    /// Checks a remote archive: one listing gives every file's size (and the remote's MD5 where it has one, compared
+    /// with the MD5 taken while uploading); `deep` reads files back through rclone and compares their SHA-256, up to
+    /// `deepMaxBytes`.
+    func checkRemote(_ remote: RemoteStore, state: ArchiveState, onProblem: (VerifyProblem) -> Void) async throws
+        -> VerifyReport
+    {
+        var report = VerifyReport()
+        let records = try state.segments(status: .complete)
+        let listing = try await remote.list(hashes: true)
+        let uploads = Dictionary(
+            try state.remoteFiles(status: .uploaded).map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        var readBack: [SegmentRecord] = []
+        var budget = deepMaxBytes ?? Int64.max
+        for record in records {
+            report.checked += 1
+            guard let object = listing[record.path] else {
+                let problem = VerifyProblem(record: record, kind: .missing, detail: "the file is not on the remote")
+                report.problems.append(problem)
+                onProblem(problem)
+                continue
+            }
+            if object.size != record.size {
+                let problem = VerifyProblem(
+                    record: record, kind: .altered, detail: "\(object.size) bytes instead of \(record.size)")
+                report.problems.append(problem)
+                onProblem(problem)
+                continue
+            }
+            if let md5 = object.hashes["md5"], let uploaded = uploads[record.path]?.md5, !uploaded.isEmpty,
+                md5 != uploaded
+            {
+                let problem = VerifyProblem(record: record, kind: .altered, detail: "the remote's MD5 of it changed")
+                report.problems.append(problem)
+                onProblem(problem)
+                continue
+            }
+            if deep && record.size <= budget {
+                budget -= record.size
+                readBack.append(record)
+            }
+        }
+        // One rclone reads back a batch of files (bounded, so a failure costs little and progress is steady).
+        var start = 0
+        while start < readBack.count {
+            let batch = Array(readBack[start..<min(start + 64, readBack.count)])
+            start += batch.count
+            let sums = try await remote.downloadHashes(batch.map(\.path))
+            for record in batch {
+                let detail: String
+                if let sum = sums[record.path] {
+                    if sum == record.sha256 { continue }
+                    detail = "its SHA-256, read back from the remote, changed"
+                } else {
+                    detail = "it could not be read back from the remote"
+                }
+                let problem = VerifyProblem(record: record, kind: .altered, detail: detail)
+                report.problems.append(problem)
+                onProblem(problem)
+            }
+        }
+        report.readBack = readBack.count
+        return report
+    }
+}
