@@ -231,7 +231,8 @@ struct Verify: AsyncParsableCommand {
         }
         reporter.emit(
             "\(report.checked) files checked, \(report.problems.filter { $0.kind == .missing }.count) missing, "
-                + "\(report.problems.filter { $0.kind == .altered }.count) altered", toStderr: false)
+                + "\(report.problems.filter { $0.kind == .altered }.count) altered"
+                + (deep && job.remote != nil ? ", \(report.readBack) read back" : ""), toStderr: false)
         guard !report.problems.isEmpty else { return }
         guard repair else { throw ExitCode(ExitStatus.verifyFailed.rawValue) }
         let connection = self.connection
@@ -296,7 +297,7 @@ struct Manifest: AsyncParsableCommand {
                 Console.write(
                     "\(written.count) files listed in \(written.files.joined(separator: " and ")), in "
                         + "\(target.folder.path) and uploaded to \(dest); check the remote copy with: "
-                        + "rclone checksum sha256 SHA256SUMS \(dest) --download", to: .standardOutput)
+                        + "rclone checksum sha256 SHA256SUMS \(dest) --download --one-way", to: .standardOutput)
             } else {
                 Console.write(
                     "\(written.count) files listed in \(written.files.joined(separator: " and ")); check them with: "
