@@ -130,8 +130,12 @@ public struct VerifyJob: Sendable {
             var whole = false
             if let current, current.status == .complete {
                 if let remote {
+                    // Uploaded again in this repair (its upload journalled with the new hash) and there at its size.
+                    let upload = try state.remoteFile(path: current.path)
                     let object = try await remote.stat(current.path)
-                    whole = object?.size == current.size
+                    whole =
+                        object?.size == current.size && upload?.status == .uploaded
+                        && upload?.sha256 == current.sha256
                 } else {
                     whole = Self.problem(with: current, in: destination) == nil
                 }

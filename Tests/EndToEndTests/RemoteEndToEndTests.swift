@@ -91,8 +91,11 @@ struct RemoteEndToEndTests {
                 try bytes.write(to: forged)
                 // Streamed in, as protect-dl's own uploads are: S3 then keeps no MD5 of it.
                 let forge = try await runProcess(
-                    "/bin/sh", ["-c", "\"$0\" rcat \"$1\" < \"$2\"", remote.testCase.rclone,
-                        remote.dest + "/" + corrupt.path, forged.path], environment: remote.environment)
+                    "/bin/sh",
+                    [
+                        "-c", "\"$0\" rcat \"$1\" < \"$2\"", remote.testCase.rclone,
+                        remote.dest + "/" + corrupt.path, forged.path,
+                    ], environment: remote.environment)
                 #expect(forge.status == 0, "\(forge.stderr)")
                 #expect(try await remote.rclone(["deletefile", remote.dest + "/" + gone.path]).status == 0)
                 let quickBad = try await remote.protectDL(["verify", "--dest", remote.dest])
@@ -135,4 +138,165 @@ struct RemoteEndToEndTests {
             }
         }
     }
+}
+
+/// The processes whose parent is `pid` and whose command line holds `word` (rclone runs as setpriv's exec).
+func children(of pid: Int32, containing word: String) -> [Int32] {
+    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+    return entries.compactMap { Int32($0) }.filter { candidate in
+        guard let stat = try? String(contentsOfFile: "/proc/\(candidate)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return false }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 2, Int32(fields[1]) == pid else { return false }
+        let command = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(candidate)/cmdline"))) ?? Data()
+        return String(decoding: command.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).contains(word)
+    }
+}
+
+/// Whether a process is gone (or a zombie no one reaped).
+func isGone(_ pid: Int32) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")")
+    else { return true }
+    return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
+}
+
+extension RemoteEndToEndTests {
+    @Test(
+        "A console fault mid-stream and a body cut before its index leave nothing at the final name",
+        arguments: RemoteCase.all)
+    func consoleFaults(testCase: RemoteCase) async throws {
+        try await RemoteServer.with(testCase) { remote in
+            try await Scenario.with(remoteConsole(), frozen: true) { s in
+                var faults = FaultSettings()
+                // Well into the body: a signal while rclone 1.75 is still creating its multipart upload (its first
+                // milliseconds) can leave that upload pending, never an object; see the README.
+                faults.resetAfterBytes = 2_500_000
+                faults.resetCount = 1
+                await s.simulator.state.setFaults(faults)
+                let cut = try await remote.protectDL(s.remoteDownload(remote.dest, ["--retries", "0"]))
+                #expect(cut.status == 5, "\(cut.stderr)")
+                #expect(try await remote.files().isEmpty)
+                let pending = try await remote.rclone(["backend", "list-multipart-uploads", "moto:archive"]).stdout
+                #expect(try await remote.pendingUploads() == 0, "\(pending) \(cut.stderr)")
+
+                // The body ends cleanly but before the moov box: end of input would commit it, so the upload is
+                // aborted by a signal instead.
+                faults = FaultSettings()
+                faults.cutBeforeMoovCount = 1
+                await s.simulator.state.setFaults(faults)
+                let short = try await remote.protectDL(s.remoteDownload(remote.dest, ["--retries", "0"]))
+                #expect(short.status == 7, "\(short.stderr)")
+                #expect(try await remote.files().isEmpty)
+                #expect(try await remote.pendingUploads() == 0)
+
+                let whole = try await remote.protectDL(s.remoteDownload(remote.dest))
+                #expect(whole.status == 0, "\(whole.stderr)")
+                let files = try await remote.files()
+                #expect(files.count == 1)
+                let state = try ArchiveState(
+                    destination: remote.scratch.appendingPathComponent("state"), create: false, exclusive: false)
+                #expect(try state.remoteFiles(status: .uploading).isEmpty)
+                #expect(try state.remoteFiles(status: .uploaded).map(\.path) == Array(files.keys))
+            }
+        }
+    }
+
+    @Test(
+        "rclone killed mid-upload is retried; protect-dl killed with kill -9 commits nothing and the next run cleans up",
+        arguments: RemoteCase.all)
+    func kills(testCase: RemoteCase) async throws {
+        var configuration = Scenario.throttled(bytesPerSecond: 900_000)
+        configuration.cameras.count = 1
+        configuration.cameras.historyHours = 4
+        try await RemoteServer.with(testCase) { [configuration] remote in
+            try await Scenario.with(configuration, frozen: true) { s in
+                var environment = remote.environment.compactMapValues { $0 }
+                environment["PROTECT_DL_PASSWORD"] = "protect"
+                let arguments = s.remoteDownload(remote.dest, ["--retries", "2"]) + remote.remoteOptions()
+
+                // rclone dies mid-stream: the upload fails, the temporary file is removed, the export is asked again.
+                let first = try Daemon(try Binary.path("protect-dl"), arguments, environment: environment)
+                let victim = try await waitForChild(of: first.process.processIdentifier)
+                try await Task.sleep(for: .seconds(1))
+                kill(victim, SIGKILL)
+                try await waitForExit(first.process, timeout: 120)
+                #expect(first.process.terminationStatus == 0, "\(first.stderr)")
+                #expect(first.stdout.contains("retry") || first.stderr.contains("retry"), "\(first.stderr)")
+                let files = try await remote.files()
+                #expect(files.count == 1 && files.keys.allSatisfy { !$0.contains(".partial-") }, "\(files)")
+                try await remote.copy(to: s.destination)
+                let record = try #require(
+                    try ArchiveState(
+                        destination: remote.scratch.appendingPathComponent("state"), create: false, exclusive: false
+                    ).remoteFiles(status: .uploaded).first)
+                #expect(try FileHash.sha256(of: s.destination.appendingPathComponent(record.path)).hex == record.sha256)
+                #expect(try await remote.rclone(["deletefile", remote.dest + "/" + record.path]).status == 0)
+                // On S3 the multipart upload of the killed rclone stays pending (invisible, never an object) until
+                // a lifecycle rule or `rclone backend cleanup` ends it.
+                let pendingBefore = try await remote.pendingUploads()
+
+                // protect-dl dies mid-stream: rclone gets its parent-death signal and aborts; nothing appears at the
+                // final name (and no multipart upload is left pending).
+                let second = try Daemon(try Binary.path("protect-dl"), arguments, environment: environment)
+                let uploader = try await waitForChild(of: second.process.processIdentifier)
+                try await Task.sleep(for: .seconds(1))
+                kill(second.process.processIdentifier, SIGKILL)
+                try await waitForExit(second.process, timeout: 30)
+                try await waitUntil("rclone ended after protect-dl was killed", timeout: 20) { isGone(uploader) }
+                #expect(try await remote.files()[record.path] == nil)
+                #expect(try await remote.pendingUploads() == pendingBefore)
+                let journal = try ArchiveState(
+                    destination: remote.scratch.appendingPathComponent("state"), create: false, exclusive: false)
+                #expect(try journal.remoteFiles(status: .uploading).map(\.path) == [record.path])
+
+                // The next run reconciles the row (removes a temporary file left on SFTP) and completes the file.
+                let third = try await remote.protectDL(s.remoteDownload(remote.dest, ["--retries", "2"]))
+                #expect(third.status == 0, "\(third.stderr)")
+                let after = try await remote.files()
+                #expect(Array(after.keys) == [record.path], "\(after)")
+                #expect(try journal.remoteFiles(status: .uploading).isEmpty)
+            }
+        }
+    }
+
+    @Test(
+        "A missing or old rclone, an unknown remote and refused credentials: one line, their own exit code, nothing asked of the console"
+    )
+    func refusals() async throws {
+        try await RemoteServer.with(RemoteCase(kind: .sftp, version: "1.60")) { remote in
+            try await Scenario.with(remoteConsole(), frozen: true) { s in
+                let download = s.remoteDownload(remote.dest)
+                let missing = try await remote.protectDL(download, rclone: "/nonexistent/rclone")
+                #expect(missing.status == 13)
+                #expect(errorLines(missing.stderr).count == 1, "\(missing.stderr)")
+                let old = remote.scratch.appendingPathComponent("rclone-old")
+                try "#!/bin/sh\necho 'rclone v1.59.2'\n".write(to: old, atomically: true, encoding: .utf8)
+                chmod(old.path, 0o755)
+                let tooOld = try await remote.protectDL(download, rclone: old.path)
+                #expect(tooOld.status == 14 && tooOld.stderr.contains("1.59.2"), "\(tooOld.stderr)")
+                let unknown = try await remote.protectDL(s.remoteDownload("nosuch:archive"))
+                #expect(unknown.status == 15 && unknown.stderr.contains("nosuch"), "\(unknown.stderr)")
+                #expect(errorLines(unknown.stderr).count == 1, "\(unknown.stderr)")
+                var wrongKey = remote
+                wrongKey.environment["RCLONE_CONFIG_OSSH_KEY_FILE"] =
+                    remote.scratch.appendingPathComponent("ssh/host").path
+                let refused = try await wrongKey.protectDL(download)
+                #expect(refused.status == 16, "\(refused.stderr)")
+                #expect(errorLines(refused.stderr).count == 1, "\(refused.stderr)")
+                #expect(await s.simulator.state.currentStats().requestsByEndpoint.isEmpty)
+            }
+        }
+    }
+}
+
+/// Waits for protect-dl to start an upload (an `rclone rcat` child); its PID.
+func waitForChild(of pid: Int32) async throws -> Int32 {
+    let deadline = Date().addingTimeInterval(30)
+    while Date() < deadline {
+        if let child = children(of: pid, containing: "rcat").first { return child }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    throw RemoteTestError(message: "protect-dl started no upload")
 }

@@ -37,7 +37,7 @@ struct RemoteServer: Sendable {
     /// `--dest` for protect-dl: a fresh bucket or folder.
     let dest: String
     /// The environment protect-dl and rclone run in (rclone's config is only these variables).
-    let environment: [String: String?]
+    var environment: [String: String?]
     /// For SFTP, the folder on this machine the remote root is.
     let folder: URL?
     /// A scratch folder for the test (state, copies), removed afterwards.
@@ -57,7 +57,9 @@ struct RemoteServer: Sendable {
         var folder: URL?
         switch testCase.kind {
         case .s3:
-            command = [RemoteCase.venv.appendingPathComponent("moto_server").path, "-H", "127.0.0.1", "-p", String(port)]
+            command = [
+                RemoteCase.venv.appendingPathComponent("moto_server").path, "-H", "127.0.0.1", "-p", String(port),
+            ]
             for (key, value) in [
                 "TYPE": "s3", "PROVIDER": "Other", "ENDPOINT": "http://127.0.0.1:\(port)", "ACCESS_KEY_ID": "test",
                 "SECRET_ACCESS_KEY": "test", "REGION": "us-east-1", "FORCE_PATH_STYLE": "true",
@@ -70,7 +72,8 @@ struct RemoteServer: Sendable {
             try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
             for name in ["host", "client"] {
                 let made = try await runProcess(
-                    "/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", keys.appendingPathComponent(name).path])
+                    "/usr/bin/ssh-keygen",
+                    ["-q", "-t", "ed25519", "-N", "", "-f", keys.appendingPathComponent(name).path])
                 #expect(made.status == 0, "\(made.stderr)")
             }
             try FileManager.default.copyItem(
@@ -148,16 +151,16 @@ struct RemoteServer: Sendable {
     }
 
     /// Runs protect-dl with the server's environment, this case's rclone and a state folder in the scratch space.
-    func protectDL(_ arguments: [String], state: String = "state") async throws -> RunResult {
+    func protectDL(_ arguments: [String], state: String = "state", rclone: String? = nil) async throws -> RunResult {
         var environment = self.environment
         environment["PROTECT_DL_PASSWORD"] = "protect"
         return try await runProcess(
-            try Binary.path("protect-dl"), arguments + remoteOptions(state: state), environment: environment,
-            timeout: 60)
+            try Binary.path("protect-dl"), arguments + remoteOptions(state: state, rclone: rclone),
+            environment: environment, timeout: 60)
     }
 
-    func remoteOptions(state: String = "state") -> [String] {
-        ["--rclone", testCase.rclone, "--state-dir", scratch.appendingPathComponent(state).path]
+    func remoteOptions(state: String = "state", rclone: String? = nil) -> [String] {
+        ["--rclone", rclone ?? testCase.rclone, "--state-dir", scratch.appendingPathComponent(state).path]
     }
 
     /// Every file under the remote root, by path relative to it, with its size.

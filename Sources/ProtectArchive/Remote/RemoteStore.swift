@@ -141,7 +141,9 @@ public final class RemoteStore: Sendable {
         let output = try await rclone.run(["deletefile", remotePath(relative)])
         if output.status != 0 {
             let text = output.stderr.lowercased()
-            if text.contains("not found") || text.contains("no such file") { return }
+            if text.contains("not found") || text.contains("no such file") || text.contains("doesn't exist") {
+                return
+            }
             throw Rclone.error(output, remote: root, doing: "delete \(relative)")
         }
     }
@@ -184,28 +186,40 @@ public final class RemoteStore: Sendable {
     /// the segment (still not complete in the state) is downloaded again by the next pass.
     public func reconcile() async throws {
         for row in try state.remoteFiles(status: .uploading) {
-            if let temporary = row.temporary {
-                try await delete(temporary)
-            } else if let found = try await stat(row.path) {
-                let recorded = try state.completeSegment(path: row.path)
-                if recorded?.size != found.size {
-                    logger.warning("Removing \(row.path): an upload of it was cut off by a stop.")
-                    try await delete(row.path)
-                    if let recorded {
-                        try state.recordOutcome(
-                            cameraID: recorded.cameraID, stream: recorded.stream, start: recorded.start,
-                            end: recorded.end, path: recorded.path, status: .failed,
-                            reason: "an upload that replaced it was cut off", attempts: 1)
-                    }
+            do {
+                try await settle(row)
+            } catch let error as StateError {
+                throw error
+            } catch {
+                // A row that cannot be settled now (the remote failing) is tried again by the next run.
+                logger.warning("Could not settle the unfinished upload of \(row.path): \(error.localizedDescription)")
+            }
+        }
+    }
+
+    /// Settles one row left `uploading`.
+    private func settle(_ row: RemoteFileRecord) async throws {
+        if let temporary = row.temporary {
+            try await delete(temporary)
+        } else if let found = try await stat(row.path) {
+            let recorded = try state.completeSegment(path: row.path)
+            if recorded?.size != found.size {
+                logger.warning("Removing \(row.path): an upload of it was cut off by a stop.")
+                try await delete(row.path)
+                if let recorded {
+                    try state.recordOutcome(
+                        cameraID: recorded.cameraID, stream: recorded.stream, start: recorded.start,
+                        end: recorded.end, path: recorded.path, status: .failed,
+                        reason: "an upload that replaced it was cut off", attempts: 1)
                 }
             }
-            if let previous = try state.completeSegment(path: row.path), try await stat(row.path) != nil {
-                try state.finishUpload(
-                    path: row.path, size: previous.size, sha256: previous.sha256 ?? "", md5: row.md5 ?? "",
-                    remoteHash: row.remoteHash)
-            } else {
-                try state.forgetRemoteFile(path: row.path)
-            }
+        }
+        if let previous = try state.completeSegment(path: row.path), try await stat(row.path) != nil {
+            try state.finishUpload(
+                path: row.path, size: previous.size, sha256: previous.sha256 ?? "", md5: row.md5 ?? "",
+                remoteHash: row.remoteHash)
+        } else {
+            try state.forgetRemoteFile(path: row.path)
         }
     }
 }

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# protect-dl to a remote: `sync` of the same hours into a loopback S3 server (moto) and a loopback SFTP server
+# (OpenSSH), against `rclone copy` of the same files from the local disk, with protect-dl's and rclone's peak RSS.
+# Needs what .ci/run installs (rclone, sshd, .build-peers/remote-venv). Prints a table; exits 0.
+# Usage: bash bench/remote.sh [--quick]   (--quick: smaller files, for a smoke run)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+hours=4
+bitrate=40000000 # 40 Mbit/s: 18 GB... see below
+[ $quick = 1 ] && hours=2 && bitrate=8000000
+
+swift build -c release >/dev/null
+bin=$(swift build -c release --show-bin-path)
+venv=.build-peers/remote-venv/bin
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+calc() { awk "BEGIN { printf \"%.2f\", $1 }"; }
+now_ms() { date +%s%3N; }
+
+# The console: one camera, a fixed bitrate, hours of history.
+"$bin/protect-sim" --port 0 --log-level warning --cameras 1 --history-hours $((hours + 2)) --bitrate $bitrate \
+    --no-burned-in-text --event-rate 0 >"$work/sim.txt" &
+pids+=($!)
+for _ in $(seq 1 100); do grep -q "fingerprint:" "$work/sim.txt" 2>/dev/null && break; sleep 0.1; done
+port=$(awk '/port:/ {print $2; exit}' "$work/sim.txt")
+
+# S3: moto (a versioned bucket: rclone 1.60 cannot HEAD the version id moto gives an unversioned one).
+s3port=$(free_port)
+"$venv/moto_server" -H 127.0.0.1 -p "$s3port" >"$work/moto.txt" 2>&1 &
+pids+=($!)
+# SFTP: OpenSSH with a key.
+sshport=$(free_port)
+mkdir -p "$work/ssh" "$work/sftp" /run/sshd 2>/dev/null || true
+ssh-keygen -q -t ed25519 -N '' -f "$work/ssh/host"
+ssh-keygen -q -t ed25519 -N '' -f "$work/ssh/client"
+cp "$work/ssh/client.pub" "$work/ssh/authorized_keys"
+cat >"$work/ssh/sshd_config" <<CONF
+ListenAddress 127.0.0.1
+Port $sshport
+HostKey $work/ssh/host
+PidFile $work/ssh/sshd.pid
+AuthorizedKeysFile $work/ssh/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+Subsystem sftp internal-sftp
+CONF
+/usr/sbin/sshd -D -e -f "$work/ssh/sshd_config" >"$work/sshd.txt" 2>&1 &
+pids+=($!)
+echo "[127.0.0.1]:$sshport $(cut -d' ' -f1,2 "$work/ssh/host.pub")" >"$work/ssh/known_hosts"
+sleep 1.5
+
+export RCLONE_CONFIG=/dev/null
+export RCLONE_CONFIG_MOTO_TYPE=s3 RCLONE_CONFIG_MOTO_PROVIDER=Other RCLONE_CONFIG_MOTO_ENDPOINT=http://127.0.0.1:$s3port \
+    RCLONE_CONFIG_MOTO_ACCESS_KEY_ID=test RCLONE_CONFIG_MOTO_SECRET_ACCESS_KEY=test RCLONE_CONFIG_MOTO_REGION=us-east-1 \
+    RCLONE_CONFIG_MOTO_FORCE_PATH_STYLE=true
+export RCLONE_CONFIG_OSSH_TYPE=sftp RCLONE_CONFIG_OSSH_HOST=127.0.0.1 RCLONE_CONFIG_OSSH_PORT=$sshport \
+    RCLONE_CONFIG_OSSH_USER=$(id -un) RCLONE_CONFIG_OSSH_KEY_FILE=$work/ssh/client \
+    RCLONE_CONFIG_OSSH_KNOWN_HOSTS_FILE=$work/ssh/known_hosts
+unset AWS_CA_BUNDLE
+rclone mkdir moto:bench >/dev/null 2>&1
+rclone backend versioning moto:bench Enabled >/dev/null
+
+since=$(date -u -d "@$(( ($(date +%s) / 3600 - hours - 1) * 3600 ))" '+%Y-%m-%dT%H:%M:%SZ')
+sync() {
+    PROTECT_DL_PASSWORD=protect /usr/bin/time -f "%M" -o "$work/rss.txt" "$bin/protect-dl" sync --address 127.0.0.1 \
+        --port "$port" --username admin --since "$since" --safety-margin 3600 --quiet "$@"
+}
+
+# The files, once on the local disk (the baseline copies these).
+sync --dest "$work/local" 2>/dev/null || { mkdir -p "$work/local" && sync --dest "$work/local"; }
+bytes=$(find "$work/local" -name '*.mp4' -printf '%s\n' | awk '{ s += $1 } END { print s }')
+files=$(find "$work/local" -name '*.mp4' | wc -l)
+
+row() { printf '| %s | %s |\n' "$1" "$2"; }
+echo
+echo "protect-dl to remotes: $files hourly files, $(calc "$bytes / 1048576") MiB in all (rclone $(rclone version | head -1 | cut -d' ' -f2))"
+echo
+echo "| measure | result |"
+echo "|---|---|"
+for remote in moto:bench/pdl ossh:$work/sftp/pdl; do
+    name=${remote%%:*}
+    # rclone's peak RSS during protect-dl's sync: sampled every 0.2 s.
+    ( peak=0; while sleep 0.2; do
+        for pid in $(pgrep -x rclone); do r=$(awk '/VmRSS/ {print $2}' /proc/$pid/status 2>/dev/null || echo 0)
+            [ "${r:-0}" -gt "$peak" ] && peak=$r; done; echo "$peak" >"$work/rclone-rss.txt"; done ) &
+    sampler=$!
+    began=$(now_ms)
+    sync --dest "$remote" --state-dir "$work/state-$name"
+    took=$(calc "($(now_ms) - $began) / 1000")
+    kill $sampler 2>/dev/null || true
+    pdl_rss=$(calc "$(cat "$work/rss.txt") / 1024")
+    rclone_rss=$(calc "$(cat "$work/rclone-rss.txt" 2>/dev/null || echo 0) / 1024")
+    began=$(now_ms)
+    /usr/bin/time -f "%M" -o "$work/copy-rss.txt" rclone copy "$work/local" "${remote%/pdl}/copy" --exclude '.protect-dl/**' \
+        --transfers 4 2>/dev/null
+    copy=$(calc "($(now_ms) - $began) / 1000")
+    copy_rss=$(calc "$(cat "$work/copy-rss.txt") / 1024")
+    row "$name: protect-dl sync (console → remote, hashing)" "${took} s, $(calc "$bytes / 1048576 / $took") MiB/s; protect-dl peak RSS ${pdl_rss} MiB, rclone rcat peak ${rclone_rss} MiB each"
+    row "$name: rclone copy of the same files from local disk" "${copy} s, $(calc "$bytes / 1048576 / $copy") MiB/s; rclone peak RSS ${copy_rss} MiB"
+    row "$name: protect-dl / rclone copy" "$(calc "$copy / $took") (goal ≥ 0.8)"
+done
