@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
+# One camera; bits per second of video, so 240,000 is 108 MB an hour.
 hours=4
-bitrate=40000000 # 40 Mbit/s: 18 GB... see below
-[ $quick = 1 ] && hours=2 && bitrate=8000000
+bitrate=240000
+[ $quick = 1 ] && hours=2 && bitrate=40000
 
 swift build -c release >/dev/null
 bin=$(swift build -c release --show-bin-path)
@@ -73,13 +74,15 @@ rclone mkdir moto:bench >/dev/null 2>&1
 rclone backend versioning moto:bench Enabled >/dev/null
 
 since=$(date -u -d "@$(( ($(date +%s) / 3600 - hours - 1) * 3600 ))" '+%Y-%m-%dT%H:%M:%SZ')
-sync() {
-    PROTECT_DL_PASSWORD=protect /usr/bin/time -f "%M" -o "$work/rss.txt" "$bin/protect-dl" sync --address 127.0.0.1 \
+# Runs protect-dl sync in place of the calling (sub)shell, so that `( pdl_sync ... ) &` gives protect-dl's PID.
+pdl_sync() {
+    exec env PROTECT_DL_PASSWORD=protect "$bin/protect-dl" sync --address 127.0.0.1 \
         --port "$port" --username admin --since "$since" --safety-margin 3600 --quiet "$@"
 }
 
 # The files, once on the local disk (the baseline copies these).
-sync --dest "$work/local" 2>/dev/null || { mkdir -p "$work/local" && sync --dest "$work/local"; }
+mkdir -p "$work/local"
+(pdl_sync --dest "$work/local")
 bytes=$(find "$work/local" -name '*.mp4' -printf '%s\n' | awk '{ s += $1 } END { print s }')
 files=$(find "$work/local" -name '*.mp4' | wc -l)
 
@@ -91,17 +94,26 @@ echo "| measure | result |"
 echo "|---|---|"
 for remote in moto:bench/pdl ossh:$work/sftp/pdl; do
     name=${remote%%:*}
-    # rclone's peak RSS during protect-dl's sync: sampled every 0.2 s.
-    ( peak=0; while sleep 0.2; do
-        for pid in $(pgrep -x rclone); do r=$(awk '/VmRSS/ {print $2}' /proc/$pid/status 2>/dev/null || echo 0)
-            [ "${r:-0}" -gt "$peak" ] && peak=$r; done; echo "$peak" >"$work/rclone-rss.txt"; done ) &
-    sampler=$!
+    # protect-dl's own peak RSS (VmHWM: /usr/bin/time would count the largest child, rclone) and the largest rclone
+    # RSS seen, sampled every 0.2 s.
     began=$(now_ms)
-    sync --dest "$remote" --state-dir "$work/state-$name"
+    (pdl_sync --dest "$remote" --state-dir "$work/state-$name") &
+    pdl=$!
+    pdl_peak=0
+    rclone_peak=0
+    while kill -0 $pdl 2>/dev/null; do
+        hwm=$(awk '/VmHWM/ {print $2}' /proc/$pdl/status 2>/dev/null || echo 0)
+        [ "${hwm:-0}" -gt "$pdl_peak" ] && pdl_peak=$hwm
+        for child in $(pgrep -x rclone); do
+            r=$(awk '/VmRSS/ {print $2}' /proc/$child/status 2>/dev/null || echo 0)
+            [ "${r:-0}" -gt "$rclone_peak" ] && rclone_peak=$r
+        done
+        sleep 0.2
+    done
+    wait $pdl
     took=$(calc "($(now_ms) - $began) / 1000")
-    kill $sampler 2>/dev/null || true
-    pdl_rss=$(calc "$(cat "$work/rss.txt") / 1024")
-    rclone_rss=$(calc "$(cat "$work/rclone-rss.txt" 2>/dev/null || echo 0) / 1024")
+    pdl_rss=$(calc "$pdl_peak / 1024")
+    rclone_rss=$(calc "$rclone_peak / 1024")
     began=$(now_ms)
     /usr/bin/time -f "%M" -o "$work/copy-rss.txt" rclone copy "$work/local" "${remote%/pdl}/copy" --exclude '.protect-dl/**' \
         --transfers 4 2>/dev/null

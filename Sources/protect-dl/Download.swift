@@ -48,6 +48,11 @@ struct Download: AsyncParsableCommand {
     func validate() throws {
         try connection.require()
         try checkSelection(cameras: cameras, dest: dest)
+        if engine.touchFiles, case .remote = ArchiveLocation(dest) {
+            throw ValidationError(
+                "--touch-files makes empty placeholders on a local disk; a remote never shows a file before it is whole."
+            )
+        }
         guard settle >= 0 else { throw ValidationError("--settle cannot be negative.") }
     }
 

@@ -32,6 +32,11 @@ struct Events: AsyncParsableCommand {
     func validate() throws {
         try connection.require()
         try checkSelection(cameras: rules.cameras, dest: dest)
+        if engine.touchFiles, case .remote = ArchiveLocation(dest) {
+            throw ValidationError(
+                "--touch-files makes empty placeholders on a local disk; a remote never shows a file before it is whole."
+            )
+        }
         guard (waitRunning ?? 0) >= 0 else { throw ValidationError("--wait-running cannot be negative.") }
     }
 

@@ -300,3 +300,47 @@ func waitForChild(of pid: Int32) async throws -> Int32 {
     }
     throw RemoteTestError(message: "protect-dl started no upload")
 }
+
+extension RemoteEndToEndTests {
+    @Test(
+        "events with thumbnails and snapshots go to a remote too",
+        arguments: [RemoteCase(kind: .s3, version: "1.60"), RemoteCase(kind: .sftp, version: "1.75")])
+    func eventsAndSnapshots(testCase: RemoteCase) async throws {
+        try await RemoteServer.with(testCase) { remote in
+            var configuration = Scenario.small(.unifiOS)
+            configuration.cameras.historyHours = 4
+            try await Scenario.with(configuration) { s in
+                let now = Int64(Date().timeIntervalSince1970 * 1000)
+                // One camera's last 90 minutes: a handful of clips (each upload is a few rclone calls).
+                let camera = try #require(await s.simulator.cameras().first)
+                let events = try await remote.protectDL(
+                    [
+                        "events", "--start", iso(now - 5_400_000), "--end", iso(now), "--settle", "0",
+                        "--cameras", camera.id, "--thumbnails", "--json", "--dest", remote.dest,
+                    ] + connection(s))
+                #expect(events.status == 0, "\(events.stderr)")
+                let finished = jsonLines(events.stdout).filter { $0["event"] as? String == "finished" }
+                #expect(!finished.isEmpty)
+                let files = try await remote.files()
+                for clip in finished {
+                    let path = try #require(clip["path"] as? String)
+                    #expect(files[path] == (clip["bytes"] as? NSNumber)?.int64Value, "\(path)")
+                }
+                #expect(files.keys.filter { $0.hasSuffix(".mp4") }.count == finished.count)
+                #expect(!files.keys.filter { $0.hasSuffix(".thumbnail.jpg") }.isEmpty)
+                #expect(files.keys.allSatisfy { !$0.contains(".partial-") })
+
+                let snapshots = try await remote.protectDL(["snapshot", "--dest", remote.dest] + connectionOnly(s))
+                #expect(snapshots.status == 0, "\(snapshots.stderr)")
+                let after = try await remote.files()
+                let stills = Set(after.keys).subtracting(files.keys).filter { $0.hasSuffix(".jpg") }
+                #expect(stills.count == 3, "\(stills)")
+                // A local copy of a still is a JPEG ffprobe reads.
+                try await remote.copy(to: s.destination)
+                for still in stills {
+                    #expect(try Probe.of(s.destination.appendingPathComponent(still).path).codec == "mjpeg")
+                }
+            }
+        }
+    }
+}
