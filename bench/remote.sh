@@ -82,7 +82,9 @@ pdl_sync() {
 
 # The files, once on the local disk (the baseline copies these).
 mkdir -p "$work/local"
+began=$(now_ms)
 (pdl_sync --dest "$work/local")
+local_took=$(calc "($(now_ms) - $began) / 1000")
 bytes=$(find "$work/local" -name '*.mp4' -printf '%s\n' | awk '{ s += $1 } END { print s }')
 files=$(find "$work/local" -name '*.mp4' | wc -l)
 
@@ -92,34 +94,35 @@ echo "protect-dl to remotes: $files hourly files, $(calc "$bytes / 1048576") MiB
 echo
 echo "| measure | result |"
 echo "|---|---|"
-for remote in moto:bench/pdl ossh:$work/sftp/pdl; do
-    name=${remote%%:*}
-    # protect-dl's own peak RSS (VmHWM: /usr/bin/time would count the largest child, rclone) and the largest rclone
-    # RSS seen, sampled every 0.2 s.
+row "local disk: protect-dl sync (console → disk, hashing)" "${local_took} s, $(calc "$bytes / 1048576 / $local_took") MiB/s"
+for target in moto:bench ossh:$work/sftp; do
+    name=${target%%:*}
     began=$(now_ms)
-    (pdl_sync --dest "$remote" --state-dir "$work/state-$name") &
-    pdl=$!
-    pdl_peak=0
-    rclone_peak=0
-    while kill -0 $pdl 2>/dev/null; do
-        hwm=$(awk '/VmHWM/ {print $2}' /proc/$pdl/status 2>/dev/null || echo 0)
-        [ "${hwm:-0}" -gt "$pdl_peak" ] && pdl_peak=$hwm
-        for child in $(pgrep -x rclone); do
-            r=$(awk '/VmRSS/ {print $2}' /proc/$child/status 2>/dev/null || echo 0)
-            [ "${r:-0}" -gt "$rclone_peak" ] && rclone_peak=$r
-        done
-        sleep 0.2
-    done
-    wait $pdl
-    took=$(calc "($(now_ms) - $began) / 1000")
-    pdl_rss=$(calc "$pdl_peak / 1024")
-    rclone_rss=$(calc "$rclone_peak / 1024")
-    began=$(now_ms)
-    /usr/bin/time -f "%M" -o "$work/copy-rss.txt" rclone copy "$work/local" "${remote%/pdl}/copy" --exclude '.protect-dl/**' \
-        --transfers 4 2>/dev/null
+    /usr/bin/time -f "%M" -o "$work/copy-rss.txt" rclone copy "$work/local" "$target/copy" --exclude '.protect-dl/**' \
+        2>/dev/null
     copy=$(calc "($(now_ms) - $began) / 1000")
     copy_rss=$(calc "$(cat "$work/copy-rss.txt") / 1024")
-    row "$name: protect-dl sync (console → remote, hashing)" "${took} s, $(calc "$bytes / 1048576 / $took") MiB/s; protect-dl peak RSS ${pdl_rss} MiB, rclone rcat peak ${rclone_rss} MiB each"
-    row "$name: rclone copy of the same files from local disk" "${copy} s, $(calc "$bytes / 1048576 / $copy") MiB/s; rclone peak RSS ${copy_rss} MiB"
-    row "$name: protect-dl / rclone copy" "$(calc "$copy / $took") (goal ≥ 0.8)"
+    row "$name: rclone copy of the same files from local disk (4 transfers)" "${copy} s, $(calc "$bytes / 1048576 / $copy") MiB/s; rclone peak RSS ${copy_rss} MiB"
+    for jobs in 2 4; do
+        # protect-dl's own peak RSS (VmHWM: /usr/bin/time would count the largest child, rclone) and the largest
+        # rclone RSS seen, sampled every 0.2 s.
+        began=$(now_ms)
+        (pdl_sync --dest "$target/pdl$jobs" --state-dir "$work/state-$name-$jobs" --parallel $jobs) &
+        pdl=$!
+        pdl_peak=0
+        rclone_peak=0
+        while kill -0 $pdl 2>/dev/null; do
+            hwm=$(awk '/VmHWM/ {print $2}' /proc/$pdl/status 2>/dev/null || echo 0)
+            [ "${hwm:-0}" -gt "$pdl_peak" ] && pdl_peak=$hwm
+            for child in $(pgrep -x rclone); do
+                r=$(awk '/VmRSS/ {print $2}' /proc/$child/status 2>/dev/null || echo 0)
+                [ "${r:-0}" -gt "$rclone_peak" ] && rclone_peak=$r
+            done
+            sleep 0.2
+        done
+        wait $pdl
+        took=$(calc "($(now_ms) - $began) / 1000")
+        row "$name: protect-dl sync --parallel $jobs (console → remote, hashing)" \
+            "${took} s, $(calc "$bytes / 1048576 / $took") MiB/s, $(calc "$copy / $took")× rclone copy (goal ≥ 0.8); protect-dl peak RSS $(calc "$pdl_peak / 1024") MiB, largest rclone rcat $(calc "$rclone_peak / 1024") MiB"
+    done
 done

@@ -233,20 +233,19 @@ extension RemoteEndToEndTests {
                     ).remoteFiles(status: .uploaded).first)
                 #expect(try FileHash.sha256(of: s.destination.appendingPathComponent(record.path)).hex == record.sha256)
                 #expect(try await remote.rclone(["deletefile", remote.dest + "/" + record.path]).status == 0)
-                // On S3 the multipart upload of the killed rclone stays pending (invisible, never an object) until
-                // a lifecycle rule or `rclone backend cleanup` ends it.
-                let pendingBefore = try await remote.pendingUploads()
 
-                // protect-dl dies mid-stream: rclone gets its parent-death signal and aborts; nothing appears at the
-                // final name (and no multipart upload is left pending).
+                // protect-dl dies mid-stream: rclone gets its parent-death signal, but also the end of its input (the
+                // kernel closes the pipe), so it may abort, commit, or be stopped halfway (on S3 a multipart upload
+                // is then left pending, invisible): whichever, it is under the temporary name, never the final one.
                 let second = try Daemon(try Binary.path("protect-dl"), arguments, environment: environment)
                 let uploader = try await waitForChild(of: second.process.processIdentifier)
                 try await Task.sleep(for: .seconds(1))
                 kill(second.process.processIdentifier, SIGKILL)
                 try await waitForExit(second.process, timeout: 30)
                 try await waitUntil("rclone ended after protect-dl was killed", timeout: 20) { isGone(uploader) }
-                #expect(try await remote.files()[record.path] == nil)
-                #expect(try await remote.pendingUploads() == pendingBefore)
+                let leftovers = try await remote.files()
+                #expect(leftovers[record.path] == nil)
+                #expect(leftovers.keys.allSatisfy { $0.contains(".partial-") }, "\(leftovers)")
                 let journal = try ArchiveState(
                     destination: remote.scratch.appendingPathComponent("state"), create: false, exclusive: false)
                 #expect(try journal.remoteFiles(status: .uploading).map(\.path) == [record.path])
@@ -340,6 +339,58 @@ extension RemoteEndToEndTests {
                 for still in stills {
                     #expect(try Probe.of(s.destination.appendingPathComponent(still).path).codec == "mjpeg")
                 }
+            }
+        }
+    }
+}
+
+extension RemoteEndToEndTests {
+    @Test("watch saves each event's clip and thumbnail to a remote, once, and stops cleanly")
+    func watchToRemote() async throws {
+        try await RemoteServer.with(RemoteCase(kind: .s3, version: "1.75")) { remote in
+            try await Scenario.with(WatchEndToEndTests.console()) { s in
+                let cameras = await s.simulator.cameras()
+                let since = Int64(Date().timeIntervalSince1970 * 1000)
+                var environment = remote.environment.compactMapValues { $0 }
+                environment["PROTECT_DL_PASSWORD"] = "protect"
+                let arguments =
+                    try WatchEndToEndTests.watchArguments(s, since: since).replacing(
+                        { $0.hasPrefix("--dest=") }, with: "--dest=" + remote.dest) + remote.remoteOptions()
+                let daemon = try Daemon(try Binary.path("protect-dl"), arguments, environment: environment)
+                try await waitUntil("the websocket to open", timeout: 30) {
+                    await s.simulator.state.currentStats().websocket.open >= 1
+                }
+                var ids: [String] = []
+                for (number, type) in ["motion", "ring"].enumerated() {
+                    let request = LiveEventRequest(
+                        camera: cameras[number % cameras.count].id, type: type, smartDetectTypes: nil, seconds: 0.4,
+                        closedOnAdd: false, suffixedID: false, linkedSmartDetection: false)
+                    ids.append(try #require(await s.simulator.startEvent(request)).id)
+                }
+                let folder = remote.scratch.appendingPathComponent("state")
+                let deadline = Date().addingTimeInterval(60)
+                var saved: [EventRecord] = []
+                while Date() < deadline {
+                    saved = try await Task.detached {
+                        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent(".protect-dl").path)
+                        else { return [EventRecord]() }
+                        return try ArchiveState(destination: folder, create: false, exclusive: false).events(
+                            status: .saved)
+                    }.value
+                    if Set(saved.map(\.id)) == Set(ids) { break }
+                    try await Task.sleep(for: .milliseconds(250))
+                }
+                #expect(Set(saved.map(\.id)) == Set(ids), "\(daemon.stderr.suffix(3000))")
+                let stop = try await daemon.stop()
+                #expect(stop.status == 0)
+                let files = try await remote.files()
+                for record in saved {
+                    let path = try #require(record.path)
+                    #expect(files[path] == record.size, "\(path)")
+                    let thumbnail = String(path.dropLast(4)) + ".thumbnail.jpg"
+                    #expect(files[thumbnail] != nil, "\(thumbnail)")
+                }
+                #expect(files.count == 2 * ids.count, "\(files.keys)")
             }
         }
     }

@@ -24,8 +24,12 @@ extension RemoteStore {
     /// Streams `chunks` to `relative` through `rclone rcat`, hashing as it goes, and makes sure nothing partial is
     /// ever visible at the final name.
     ///
-    /// Bucket remotes are written at the final key (an object appears only when complete); remotes that can rename
-    /// are written to `.<name>.partial-<random>` and moved once checked. A stream that fails (the console's body
+    /// Every file goes to `.<name>.partial-<random>` first and is moved to its name once checked (a rename on file
+    /// remotes, a server-side copy and delete on buckets). On buckets an object appears only when complete, but a
+    /// protect-dl killed mid-stream closes rclone's input at the moment rclone gets its parent-death signal, and
+    /// rclone may take the end of input for the end of the file and commit it before the signal: under a
+    /// temporary name that is a leftover the next run deletes, never a short file at a final name. (Remotes that
+    /// can neither move nor copy are written at the final name.) A stream that fails (the console's body
     /// breaks, it is shorter than announced, it is not a whole MP4, the task is cancelled) is aborted by exactly one
     /// SIGTERM while rclone's stdin is still open: end of input would tell rclone the stream is whole. After rclone
     /// exits 0 the object is listed and its size (and the remote's hash, where it has one) compared.
@@ -35,7 +39,7 @@ extension RemoteStore {
     ) async throws -> UploadedFile where Chunks.Element == ByteBuffer {
         await slots.acquire()
         defer { Task { await slots.release() } }
-        let temporary = features.canMove && !features.bucketBased ? Self.temporaryName(for: relative) : nil
+        let temporary = features.canMove || features.canCopy ? Self.temporaryName(for: relative) : nil
         let target = temporary ?? relative
         try state.beginUpload(path: relative, remote: root, temporary: temporary)
         var arguments = ["rcat", remotePath(target)]

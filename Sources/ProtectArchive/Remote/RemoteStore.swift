@@ -11,8 +11,10 @@ public struct RemoteObject: Sendable, Equatable {
 
 /// What a remote can do, as `rclone backend features` tells.
 public struct RemoteFeatures: Sendable, Equatable {
-    /// Server-side rename (sftp, smb, local): uploads go to a temporary name first, then move.
+    /// Server-side rename (sftp, smb, local).
     public var canMove: Bool
+    /// Server-side copy (s3, b2, gcs...): a "move" is a copy and a delete.
+    public var canCopy: Bool
     /// Objects in buckets (s3, b2, gcs, azure): an upload appears only when complete.
     public var bucketBased: Bool
     /// The hashes the remote computes itself.
@@ -80,7 +82,8 @@ public final class RemoteStore: Sendable {
         let flags = object["Features"] as? [String: Any] ?? [:]
         let hashes = (object["Hashes"] as? [String] ?? []).map { $0.lowercased() }
         return RemoteFeatures(
-            canMove: flags["Move"] as? Bool ?? false, bucketBased: flags["BucketBased"] as? Bool ?? false,
+            canMove: flags["Move"] as? Bool ?? false, canCopy: flags["Copy"] as? Bool ?? false,
+            bucketBased: flags["BucketBased"] as? Bool ?? false,
             hashes: hashes)
     }
 
@@ -92,7 +95,9 @@ public final class RemoteStore: Sendable {
     /// The file at `relative`, or nil when there is none; with `hashes`, the remote's own hashes of it.
     public func stat(_ relative: String, hashes: Bool = false) async throws -> RemoteObject? {
         var arguments = ["lsjson", "--stat", "--no-mimetype", "--no-modtime"]
-        if hashes && !features.hashes.isEmpty { arguments.append("--hash") }
+        // Only MD5 is compared (it is what protect-dl computes besides SHA-256): asking for it alone spares an SFTP
+        // server reading the file a second time for SHA-1.
+        if hashes && features.hashes.contains("md5") { arguments += ["--hash", "--hash-type", "md5"] }
         let output = try await rclone.run(arguments + [remotePath(relative)])
         if output.status != 0 {
             let text = output.stderr.lowercased()
@@ -122,7 +127,7 @@ public final class RemoteStore: Sendable {
     /// Every file under the root, by path (with the remote's hashes when asked and it has any).
     public func list(hashes: Bool) async throws -> [String: RemoteObject] {
         var arguments = ["lsjson", "-R", "--files-only", "--no-mimetype", "--no-modtime"]
-        if hashes && !features.hashes.isEmpty { arguments.append("--hash") }
+        if hashes && features.hashes.contains("md5") { arguments += ["--hash", "--hash-type", "md5"] }
         let output = try await rclone.run(arguments + [root])
         guard output.status == 0 else { throw Rclone.error(output, remote: root, doing: "list the archive") }
         guard let items = try? JSONSerialization.jsonObject(with: Data(output.stdout)) as? [[String: Any]] else {
