@@ -30,6 +30,12 @@ struct RcloneOutput: Sendable {
     var stdout: [UInt8]
     var stderr: String
 
+    /// rclone failed because the file or folder is not there (the wording differs by backend and command).
+    var saysNotFound: Bool {
+        let text = stderr.lowercased()
+        return text.contains("not found") || text.contains("no such file") || text.contains("doesn't exist")
+    }
+
     /// rclone's last error line, without its timestamp and level, for a one-sentence message.
     var reason: String {
         let lines = stderr.split(separator: "\n").map { String($0) }

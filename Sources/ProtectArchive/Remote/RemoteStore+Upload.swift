@@ -15,11 +15,6 @@ public struct UploadedFile: Sendable, Equatable {
     public var duration: Double?
 }
 
-/// Why an upload was refused before it could be committed: the stream was not what it should be.
-struct UploadAborted: Error {
-    var cause: any Error
-}
-
 extension RemoteStore {
     /// Streams `chunks` to `relative` through `rclone rcat`, hashing as it goes, and makes sure nothing partial is
     /// ever visible at the final name.
@@ -83,7 +78,7 @@ extension RemoteStore {
             child.terminateOnce()
             _ = await child.wait()
             child.closeInput()
-            await cleanUp(relative, temporary: temporary)
+            await cleanUp(relative)
             throw error
         }
         child.closeInput()
@@ -92,7 +87,7 @@ extension RemoteStore {
             let failure = RemoteError.failed(
                 remote: root, doing: "store \(relative)",
                 reason: Rclone.lastError(child) ?? "rclone exited with status \(status)")
-            await cleanUp(relative, temporary: temporary)
+            await cleanUp(relative)
             throw failure
         }
         let file = UploadedFile(
@@ -111,7 +106,7 @@ extension RemoteStore {
                 path: relative, size: written, sha256: file.sha256, md5: file.md5, remoteHash: checked.remoteHash)
             return checked
         } catch {
-            await cleanUp(relative, temporary: temporary)
+            await cleanUp(relative)
             throw error
         }
     }
@@ -145,22 +140,11 @@ extension RemoteStore {
         return checked
     }
 
-    /// After a failed upload: removes the temporary file, or a final object the failure may still have committed,
-    /// and forgets the journal row (the state keeps the segment not complete, so it is tried again).
-    private func cleanUp(_ relative: String, temporary: String?) async {
+    /// After a failed upload: settles its journal row as the next run would settle one left by a crash (the
+    /// temporary file, or a final object the state does not record, deleted; the row finished or forgotten).
+    private func cleanUp(_ relative: String) async {
         do {
-            if let temporary {
-                try await delete(temporary)
-            } else if let found = try await stat(relative) {
-                let recorded = try state.completeSegment(path: relative)
-                if recorded?.size != found.size { try await delete(relative) }
-            }
-            if let recorded = try state.completeSegment(path: relative), try await stat(relative) != nil {
-                try state.finishUpload(
-                    path: relative, size: recorded.size, sha256: recorded.sha256 ?? "", md5: "", remoteHash: nil)
-            } else {
-                try state.forgetRemoteFile(path: relative)
-            }
+            if let row = try state.remoteFile(path: relative), row.status == .uploading { try await settle(row) }
         } catch {
             logger.warning(
                 "Could not clean up after a failed upload of \(relative): \(error.localizedDescription); the next run does."

@@ -69,7 +69,7 @@ public final class RemoteStore: Sendable {
             }
         }
         let state = try ArchiveState(destination: stateFolder, create: create, exclusive: exclusive)
-        try state.setMeta("remote", spec)
+        if exclusive { try state.setMeta("remote", spec) }
         let store = RemoteStore(root: spec, rclone: rclone, features: features, state: state, logger: logger)
         if exclusive { try await store.reconcile() }
         return store
@@ -100,10 +100,7 @@ public final class RemoteStore: Sendable {
         if hashes && features.hashes.contains("md5") { arguments += ["--hash", "--hash-type", "md5"] }
         let output = try await rclone.run(arguments + [remotePath(relative)])
         if output.status != 0 {
-            let text = output.stderr.lowercased()
-            if text.contains("not found") || text.contains("no such file") || text.contains("doesn't exist") {
-                return nil
-            }
+            if output.saysNotFound { return nil }
             throw Rclone.error(output, remote: root, doing: "look at \(relative)")
         }
         // S3 answers a key that is not there with a directory of that name (its "prefix"): not a file.
@@ -145,10 +142,7 @@ public final class RemoteStore: Sendable {
     public func delete(_ relative: String) async throws {
         let output = try await rclone.run(["deletefile", remotePath(relative)])
         if output.status != 0 {
-            let text = output.stderr.lowercased()
-            if text.contains("not found") || text.contains("no such file") || text.contains("doesn't exist") {
-                return
-            }
+            if output.saysNotFound { return }
             throw Rclone.error(output, remote: root, doing: "delete \(relative)")
         }
     }
@@ -203,7 +197,7 @@ public final class RemoteStore: Sendable {
     }
 
     /// Settles one row left `uploading`.
-    private func settle(_ row: RemoteFileRecord) async throws {
+    func settle(_ row: RemoteFileRecord) async throws {
         if let temporary = row.temporary {
             try await delete(temporary)
         } else if let found = try await stat(row.path) {
