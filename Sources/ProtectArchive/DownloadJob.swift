@@ -104,13 +104,14 @@ enum Preflight {
 
     /// Parses a range in the console's zone; the display zone is the written offset's, the console's, or UTC.
     static func range(
-        _ startText: String, _ endText: String, consoleZone: String?, utc: Bool,
+        _ startText: String, _ endText: String, consoleZone: String?, utc: Bool, now: Int64,
         onEvent: @Sendable (DownloadEvent) -> Void, allowEmpty: Bool = false
     ) throws -> (start: Int64, end: Int64, zone: DisplayZone) {
         let console = DisplayZone.named(consoleZone ?? "UTC")
         do {
-            let start = try UserTime.parse(startText, defaultZone: console)
-            let end = try UserTime.parse(endText, defaultZone: console)
+            // "now", "-24h", "yesterday": one instant for both ends, so that `--last` spans exactly its duration.
+            let start = try UserTime.parse(startText, defaultZone: console, now: now)
+            let end = try UserTime.parse(endText, defaultZone: console, now: now)
             guard end.milliseconds > start.milliseconds || allowEmpty else { throw TimeError.endNotAfterStart }
             if start.writtenOffset == nil || end.writtenOffset == nil { onEvent(.zoneAssumed(consoleZone ?? "UTC")) }
             for time in [start, end] {
@@ -129,7 +130,7 @@ enum Preflight {
     /// Checks formats that do not need the console's zone.
     static func times(_ texts: [String]) throws {
         do {
-            let parsed = try texts.map { try UserTime.parse($0, defaultZone: .fixed(seconds: 0)) }
+            let parsed = try texts.map { try UserTime.parse($0, defaultZone: .fixed(seconds: 0), now: 0) }
             if parsed.count == 2, parsed[0].writtenOffset != nil, parsed[1].writtenOffset != nil,
                 parsed[1].milliseconds <= parsed[0].milliseconds
             {
@@ -168,7 +169,7 @@ public struct DownloadJob: Sendable {
         let bootstrap = try await client.bootstrap()
         let range = try Preflight.range(
             options.startText, options.endText, consoleZone: bootstrap.nvr.timezone, utc: options.utc,
-            onEvent: onEvent)
+            now: options.engine.clock.now(), onEvent: onEvent)
         let cameras = try options.variant.cameras(
             try CameraSelection.resolve(options.cameras, among: bootstrap.cameras),
             explicit: CameraSelection.isExplicit(options.cameras))

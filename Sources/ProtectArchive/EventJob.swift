@@ -83,7 +83,7 @@ public struct EventJob: Sendable {
         let bootstrap = try await client.bootstrap()
         let range = try Preflight.range(
             options.startText, options.endText, consoleZone: bootstrap.nvr.timezone, utc: options.utc,
-            onEvent: onEvent)
+            now: options.engine.clock.now(), onEvent: onEvent)
         let chosen = try options.variant.cameras(
             try CameraSelection.resolve(options.cameras, among: bootstrap.cameras),
             explicit: CameraSelection.isExplicit(options.cameras))

@@ -76,7 +76,8 @@ public struct SnapshotJob: Sendable {
         var zone = DisplayZone.named(bootstrap.nvr.timezone ?? "UTC")
         if let at = options.atText {
             let range = try Preflight.range(
-                at, at, consoleZone: bootstrap.nvr.timezone, utc: options.utc, onEvent: onEvent, allowEmpty: true)
+                at, at, consoleZone: bootstrap.nvr.timezone, utc: options.utc, now: options.clock.now(),
+                onEvent: onEvent, allowEmpty: true)
             moment = range.start
             zone = range.zone
         } else if options.utc {

@@ -100,7 +100,7 @@ public struct SyncJob: Sendable {
         var since: Int64?
         if let text = options.sinceText {
             do {
-                since = try UserTime.parse(text, defaultZone: consoleZone).milliseconds
+                since = try UserTime.parse(text, defaultZone: consoleZone, now: options.engine.clock.now()).milliseconds
             } catch let error as TimeError {
                 throw ArchiveError.time(error)
             }

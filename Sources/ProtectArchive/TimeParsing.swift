@@ -30,8 +30,13 @@ public struct UserTime: Sendable, Equatable {
 
     /// Parses `YYYY-MM-DD HH:MM:SS+0000` (the original downloader's format), ISO 8601
     /// (`2019-10-12T00:00:00+02:00`, `...Z`), and either without an offset, which then means `defaultZone`.
-    public static func parse(_ text: String, defaultZone: DisplayZone) throws -> UserTime {
+    ///
+    /// Also times relative to `now` (default: the system clock): `now`, `-24h` or `24h ago` (any duration of
+    /// `DurationText`), `today` and `yesterday` (midnight in `defaultZone`), optionally with a time of day
+    /// (`yesterday 18:00`).
+    public static func parse(_ text: String, defaultZone: DisplayZone, now: Int64? = nil) throws -> UserTime {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let relative = try relative(trimmed, zone: defaultZone, now: now) { return relative }
         let pattern =
             #"^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?\s*(Z|[+-]\d{2}:?\d{2})?$"#
         guard let regex = try? NSRegularExpression(pattern: pattern),
@@ -96,6 +101,44 @@ public struct UserTime: Sendable, Equatable {
     }
 }
 
+extension UserTime {
+    static func relative(_ text: String, zone: DisplayZone, now: Int64?) throws -> UserTime? {
+        let lower = text.lowercased()
+        func moment() -> Int64 { now ?? WallClock.system.now() }
+        if lower == "now" { return UserTime(milliseconds: moment(), writtenOffset: nil) }
+        var ago: String?
+        if lower.hasPrefix("-") { ago = String(lower.dropFirst()) }
+        if lower.hasSuffix(" ago") { ago = String(lower.dropLast(4)).trimmingCharacters(in: .whitespaces) }
+        if let ago {
+            guard let seconds = DurationText.seconds(ago) else { throw TimeError.unparseable(text) }
+            return UserTime(milliseconds: moment() - Int64(seconds * 1000), writtenOffset: nil)
+        }
+        let words = lower.split(separator: " ", maxSplits: 1).map(String.init)
+        guard let word = words.first, word == "today" || word == "yesterday" else { return nil }
+        var clock = "00:00:00"
+        if words.count == 2 {
+            let parts = words[1].split(separator: ":")
+            guard (2...3).contains(parts.count), parts.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isNumber) }) else {
+                throw TimeError.unparseable(text)
+            }
+            clock = words[1] + (parts.count == 2 ? ":00" : "")
+        }
+        let fields = TimeFormatting.fields(moment(), in: zone)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 0)!
+        guard
+            let day = calendar.date(from: DateComponents(year: fields.year, month: fields.month, day: fields.day)),
+            let chosen = calendar.date(byAdding: .day, value: word == "yesterday" ? -1 : 0, to: day)
+        else { throw TimeError.unparseable(text) }
+        let date = calendar.dateComponents([.year, .month, .day], from: chosen)
+        let written = String(format: "%04d-%02d-%02d ", date.year ?? 0, date.month ?? 0, date.day ?? 0) + clock
+        guard var parsed = try? UserTime.parse(written, defaultZone: zone) else { throw TimeError.unparseable(text) }
+        if case .skipped = parsed.ambiguity { parsed.ambiguity = .skipped(text: text, chosen: parsed.milliseconds) }
+        if case .repeated = parsed.ambiguity { parsed.ambiguity = .repeated(text: text, chosen: parsed.milliseconds) }
+        return parsed
+    }
+}
+
 /// A local time that a daylight-saving change makes impossible or double, and the instant taken for it.
 public enum LocalTimeAmbiguity: Sendable, Equatable {
     /// The clocks skipped this time; `chosen` is the instant used.
@@ -126,8 +169,8 @@ public enum TimeError: Error, LocalizedError, Equatable {
     public var errorDescription: String? {
         switch self {
         case .unparseable(let text):
-            "The time \"\(text)\" is not understood; write it as \"YYYY-MM-DD HH:MM:SS+0000\" or ISO 8601 "
-                + "(2019-10-12T00:00:00+02:00)."
+            "The time \"\(text)\" is not understood; write it as \"YYYY-MM-DD HH:MM:SS+0000\", ISO 8601 "
+                + "(2019-10-12T00:00:00+02:00), or relative: now, -24h, 90m ago, today, yesterday 18:00."
         case .endNotAfterStart:
             "The end time must be after the start time."
         }

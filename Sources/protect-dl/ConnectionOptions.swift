@@ -9,8 +9,9 @@ struct ConnectionOptions: ParsableArguments {
     var address: String?
     @Option(help: "HTTPS port, 1-65535 (default: 443 for UniFi OS, 7443 for legacy consoles).")
     var port: Int?
-    @Option(help: "Console generation: auto, legacy or unifi-os.")
-    var console: ConsoleConfiguration.Generation = .automatic
+    @Option(help: "Console generation: auto, legacy or unifi-os (--console legacy|unifi-os is read as this too).")
+    var generation: ConsoleConfiguration.Generation = .automatic
+    @OptionGroup var selection: ConfigSelectionGroup
     @Flag(help: "Verify the console's certificate against the system's certificate authorities.")
     var verifySsl = false
     @Option(help: "Verify the console's certificate against the CA certificate(s) in this PEM file.")
@@ -82,7 +83,7 @@ struct ConnectionOptions: ParsableArguments {
         var host = address ?? ""
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         var configuration = ConsoleConfiguration(host: host, port: port)
-        configuration.generation = console
+        configuration.generation = generation
         if verifySsl { configuration.certificateCheck = .system }
         if let caCert { configuration.certificateCheck = .caFile(caCert) }
         if let pinSha256 { configuration.certificateCheck = .pinned(sha256: pinSha256) }
@@ -109,7 +110,6 @@ struct ConnectionOptions: ParsableArguments {
             // The first line, without its line ending (LF, CR LF or CR).
             return String(text.prefix { !$0.isNewline })
         }
-        if let value = ProcessInfo.processInfo.environment["PROTECT_DL_PASSWORD"] { return value }
         if isatty(STDIN_FILENO) == 1, let typed = getpass("Password for \(username): ") {
             return String(cString: typed)
         }

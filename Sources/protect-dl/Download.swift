@@ -14,10 +14,7 @@ struct Download: AsyncParsableCommand {
     @Option(help: "Comma-separated camera ids or names (case-insensitive), or all.")
     var cameras = "all"
     @OptionGroup var stream: StreamOptionGroup
-    @Option(help: "Start: \"YYYY-MM-DD HH:MM:SS+0000\" or ISO 8601; without an offset, the console's time zone.")
-    var start: String
-    @Option(help: "End, in the same formats as --start.")
-    var end: String
+    @OptionGroup var range: TimeRangeOptionGroup
     @Option(help: "Destination folder (must exist), or an rclone remote (remote:path).")
     var dest = "."
     @OptionGroup var remote: RemoteOptionGroup
@@ -34,7 +31,8 @@ struct Download: AsyncParsableCommand {
     @OptionGroup var output: OutputOptionGroup
 
     var options: DownloadOptions {
-        var options = DownloadOptions(startText: start, endText: end, destination: URL(fileURLWithPath: dest))
+        var options = DownloadOptions(
+            startText: range.texts.start, endText: range.texts.end, destination: URL(fileURLWithPath: dest))
         options.cameras = CameraSelection.tokens(cameras)
         options.variant = stream.variant
         options.useSubfolders = useSubfolders

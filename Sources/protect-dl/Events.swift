@@ -12,10 +12,7 @@ struct Events: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var rules: EventRulesOptionGroup
-    @Option(help: "Start: \"YYYY-MM-DD HH:MM:SS+0000\" or ISO 8601; without an offset, the console's time zone.")
-    var start: String
-    @Option(help: "End, in the same formats as --start.")
-    var end: String
+    @OptionGroup var range: TimeRangeOptionGroup
     @Option(help: "Wait up to this many seconds for events still running (default: skip them).")
     var waitRunning: Double?
     @Flag(help: "List the events instead of downloading them (with --json, one object per event).")
@@ -41,7 +38,8 @@ struct Events: AsyncParsableCommand {
     }
 
     var options: EventOptions {
-        var options = EventOptions(startText: start, endText: end, destination: URL(fileURLWithPath: dest))
+        var options = EventOptions(
+            startText: range.texts.start, endText: range.texts.end, destination: URL(fileURLWithPath: dest))
         rules.apply(to: &options)
         options.waitForRunning = waitRunning
         options.variant = stream.variant

@@ -14,7 +14,7 @@ struct ProtectDL: AsyncParsableCommand {
         version: "protect-dl 0.10.0",
         subcommands: [
             Download.self, Events.self, Snapshot.self, Cameras.self, Sync.self, Watch.self, Verify.self, Manifest.self,
-            Demo.self,
+            Demo.self, ConfigCommand.self,
         ],
         defaultSubcommand: Download.self
     )
@@ -22,7 +22,20 @@ struct ProtectDL: AsyncParsableCommand {
     /// A reader that goes away (`| head -1`) must end the run as an error code, not kill it by SIGPIPE mid-write.
     static func main() async {
         signal(SIGPIPE, SIG_IGN)
-        await main(nil)
+        let layers = ArgumentLayers(
+            catalog: OptionCatalog(root: ProtectDL.self), environment: ProcessInfo.processInfo.environment)
+        let prepared: PreparedRun
+        do {
+            prepared = try layers.prepare(Array(CommandLine.arguments.dropFirst()))
+        } catch {
+            exit(withError: fail(error))
+        }
+        switch prepared {
+        case .asTyped(let arguments): await main(arguments)
+        case .show: await main(Array(CommandLine.arguments.dropFirst()))
+        case .one(let layered): await main(layered.arguments)
+        case .allConsoles(let commands): await AllConsoles.main(commands)
+        }
     }
 }
 
@@ -47,6 +60,7 @@ enum ExitStatus: Int32 {
     case remoteRefused = 16
     case remoteFailed = 17
     case usage = 64
+    case config = 78
     case internalError = 70
     case interrupted = 130
     case outputClosed = 141
@@ -62,6 +76,7 @@ enum ExitStatus: Int32 {
         12 the destination's disk is full; 13 rclone (needed for a remote --dest) is missing; 14 rclone is older than \
         1.60; 15 rclone has no such remote; 16 the remote refused the credentials; 17 the remote failed (unreachable, \
         an upload or a check failed); 64 invalid options, times or output template; 70 internal error; \
+        78 the configuration file cannot be used (the message names the file, line and key); \
         130 interrupted (Ctrl-C); 141 the output was closed (e.g. piped into head); 143 terminated (SIGTERM).
         """
 
@@ -70,6 +85,7 @@ enum ExitStatus: Int32 {
     static func of(_ error: any Error) -> ExitStatus {
         switch error {
         case is ValidationError: return .usage
+        case is ConfigError: return .config
         case let error as ArchiveError:
             switch error {
             case .destinationMissing, .destinationNotWritable: return .destination
@@ -111,16 +127,27 @@ enum ExitStatus: Int32 {
     }
 }
 
-/// Prints a one-sentence error and exits with its code; never a stack trace.
-func fail(_ error: any Error) -> ExitCode {
-    var message =
-        (error as? ValidationError)?.message ?? (error as? any LocalizedError)?.errorDescription ?? "\(error)"
-    if ExitStatus.of(error) == .internalError {
-        // Only an error no case names could carry a source path of the build machine.
-        message = "internal error: " + ErrorText.withoutSourcePaths(message)
-    }
-    Console.write("protect-dl: \(message)", to: .standardError)
+/// Prints a one-sentence error (after the console's name, when several run) and returns its exit code; never a
+/// stack trace.
+func fail(_ error: any Error, console: String? = nil) -> ExitCode {
+    if let code = error as? ExitCode { return code }
+    Console.write("protect-dl: " + (console.map { "[\($0)] " } ?? "") + errorText(error), to: .standardError)
     return ExitCode(ExitStatus.of(error).rawValue)
+}
+
+/// The one sentence an error is shown as.
+func errorText(_ error: any Error) -> String {
+    if ExitStatus.of(error) == .usage, !(error is ValidationError), !(error is ArchiveError),
+        !(error is TemplateError)
+    {
+        // swift-argument-parser's own parse errors.
+        return ProtectDL.message(for: error)
+    }
+    let message =
+        (error as? ValidationError)?.message ?? (error as? any LocalizedError)?.errorDescription ?? "\(error)"
+    // Only an error no case names could carry a source path of the build machine.
+    return ExitStatus.of(error) == .internalError
+        ? "internal error: " + ErrorText.withoutSourcePaths(message) : message
 }
 
 func makeLogger(level: String) -> Logger {

@@ -30,8 +30,12 @@ final class Reporter: Sendable {
         return encoder
     }()
 
+    /// Set when several consoles share the output: their name leads each line (a `console` key in JSON).
+    let console: String?
+
     /// `progress: false` for a daemon, whose lines are its progress.
-    init(json: Bool, quiet: Bool, progress: Bool = true) {
+    init(json: Bool, quiet: Bool, progress: Bool = true, console: String? = nil) {
+        self.console = console
         self.json = json
         self.quiet = quiet
         self.showProgress = progress && !quiet && isatty(STDERR_FILENO) == 1
@@ -153,12 +157,15 @@ final class Reporter: Sendable {
 
     /// Writes one JSON object as a line on stdout.
     func emitJSON(_ object: [String: JSONValue]) {
+        var object = object
+        if let console { object["console"] = .string(console) }
         if let data = try? encoder.encode(object) { emit(String(decoding: data, as: UTF8.self), toStderr: false) }
     }
 
     /// Writes a line, clearing the progress line first so they do not mix. When the reader of stdout or stderr has
     /// gone away, the run is asked to stop (once) and nothing more is written.
     func emit(_ line: String, toStderr: Bool) {
+        let line = console.map { line.hasPrefix("{") ? line : "[\($0)] " + line } ?? line
         let closedNow: (@Sendable () -> Void)? = state.withLock { state in
             guard !state.outputClosed else { return nil }
             if state.progressShown {

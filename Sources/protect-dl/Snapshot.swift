@@ -13,7 +13,9 @@ struct Snapshot: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @Option(help: "Comma-separated camera ids or names (case-insensitive), or all.")
     var cameras = "all"
-    @Option(help: "A past moment (a recording snapshot), in the formats of download's --start; default: now.")
+    @Option(
+        parsing: .unconditional,
+        help: "A past moment (a recording snapshot), in the formats of download's --start; default: now.")
     var at: String?
     @Option(help: "Width in pixels, where the console supports it.")
     var width: Int?

@@ -21,7 +21,9 @@ struct Sync: AsyncParsableCommand {
     @OptionGroup var remote: RemoteOptionGroup
     @Option(help: "Comma-separated camera ids or names (case-insensitive), or all.")
     var cameras = "all"
-    @Option(help: "Begin here (the formats of download's --start); default: each camera's first recording.")
+    @Option(
+        parsing: .unconditional,
+        help: "Begin here (the formats of download's --start, e.g. -30d); default: each camera's first recording.")
     var since: String?
     @OptionGroup var stream: StreamOptionGroup
     @OptionGroup var naming: NamingOptionGroup
@@ -49,6 +51,12 @@ struct Sync: AsyncParsableCommand {
             throw ValidationError("--keep must be a duration such as 12h, 30d or 8w.")
         }
         guard safetyMargin >= 0 else { throw ValidationError("--safety-margin cannot be negative.") }
+        if let metricsAddress {
+            guard every != nil else { throw ValidationError("--metrics-address serves a daemon: add --every.") }
+            guard MetricsServer.Address(metricsAddress) != nil else {
+                throw ValidationError("--metrics-address must be HOST:PORT, such as 127.0.0.1:9110 or :9110.")
+            }
+        }
     }
 
     var options: SyncOptions {
@@ -66,11 +74,27 @@ struct Sync: AsyncParsableCommand {
         return options
     }
 
+    @Option(
+        help: ArgumentHelp(
+            "With --every: serve Prometheus metrics on http://HOST:PORT/metrics and /healthz (200 while the last pass succeeded within two periods).",
+            valueName: "host:port"))
+    var metricsAddress: String?
+    @Flag(help: "Sync every console of the configuration file from this one process, each on its own.")
+    var allConsoles = false
+
     func run() async throws {
-        let logger = makeLogger(level: output.level)
         let reporter = Reporter(json: output.json, quiet: output.quiet)
+        let unit = try await makeUnit(console: nil, reporter: reporter, partFiles: PartFileRegistry())
+        try await ConsoleUnits.run(
+            [unit], reporter: reporter, metricsAddress: metricsAddress, logger: makeLogger(level: output.level))
+    }
+
+    /// This command line's console as a unit of work: its state opened, its pass and its loop ready.
+    func makeUnit(console: String?, reporter: Reporter, partFiles: PartFileRegistry) async throws -> ConsoleUnit {
+        let logger = makeLogger(level: output.level)
         var options = self.options
         options.engine.onBytes = reporter.addBytes
+        options.engine.partFiles = partFiles
         let job: SyncJob
         let state: ArchiveState
         do {
@@ -80,81 +104,48 @@ struct Sync: AsyncParsableCommand {
             try job.preflight()
             state = try target.state()
         } catch {
-            throw fail(error)
+            throw fail(error, console: console)
         }
         let connection = self.connection
         let transfer = self.transfer
         let quiet = output.quiet
-        let passes = Mutex(0)
-        let period = every.flatMap(DurationText.seconds)
         let dryRun = self.dryRun
-        let failures = Mutex(0)
-        let (result, signal) = await runInterruptible(reporter: reporter, partFiles: options.engine.partFiles) {
-            () async throws -> Bool in
-            while true {
-                let report: SyncReport
-                let first = passes.withLock { count in
-                    count += 1
-                    return count == 1
-                }
-                do {
-                    report = try await connection.withClient(
-                        logger: logger, transfer: transfer, quiet: quiet || !first
-                    ) { client in
-                        try await job.run(client: client, state: state, onEvent: reporter.handle)
+        let name = console ?? "default"
+        let period = every.flatMap(DurationText.seconds)
+        return ConsoleUnit(name: name, period: period) { metrics in
+            var service = SyncService(console: console, period: period) { first in
+                try await connection.withClient(logger: logger, transfer: transfer, quiet: quiet || !first) { client in
+                    try await job.run(client: client, state: state) { event in
+                        metrics?.record(event, console: name)
+                        reporter.handle(event)
                     }
-                } catch {
-                    // A daemon outlives a console that reboots or a network that drops: it tries again next period.
-                    guard let period, Self.isTransient(error) else { throw error }
+                }
+            }
+            service.retryEveryFailure = console != nil
+            let report = try await service.run { outcome in
+                switch outcome {
+                case .completed(let report):
+                    if dryRun {
+                        for path in report.wouldDownload { reporter.emit("would download  \(path)", toStderr: false) }
+                        for path in report.wouldAdopt { reporter.emit("would adopt     \(path)", toStderr: false) }
+                        for path in report.pruned { reporter.emit("would remove    \(path)", toStderr: false) }
+                    } else {
+                        for path in report.pruned where !quiet { reporter.emit("removed     \(path)", toStderr: false) }
+                    }
+                    reporter.emit(Self.stamp() + report.line, toStderr: false)
+                    if report.summary.failed == 0 {
+                        metrics?.passSucceeded(console: name)
+                    } else {
+                        metrics?.passFailed(console: name, reason: "\(report.summary.failed) hours failed")
+                    }
+                case .failed(let error, let willRetry):
                     let message = (error as? any LocalizedError)?.errorDescription ?? "\(error)"
-                    reporter.emit(Self.stamp() + "sync pass failed: \(message)", toStderr: true)
-                    try await Task.sleep(for: .seconds(period))
-                    continue
+                    metrics?.passFailed(console: name, reason: message)
+                    if willRetry { reporter.emit(Self.stamp() + "sync pass failed: \(message)", toStderr: true) }
                 }
-                if dryRun {
-                    for path in report.wouldDownload { reporter.emit("would download  \(path)", toStderr: false) }
-                    for path in report.wouldAdopt { reporter.emit("would adopt     \(path)", toStderr: false) }
-                    for path in report.pruned { reporter.emit("would remove    \(path)", toStderr: false) }
-                } else {
-                    for path in report.pruned where !output.quiet {
-                        reporter.emit("removed     \(path)", toStderr: false)
-                    }
-                }
-                failures.withLock { $0 = report.summary.failed }
-                reporter.emit(Self.stamp() + report.line, toStderr: false)
-                guard let period, !report.interrupted else { return report.interrupted }
-                try await Task.sleep(for: .seconds(period))
             }
-        }
-        if reporter.outputClosed { throw ExitCode(ExitStatus.outputClosed.rawValue) }
-        switch result {
-        case .success(let interrupted):
-            if interrupted || signal != 0 {
-                if period != nil { return }
-                throw signalExit(signal)
-            }
-        case .failure(let error):
-            if signal != 0 {
-                if period != nil { return }
-                throw signalExit(signal)
-            }
-            throw fail(error)
-        }
-        if failures.withLock({ $0 }) > 0 {
-            Console.write(
-                "protect-dl: some hours failed; they are recorded and the next sync tries them again.",
-                to: .standardError)
-            throw ExitCode(ExitStatus.httpError.rawValue)
-        }
-    }
-
-    static func isTransient(_ error: any Error) -> Bool {
-        switch error {
-        case ProtectError.network, ProtectError.consoleBusy, ProtectError.httpError, ProtectError.unexpectedContent,
-            ProtectError.loginRateLimited:
-            return true
-        default:
-            return false
+            return ConsoleUnit.Result(
+                failedItems: report?.summary.failed ?? 0, interrupted: report?.interrupted ?? false)
         }
     }
 

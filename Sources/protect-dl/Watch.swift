@@ -25,8 +25,9 @@ struct Watch: AsyncParsableCommand {
     @OptionGroup var remote: RemoteOptionGroup
     @OptionGroup var rules: EventRulesOptionGroup
     @Option(
+        parsing: .unconditional,
         help:
-            "Back-fill from here (the formats of download's --start); default: where the last run stopped, or an hour ago."
+            "Back-fill from here (the formats of download's --start, e.g. -6h); default: where the last run stopped, or an hour ago."
     )
     var since: String?
     @Option(help: "Back-fill from the console's event list this often.")
@@ -80,6 +81,9 @@ struct Watch: AsyncParsableCommand {
             throw ValidationError("--reconnect-backoff must be seconds separated by commas, such as 0,5,15,30,60.")
         }
         guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1.") }
+        if let metricsAddress, MetricsServer.Address(metricsAddress) == nil {
+            throw ValidationError("--metrics-address must be HOST:PORT, such as 127.0.0.1:9110 or :9110.")
+        }
     }
 
     var options: WatchOptions {
@@ -111,34 +115,67 @@ struct Watch: AsyncParsableCommand {
         return options
     }
 
+    @Option(
+        help: ArgumentHelp(
+            "Serve Prometheus metrics on http://HOST:PORT/metrics and /healthz (200 while the websocket is connected).",
+            valueName: "host:port"))
+    var metricsAddress: String?
+    @Flag(help: "Watch every console of the configuration file from this one process, each on its own.")
+    var allConsoles = false
+
     func run() async throws {
-        let logger = makeLogger(level: output.level)
         let reporter = Reporter(json: output.json, quiet: output.quiet, progress: false)
+        let unit = try await makeUnit(console: nil, reporter: reporter, partFiles: PartFileRegistry())
+        try await ConsoleUnits.run(
+            [unit], reporter: reporter, metricsAddress: metricsAddress, logger: makeLogger(level: output.level))
+    }
+
+    /// This command line's console as a unit of work. Beside other consoles, a watch that ends with an error (a
+    /// refused login, a console gone) is reported and started again a minute later.
+    func makeUnit(console: String?, reporter: Reporter, partFiles: PartFileRegistry) async throws -> ConsoleUnit {
+        let logger = makeLogger(level: output.level)
         var options = self.options
+        options.events.engine.partFiles = partFiles
         let job: WatchJob
         let state: ArchiveState
         do {
             let target = try await remote.open(dest, logger: logger)
             target.apply(to: &options.events.engine)
-            if options.hours != nil { target.apply(to: &options.hours!.engine) }
+            if options.hours != nil {
+                target.apply(to: &options.hours!.engine)
+                options.hours!.engine.partFiles = partFiles
+            }
             job = WatchJob(options: options, logger: logger)
             try job.preflight()
             state = try target.state()
         } catch {
-            throw fail(error)
+            throw fail(error, console: console)
         }
         let connection = self.connection
         let transfer = self.transfer
         let quiet = output.quiet
         let renderer = WatchRenderer(reporter: reporter, json: output.json, quiet: quiet, packets: output.verbose)
-        let (result, signal) = await runInterruptible(reporter: reporter, partFiles: options.events.engine.partFiles) {
-            try await connection.withClient(logger: logger, transfer: transfer, quiet: quiet) { client in
-                try await job.run(client: client, state: state, onEvent: renderer.render)
+        let name = console ?? "default"
+        let restartSeconds: Double? = console == nil ? nil : 60
+        var unit = ConsoleUnit(name: name, period: options.heartbeatSeconds, daemon: true) { metrics in
+            while true {
+                do {
+                    try await connection.withClient(logger: logger, transfer: transfer, quiet: quiet) { client in
+                        try await job.run(client: client, state: state) { event in
+                            metrics?.record(event, console: name)
+                            renderer.render(event)
+                        }
+                    }
+                    return ConsoleUnit.Result()
+                } catch {
+                    guard let restartSeconds, !(error is CancellationError), !Task.isCancelled else { throw error }
+                    metrics?.passFailed(console: name, reason: errorText(error))
+                    reporter.emit("protect-dl: \(errorText(error)); starting again in 1 minute", toStderr: true)
+                    try await Task.sleep(for: .seconds(restartSeconds))
+                }
             }
         }
-        if reporter.outputClosed { throw ExitCode(ExitStatus.outputClosed.rawValue) }
-        if case .failure(let error) = result, signal == 0 { throw fail(error) }
-        // A daemon asked to stop has done its job: exit 0.
-        renderer.stopped(signal: signal)
+        unit.onStopped = { signal in renderer.stopped(signal: signal) }
+        return unit
     }
 }

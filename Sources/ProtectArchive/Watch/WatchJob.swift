@@ -79,7 +79,7 @@ public struct WatchJob: Sendable {
         if let text = options.sinceText {
             do {
                 let zone = DisplayZone.named(bootstrap.nvr.timezone ?? "UTC")
-                return try UserTime.parse(text, defaultZone: zone).milliseconds
+                return try UserTime.parse(text, defaultZone: zone, now: now).milliseconds
             } catch let error as TimeError {
                 throw ArchiveError.time(error)
             }

@@ -1,0 +1,100 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// Serves `ArchiveMetrics` over plain HTTP: `/metrics` (Prometheus text) and `/healthz` (200 or 503 with reasons).
+public struct MetricsServer: Sendable {
+    /// `--metrics-address`: where to listen.
+    public struct Address: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+
+        /// Reads `HOST:PORT`, `[v6]:PORT` or `:PORT` (all interfaces).
+        public init?(_ text: String) {
+            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+                (0...65535).contains(port)
+            else { return nil }
+            var host = String(text[..<colon])
+            if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            self.host = host.isEmpty ? "0.0.0.0" : host
+            self.port = port
+        }
+    }
+
+    /// The address could not be listened on.
+    public struct ListenError: Error, LocalizedError {
+        public var address: String
+        public var underlying: any Error
+        public var errorDescription: String? {
+            "cannot serve metrics on \(address): \((underlying as? any LocalizedError)?.errorDescription ?? "\(underlying)")"
+        }
+    }
+
+    public var address: Address
+    public var metrics: ArchiveMetrics
+    public var logger: Logger
+
+    public init(address: Address, metrics: ArchiveMetrics, logger: Logger) {
+        self.address = address
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        let metrics = self.metrics
+        router.get("metrics") { _, _ -> Response in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.exposition())))
+        }
+        router.get("healthz") { _, _ -> Response in
+            let problems = metrics.problems()
+            return Response(
+                status: problems.isEmpty ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain"],
+                body: ResponseBody(
+                    byteBuffer: ByteBuffer(string: problems.isEmpty ? "ok\n" : problems.joined(separator: "\n") + "\n"))
+            )
+        }
+        return router
+    }
+
+    /// Listens, runs `body`, and stops listening when it returns or throws.
+    public func withRunning<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .warning)
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
+        let application = Application(
+            router: router(), configuration: .init(address: .hostname(address.host, port: address.port)),
+            onServerRunning: { _ in continuation.yield() }, logger: quiet)
+        let group = ServiceGroup(configuration: .init(services: [application], logger: quiet))
+        let text = "\(address.host):\(address.port)"
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                defer { continuation.finish() }
+                do {
+                    try await group.run()
+                } catch {
+                    throw ListenError(address: text, underlying: error)
+                }
+            }
+            var iterator = stream.makeAsyncIterator()
+            guard await iterator.next() != nil else {
+                try await tasks.waitForAll()
+                throw ListenError(address: text, underlying: CancellationError())
+            }
+            do {
+                let result = try await body()
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                return result
+            } catch {
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                throw error
+            }
+        }
+    }
+}
