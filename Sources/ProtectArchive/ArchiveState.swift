@@ -176,6 +176,7 @@ public final class ArchiveState: Sendable {
         }
         registerEventMigrations(&migrator)
         registerUploadMigrations(&migrator)
+        registerVerificationMigrations(&migrator)
         return migrator
     }
 

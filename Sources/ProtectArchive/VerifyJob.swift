@@ -35,6 +35,8 @@ public struct VerifyJob: Sendable {
     public var deep = false
     /// On a remote with `deep`: read back at most this many bytes (files beyond are checked by the listing only).
     public var deepMaxBytes: Int64?
+    /// When a check happens, for the record of verified files.
+    public var clock = WallClock.system
     let logger: Logger
 
     public init(destination: URL, logger: Logger) {
@@ -48,13 +50,18 @@ public struct VerifyJob: Sendable {
     {
         if let remote { return try await checkRemote(remote, state: state, onProblem: onProblem) }
         var report = VerifyReport()
+        var verified: [(path: String, sha256: String)] = []
         for record in try state.segments(status: .complete) {
             report.checked += 1
             if let problem = Self.problem(with: record, in: destination) {
                 report.problems.append(problem)
                 onProblem(problem)
+            } else if let sha256 = record.sha256 {
+                verified.append((record.path, sha256))
             }
         }
+        // `status` shows which hours were read back and matched, and when.
+        try state.recordVerified(verified, at: clock.now())
         return report
     }
 

@@ -14,7 +14,7 @@ struct ProtectDL: AsyncParsableCommand {
         version: "protect-dl 0.10.0",
         subcommands: [
             Download.self, Events.self, Snapshot.self, Cameras.self, Sync.self, Watch.self, Verify.self, Manifest.self,
-            Demo.self, ConfigCommand.self,
+            Status.self, Demo.self, ConfigCommand.self, Completions.self,
         ],
         defaultSubcommand: Download.self
     )

@@ -1,0 +1,129 @@
+import Foundation
+
+/// A picture of an archive from its state: per camera and stream, every hour from the oldest to the newest, as
+/// archived (verified), archived but not yet verified, empty, failed, missing or pruned.
+public struct ArchiveStatus: Sendable, Codable, Equatable {
+    /// What an hour of a camera is in the archive.
+    public enum State: String, Sendable, Codable, CaseIterable {
+        /// The file is there and a verify read it back since it was written.
+        case archived
+        /// The file is recorded complete; no verify has read it back since.
+        case unverified
+        /// The console had no footage for it.
+        case empty
+        /// Downloading it failed; the next sync tries again.
+        case failed
+        /// Between the oldest and newest hour, with no record at all.
+        case missing
+        /// Removed by retention.
+        case pruned
+    }
+
+    /// One hour (or the part of one a segment covers).
+    public struct Hour: Sendable, Codable, Equatable {
+        public var start: Int64
+        public var end: Int64
+        public var state: State
+        public var path: String?
+        public var size: Int64?
+        public var sha256: String?
+        /// Why it failed, or when it was verified.
+        public var note: String?
+    }
+
+    /// One camera's stream.
+    public struct Camera: Sendable, Codable, Equatable {
+        public var id: String
+        public var name: String
+        public var stream: String
+        public var hours: [Hour]
+        public var totals: [String: Int]
+        public var bytes: Int64
+    }
+
+    public var cameras: [Camera]
+    public var totals: [String: Int]
+    public var bytes: Int64
+    /// The first and last instants any hour covers (nil for an empty archive).
+    public var oldest: Int64?
+    public var newest: Int64?
+    /// The console's time zone, as the state recorded it.
+    public var timezone: String
+
+    /// Reads the state. `cameras` narrows the picture to ids or names (case-insensitive); empty means all.
+    public static func load(state: ArchiveState, cameras wanted: [String] = []) throws -> ArchiveStatus {
+        let verified = try state.verifications()
+        let names = Dictionary(
+            try state.cameras().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        let wanted = Set(wanted.map { $0.lowercased() })
+        var groups: [String: [SegmentRecord]] = [:]
+        for record in try state.segments() {
+            let name = names[record.cameraID] ?? record.cameraID
+            guard wanted.isEmpty || wanted.contains(record.cameraID.lowercased()) || wanted.contains(name.lowercased())
+            else { continue }
+            groups[record.cameraID + "\u{0}" + record.stream, default: []].append(record)
+        }
+        var cameras: [Camera] = []
+        for (key, records) in groups {
+            let parts = key.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
+            let hours = Self.hours(records.sorted { $0.start < $1.start }, verified: verified)
+            var totals: [String: Int] = [:]
+            for hour in hours { totals[hour.state.rawValue, default: 0] += 1 }
+            let bytes = hours.filter { $0.state == .archived || $0.state == .unverified }.reduce(0) {
+                $0 + ($1.size ?? 0)
+            }
+            cameras.append(
+                Camera(
+                    id: parts[0], name: names[parts[0]] ?? parts[0], stream: parts[1], hours: hours, totals: totals,
+                    bytes: bytes))
+        }
+        cameras.sort { ($0.name.lowercased(), $0.stream) < ($1.name.lowercased(), $1.stream) }
+        var totals: [String: Int] = [:]
+        for camera in cameras { for (state, count) in camera.totals { totals[state, default: 0] += count } }
+        return ArchiveStatus(
+            cameras: cameras, totals: totals, bytes: cameras.reduce(0) { $0 + $1.bytes },
+            oldest: cameras.compactMap { $0.hours.first?.start }.min(),
+            newest: cameras.compactMap { $0.hours.last?.end }.max(), timezone: try state.meta("timezone") ?? "UTC")
+    }
+
+    /// The hours of one stream, gaps between records filled with `missing` hours.
+    static func hours(_ records: [SegmentRecord], verified: [String: (sha256: String, at: Int64)]) -> [Hour] {
+        let hour: Int64 = 3_600_000
+        var result: [Hour] = []
+        var cursor: Int64?
+        for record in records {
+            if var gap = cursor, gap < record.start {
+                while gap < record.start {
+                    let next = min(record.start, (gap / hour + 1) * hour)
+                    result.append(Hour(start: gap, end: next, state: .missing))
+                    gap = next
+                }
+            }
+            var item = Hour(start: record.start, end: record.end, state: .missing)
+            switch record.status {
+            case .complete:
+                item.path = record.path
+                item.size = record.size
+                item.sha256 = record.sha256
+                if let check = verified[record.path], check.sha256 == record.sha256 {
+                    item.state = .archived
+                    item.note = "verified " + TimeFormatting.iso(check.at)
+                } else {
+                    item.state = .unverified
+                }
+            case .empty:
+                item.state = .empty
+            case .failed:
+                item.state = .failed
+                item.path = record.path
+                item.note = record.lastReason
+            case .pruned:
+                item.state = .pruned
+                item.path = record.path
+            }
+            result.append(item)
+            cursor = max(cursor ?? record.end, record.end)
+        }
+        return result
+    }
+}
