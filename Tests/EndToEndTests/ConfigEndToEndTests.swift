@@ -85,6 +85,18 @@ struct ConfigEndToEndTests {
             "\(typo.stderr)")
     }
 
+    @Test("the example configuration in contrib/ is accepted for both its consoles")
+    func example() async throws {
+        var root = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { root.deleteLastPathComponent() }
+        let example = root.appendingPathComponent("contrib/config.example.yaml").path
+        for (command, console) in [("sync", "home"), ("watch", "office")] {
+            let show = try await runProcess(
+                try Binary.path("protect-dl"), ["config", "show", command, "--config", example, "--console", console])
+            #expect(show.status == 0, "\(show.stdout)\(show.stderr)")
+        }
+    }
+
     @Test("A section downloads as its flags would; relative times (--last) reach the console's hours")
     func sectionDownloads() async throws {
         try await Scenario.with(syncConsole(cameras: 1), frozen: true) { s in

@@ -1,14 +1,15 @@
 import Foundation
 import Testing
 
-/// The systemd unit shipped in `contrib/`: systemd accepts it, and protect-dl accepts its command line.
-@Suite("contrib/systemd: the watch service unit")
+/// The systemd units shipped in `contrib/`: systemd accepts them, and protect-dl accepts their command lines.
+@Suite("contrib/systemd: the watch service, the sync service and its timer")
 struct ServiceUnitTests {
-    static var unit: URL {
+    static func unit(_ name: String) -> URL {
         var root = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { root.deleteLastPathComponent() }
-        return root.appendingPathComponent("contrib/systemd/protect-dl-watch.service")
+        return root.appendingPathComponent("contrib/systemd/\(name)")
     }
+    static let services = ["protect-dl-watch.service", "protect-dl-sync.service"]
 
     /// The unit's `ExecStart=` command line, continuation lines joined.
     static func execStart(_ text: String) -> String? {
@@ -18,7 +19,7 @@ struct ServiceUnitTests {
         }
     }
 
-    @Test("systemd-analyze verify accepts the unit (with the built binary in ExecStart)")
+    @Test("systemd-analyze verify accepts the units (with the built binary in ExecStart)")
     func systemdAccepts() async throws {
         let analyze = "/usr/bin/systemd-analyze"
         try #require(
@@ -26,18 +27,32 @@ struct ServiceUnitTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("unit-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let text = try String(contentsOf: Self.unit, encoding: .utf8)
-            .replacingOccurrences(of: "/usr/local/bin/protect-dl", with: try Binary.path("protect-dl"))
-        let copy = folder.appendingPathComponent("protect-dl-watch.service")
-        try text.write(to: copy, atomically: true, encoding: .utf8)
-        let result = try await runProcess(analyze, ["verify", copy.path])
+        var copies: [String] = []
+        for name in Self.services + ["protect-dl-sync.timer"] {
+            let text = try String(contentsOf: Self.unit(name), encoding: .utf8)
+                .replacingOccurrences(of: "/usr/local/bin/protect-dl", with: try Binary.path("protect-dl"))
+            let copy = folder.appendingPathComponent(name)
+            try text.write(to: copy, atomically: true, encoding: .utf8)
+            copies.append(copy.path)
+        }
+        let result = try await runProcess(analyze, ["verify"] + copies)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(!result.stderr.contains("protect-dl-watch.service"), "\(result.stderr)")
+        #expect(!result.stderr.contains("protect-dl-"), "\(result.stderr)")
+        // The sync service is hardened as the watch service is.
+        let sync = try String(contentsOf: Self.unit("protect-dl-sync.service"), encoding: .utf8)
+        for directive in [
+            "ProtectSystem=strict", "ReadWritePaths=/srv/footage", "NoNewPrivileges=yes", "User=protect-dl",
+            "LoadCredential=console-password:",
+        ] {
+            #expect(sync.contains(directive), "\(directive)")
+        }
     }
 
-    @Test("protect-dl accepts the unit's options: it gets as far as connecting (exit 5), not a usage error (64)")
-    func optionsParse() async throws {
-        let text = try String(contentsOf: Self.unit, encoding: .utf8)
+    @Test(
+        "protect-dl accepts each unit's options: it gets as far as connecting (exit 5), not a usage error (64)",
+        arguments: services)
+    func optionsParse(name: String) async throws {
+        let text = try String(contentsOf: Self.unit(name), encoding: .utf8)
         let line = try #require(Self.execStart(text))
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("unit-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
