@@ -76,7 +76,7 @@ struct Sync: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "With --every: serve Prometheus metrics on http://HOST:PORT/metrics and /healthz (200 while the last pass succeeded within two periods).",
+            "With --every: serve Prometheus metrics on http://HOST:PORT/metrics and /healthz (200 while the last pass succeeded and the next is not overdue).",
             valueName: "host:port"))
     var metricsAddress: String?
     @Flag(help: "Sync every console of the configuration file from this one process, each on its own.")

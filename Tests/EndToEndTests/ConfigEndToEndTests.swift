@@ -3,7 +3,7 @@ import ProtectSimulator
 import Testing
 
 /// A scratch folder holding a configuration file.
-private func configFile(_ text: String) throws -> URL {
+func configFile(_ text: String) throws -> URL {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("protect-dl-config-\(UUID())")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let file = folder.appendingPathComponent("config.yaml")
@@ -12,7 +12,7 @@ private func configFile(_ text: String) throws -> URL {
 }
 
 /// An HTTP GET with curl: the status code and the body.
-private func fetch(_ url: String) async throws -> (status: Int, body: String) {
+func fetch(_ url: String) async throws -> (status: Int, body: String) {
     let result = try await runProcess("/usr/bin/curl", ["-s", "-m", "10", "-w", "\n%{http_code}", url], timeout: 20)
     var lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
     let status = Int(lines.popLast() ?? "") ?? 0
@@ -192,5 +192,38 @@ struct ConfigEndToEndTests {
             let stop = try await daemon.stop()
             #expect(stop.status == 0, "\(daemon.stderr)")
         }
+    }
+}
+
+@Suite("Shell completions and the version")
+struct CompletionTests {
+    @Test(
+        "completions SHELL prints a script the shell accepts, naming the commands and their options",
+        arguments: [("bash", "/bin/bash"), ("zsh", "/usr/bin/zsh"), ("fish", "/usr/bin/fish")])
+    func completions(shell: String, interpreter: String) async throws {
+        let result = try await runProcess(try Binary.path("protect-dl"), ["completions", shell])
+        #expect(result.status == 0, "\(result.stderr)")
+        for word in ["sync", "watch", "status", "--metrics-address", "--all-consoles", "--last"] {
+            // fish lists options without their dashes.
+            let needle = shell == "fish" && word.hasPrefix("--") ? "'\(word.dropFirst(2))" : word
+            #expect(result.stdout.contains(needle), "\(shell): \(word)")
+        }
+        // The shell itself parses the script when it is installed here (bash always is).
+        if FileManager.default.isExecutableFile(atPath: interpreter) {
+            let script = FileManager.default.temporaryDirectory.appendingPathComponent("completion-\(UUID())")
+            try result.stdout.write(to: script, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(at: script) }
+            let check = try await runProcess(
+                interpreter, shell == "fish" ? ["--no-execute", script.path] : ["-n", script.path])
+            #expect(check.status == 0, "\(check.stderr)")
+        }
+    }
+
+    @Test("an unknown shell is a usage error; --version prints the version")
+    func unknownShellAndVersion() async throws {
+        let tcsh = try await runProcess(try Binary.path("protect-dl"), ["completions", "tcsh"])
+        #expect(tcsh.status == 64 && tcsh.stderr.contains("bash, zsh or fish"))
+        let version = try await runProcess(try Binary.path("protect-dl"), ["--version"])
+        #expect(version.status == 0 && version.stdout.hasPrefix("protect-dl "))
     }
 }

@@ -214,6 +214,66 @@ struct WatchEndToEndTests {
         }
     }
 
+    @Test(
+        "watch --all-consoles: a live console's clips are saved while another is unreachable; /metrics counts them, /healthz names the dead one"
+    )
+    func allConsolesWithMetrics() async throws {
+        try await Scenario.with(Self.console()) { s in
+            let cameras = await s.simulator.cameras()
+            let since = Int64(Date().timeIntervalSince1970 * 1000)
+            let other = FileManager.default.temporaryDirectory.appendingPathComponent("protect-dl-dead-\(UUID())")
+            try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: other) }
+            let file = try configFile(
+                """
+                defaults:
+                  username: admin
+                  watch:
+                    thumbnails: true
+                    settle: 2.5
+                    ping-every: 1s
+                    backfill-every: 3s
+                    retry-delay: 0.05
+                    since: \(TimeFormatting.iso(since))
+                consoles:
+                  live:
+                    address: \(s.endpoint.host)
+                    port: \(s.endpoint.port)
+                    dest: \(s.destination.path)
+                  dead:
+                    address: 127.0.0.1
+                    port: \(try freePort())
+                    dest: \(other.path)
+                """)
+            defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
+            let port = try freePort()
+            let daemon = try Daemon(
+                try Binary.path("protect-dl"),
+                ["watch", "--all-consoles", "--config", file.path, "--metrics-address", "127.0.0.1:\(port)"],
+                environment: ["PROTECT_DL_PASSWORD": "protect"])
+            try await waitUntil("the live console's websocket to open", timeout: 30) {
+                await s.simulator.state.currentStats().websocket.open >= 1
+            }
+            let request = LiveEventRequest(
+                camera: cameras[0].id, type: "motion", smartDetectTypes: nil, seconds: 0.4, closedOnAdd: false,
+                suffixedID: false, linkedSmartDetection: false)
+            let id = try #require(await s.simulator.startEvent(request)).id
+            try await Self.waitSaved(s, [id], "the live console's clip", daemon: daemon)
+            let metrics = try await fetch("http://127.0.0.1:\(port)/metrics")
+            #expect(metrics.status == 200)
+            let lines = metrics.body.split(separator: "\n").map(String.init)
+            #expect(lines.contains("protect_dl_files_total{console=\"live\",kind=\"clip\",outcome=\"saved\"} 1"))
+            #expect(lines.contains("protect_dl_websocket_connected{console=\"live\"} 1.0"), "\(metrics.body)")
+            let health = try await fetch("http://127.0.0.1:\(port)/healthz")
+            #expect(health.status == 503 && health.body.hasPrefix("dead: "), "\(health.body)")
+            #expect(!health.body.contains("live:"))
+            let stop = try await daemon.stop()
+            #expect(stop.status == 0, "\(daemon.stderr)")
+            #expect(daemon.stderr.contains("[dead]") && daemon.stderr.contains("starting again in 1 minute"))
+            #expect(daemon.stdout.contains("[live]") || daemon.stdout.contains("\"console\":\"live\""))
+        }
+    }
+
     @Test("--hours keeps the hourly archive in the same process, as sync would: a later sync has nothing to add")
     func hours() async throws {
         try await Scenario.with(Self.console()) { s in

@@ -144,8 +144,8 @@ public final class ArchiveMetrics: Sendable {
             .increment()
     }
 
-    /// Healthy while every console's last pass succeeded, no longer ago than twice its period (a pass may take up
-    /// to one period); for `watch`, while its websocket is connected. Returns the reasons it is not.
+    /// Healthy while every console's last pass succeeded, no longer ago than its period plus the time a pass may
+    /// take (the period again, at least a minute); for `watch`, while its websocket is connected. Returns the reasons it is not.
     public func problems() -> [String] {
         let now = clock.now()
         return health.withLock { health in
@@ -161,7 +161,7 @@ public final class ArchiveMetrics: Sendable {
                 if let failure = state.lastFailure, failure > success {
                     return "\(console): last pass failed: \(state.lastError ?? "unknown")"
                 }
-                if Double(now - success) / 1000 > state.period * 2 {
+                if Double(now - success) / 1000 > state.period + max(state.period, 60) {
                     return "\(console): no successful pass for \(Int(Double(now - success) / 1000)) s"
                 }
                 return nil

@@ -200,6 +200,12 @@ struct ArgumentLayers {
         }
     }
 
+    /// `--name=value` (a value may start with a dash, e.g. `-24h`), or `--name ""` for an empty value, which the
+    /// `=` form would leave missing.
+    static func option(_ name: String, _ value: String) -> [String] {
+        value.isEmpty ? ["--\(name)", ""] : ["--\(name)=\(value)"]
+    }
+
     static func environmentName(_ option: String) -> String {
         "PROTECT_DL_" + option.uppercased().replacingOccurrences(of: "-", with: "_")
     }
@@ -246,7 +252,7 @@ struct ArgumentLayers {
                 }
                 if on { environmentArguments.append("--\(name)") }
             } else {
-                environmentArguments.append("--\(name)=\(text)")
+                environmentArguments += Self.option(name, text)
             }
             sources.append(OptionSource(option: name, value: text, origin: variable))
         }
@@ -263,7 +269,7 @@ struct ArgumentLayers {
                     if Self.bool(text) == true { fileArguments.append("--\(setting.key)") }
                     sources.append(OptionSource(option: setting.key, value: text, origin: origin))
                 case .scalar(let text):
-                    fileArguments.append("--\(setting.key)=\(text)")
+                    fileArguments += Self.option(setting.key, text)
                     sources.append(OptionSource(option: setting.key, value: text, origin: origin))
                 case .list(let items):
                     if option.isRepeating {
