@@ -222,6 +222,49 @@ public final class ArchiveState: Sendable {
         return Dictionary(rows.map { ($0.start, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
+    /// The starts of a camera's stream that need no download (complete or pruned), and those the console had no
+    /// footage for: two columns, not whole rows, so a year of hours is read at once.
+    public func settledStarts(cameraID: String, stream: String) throws -> (done: Set<Int64>, empty: Set<Int64>) {
+        try read { db in
+            var done = Set<Int64>()
+            var empty = Set<Int64>()
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT start, status FROM segment
+                    WHERE cameraID = ? AND stream = ? AND status IN ('complete', 'pruned', 'empty')
+                    """, arguments: [cameraID, stream])
+            while let row = try rows.next() {
+                let start: Int64 = row[0]
+                if row[1] as String == SegmentRecord.Status.empty.rawValue {
+                    empty.insert(start)
+                } else {
+                    done.insert(start)
+                }
+            }
+            return (done, empty)
+        }
+    }
+
+    /// Calls `body` with every complete segment, oldest first, one row at a time (none kept in memory).
+    public func forEachComplete(_ body: (SegmentRecord) throws -> Void) throws {
+        try read { db in
+            let rows = try SegmentRecord.fetchCursor(
+                db, sql: "SELECT * FROM segment WHERE status = 'complete' ORDER BY start, cameraID, stream")
+            while let record = try rows.next() { try body(record) }
+        }
+    }
+
+    /// Complete segments that ended at or before `cutoff` (for retention), oldest first.
+    public func completeSegments(endingBy cutoff: Int64) throws -> [SegmentRecord] {
+        try read { db in
+            try SegmentRecord.fetchAll(
+                db,
+                sql: "SELECT * FROM segment WHERE status = 'complete' AND end <= ? ORDER BY start, cameraID, stream",
+                arguments: [cutoff])
+        }
+    }
+
     /// Segments by status (all statuses when nil), oldest first.
     public func segments(status: SegmentRecord.Status? = nil) throws -> [SegmentRecord] {
         try read { db in

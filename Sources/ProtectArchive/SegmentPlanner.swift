@@ -27,6 +27,26 @@ public enum SegmentPlanner {
         guard start < end else { return [] }
         var segments: [Segment] = []
         var cursor = start
+        if let phase = regularPhase(from: start, to: end, in: zone) {
+            // Every offset in the range a whole number of hours apart (every zone but a few): boundaries are the
+            // instants b with (b + phase) divisible by an hour, found by arithmetic, not a zone lookup per hour.
+            func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
+            segments.reserveCapacity(count(from: start, to: end, in: zone))
+            while cursor < end {
+                let boundary = min((floorDiv(cursor + phase, hour) + 1) * hour - phase, end)
+                segments.append(Segment(start: cursor, end: boundary))
+                cursor = boundary
+            }
+            return segments
+        }
+        return segmentsByLookup(from: start, to: end, in: zone)
+    }
+
+    /// The same segments found boundary by boundary, asking the zone each time (the general way, and the
+    /// reference the arithmetic is tested against).
+    static func segmentsByLookup(from start: Int64, to end: Int64, in zone: DisplayZone) -> [Segment] {
+        var segments: [Segment] = []
+        var cursor = start
         while cursor < end {
             let boundary = min(nextHourBoundary(after: cursor, in: zone), end)
             segments.append(Segment(start: cursor, end: boundary))

@@ -7,7 +7,7 @@ extension SyncJob {
     func pruneRemote(_ remote: RemoteStore, before cutoff: Int64, state: ArchiveState, report: inout SyncReport)
         async throws
     {
-        let expired = try state.segments(status: .complete).filter { $0.end <= cutoff }
+        let expired = try state.completeSegments(endingBy: cutoff)
         guard !expired.isEmpty else { return }
         let listing = try await remote.list(hashes: false)
         var doomed: [SegmentRecord] = []

@@ -128,36 +128,39 @@ public struct SyncJob: Sendable {
                     SegmentPlanner.segments(from: SegmentPlanner.hourFloor(lower, in: zone), to: cameraUpper, in: zone)
                 ))
         }
-        try NameCheck.segments(
-            plan.lazy.flatMap { camera, segments in segments.lazy.map { (camera, $0) } },
-            cameras: plan.map(\.0), variant: options.variant, zone: zone, template: template)
+        // What is left to do: the state's settled hours are skipped by their start alone (two columns read, no
+        // name rendered), so a pass over a year of complete hours is quick.
+        var todo: [(Camera, Segment)] = []
         for (camera, segments) in plan {
-            let known = try state.segments(cameraID: camera.id, stream: stream)
+            let settledHours = try state.settledStarts(cameraID: camera.id, stream: stream)
             for segment in segments {
-                switch known[segment.start]?.status {
-                case .complete?, .pruned?:
+                if settledHours.done.contains(segment.start) {
                     report.alreadyComplete += 1
-                    continue
-                case .empty? where !options.recheckEmpty:
+                } else if settledHours.empty.contains(segment.start) && !options.recheckEmpty {
                     report.knownEmpty += 1
-                    continue
-                default: break
+                } else {
+                    todo.append((camera, segment))
                 }
-                let item = try DownloadJob.item(
-                    camera: camera, segment: segment, variant: options.variant, zone: zone, template: template)
-                if adoption == nil { adoption = AdoptionIndex(destination: options.engine.destination) }
-                if let found = adoption?.file(for: item, camera: camera, segment: segment, variant: options.variant) {
-                    if options.dryRun {
-                        report.wouldAdopt.append(found)
-                        continue
-                    }
-                    if try adopt(found, item: item, segment: segment, stream: stream, state: state) {
-                        report.adopted += 1
-                        continue
-                    }
-                }
-                work.append(item)
             }
+        }
+        // Names are checked for collisions among the files still to come; a file already at a name is never
+        // replaced by the engine.
+        try NameCheck.segments(todo, cameras: plan.map(\.0), variant: options.variant, zone: zone, template: template)
+        for (camera, segment) in todo {
+            let item = try DownloadJob.item(
+                camera: camera, segment: segment, variant: options.variant, zone: zone, template: template)
+            if adoption == nil { adoption = AdoptionIndex(destination: options.engine.destination) }
+            if let found = adoption?.file(for: item, camera: camera, segment: segment, variant: options.variant) {
+                if options.dryRun {
+                    report.wouldAdopt.append(found)
+                    continue
+                }
+                if try adopt(found, item: item, segment: segment, stream: stream, state: state) {
+                    report.adopted += 1
+                    continue
+                }
+            }
+            work.append(item)
         }
         if options.dryRun {
             report.wouldDownload = work.map(\.info.path)
@@ -228,7 +231,7 @@ public struct SyncJob: Sendable {
     func prune(before cutoff: Int64, state: ArchiveState, report: inout SyncReport) throws {
         let fileManager = FileManager.default
         let destination = options.engine.destination.standardizedFileURL
-        for record in try state.segments(status: .complete) where record.end <= cutoff {
+        for record in try state.completeSegments(endingBy: cutoff) {
             let url = destination.appendingPathComponent(record.path)
             let size = (try? fileManager.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.int64Value
             guard let size else {

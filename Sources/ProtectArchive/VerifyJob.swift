@@ -37,6 +37,8 @@ public struct VerifyJob: Sendable {
     public var deepMaxBytes: Int64?
     /// When a check happens, for the record of verified files.
     public var clock = WallClock.system
+    /// Files read and hashed at the same time (local archives).
+    public var jobs = max(2, min(8, ProcessInfo.processInfo.activeProcessorCount * 2))
     let logger: Logger
 
     public init(destination: URL, logger: Logger) {
@@ -51,9 +53,14 @@ public struct VerifyJob: Sendable {
         if let remote { return try await checkRemote(remote, state: state, onProblem: onProblem) }
         var report = VerifyReport()
         var verified: [(path: String, sha256: String)] = []
-        for record in try state.segments(status: .complete) {
+        let records = try state.segments(status: .complete)
+        let destination = self.destination
+        // Files are read and hashed on several threads at once: one thread hashes slower than a disk reads.
+        let found = await BlockingWork.map(records, width: jobs) { Self.problem(with: $0, in: destination) }
+        try Task.checkCancellation()
+        for (record, problem) in zip(records, found.map { $0 ?? nil }) {
             report.checked += 1
-            if let problem = Self.problem(with: record, in: destination) {
+            if let problem {
                 report.problems.append(problem)
                 onProblem(problem)
             } else if let sha256 = record.sha256 {
@@ -178,38 +185,64 @@ public struct ManifestJob: Sendable {
             cameras, among: known.map { Camera(id: $0.id, name: $0.name) })
         let chosenIDs = Set(chosen.map(\.id))
         let names = Dictionary(known.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
-        let records = try state.segments(status: .complete).filter { record in
-            (cameras == nil || chosenIDs.contains(record.cameraID))
-                && (range.map { record.start < $0.upperBound && record.end > $0.lowerBound } ?? true)
-        }
-        var sums = ""
-        var files: [[String: Any]] = []
-        for record in records {
-            sums += "\(record.sha256 ?? "")  \(record.path)\n"
-            files.append([
-                "camera": names[record.cameraID] ?? record.cameraID, "cameraId": record.cameraID,
-                "stream": record.stream, "start": TimeFormatting.iso(record.start),
-                "end": TimeFormatting.iso(record.end),
-                "path": record.path, "size": record.size, "sha256": record.sha256 ?? "",
-                "downloadedAt": TimeFormatting.iso(record.updatedAt), "adopted": record.adopted,
-            ])
-        }
-        var console: [String: Any] = [:]
+        var console: [String: String] = [:]
         console["name"] = try state.meta("consoleName")
         console["version"] = try state.meta("consoleVersion")
         console["timezone"] = try state.meta("timezone")
-        let manifest: [String: Any] = [
-            "generator": "protect-dl", "createdAt": TimeFormatting.iso(state.clock.now()), "console": console,
-            "count": records.count, "files": files,
-        ]
-        let json = try JSONSerialization.data(
-            withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        try Data(sums.utf8).write(to: destination.appendingPathComponent("SHA256SUMS"), options: .atomic)
-        try json.write(to: destination.appendingPathComponent("manifest.json"), options: .atomic)
-        if let remote {
-            try await remote.put(Data(sums.utf8), to: "SHA256SUMS")
-            try await remote.put(json, to: "manifest.json")
+        // Both files are written row by row as the state is read (a year of 50 cameras is 438,000 rows), beside
+        // their final names, then renamed into place.
+        let sumsURL = destination.appendingPathComponent("SHA256SUMS")
+        let manifestURL = destination.appendingPathComponent("manifest.json")
+        let sums = try StreamedFile(final: sumsURL)
+        let manifest = try StreamedFile(final: manifestURL)
+        defer {
+            sums.discard()
+            manifest.discard()
         }
-        return (["SHA256SUMS", "manifest.json"], records.count)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        func json(_ value: some Encodable) throws -> String {
+            String(decoding: try encoder.encode(value), as: UTF8.self)
+        }
+        try manifest.write(
+            "{\n  \"console\" : \(try json(console)),\n  \"createdAt\" : \(try json(TimeFormatting.iso(state.clock.now()))),"
+                + "\n  \"files\" : [")
+        var count = 0
+        try state.forEachComplete { record in
+            guard cameras == nil || chosenIDs.contains(record.cameraID),
+                range.map({ record.start < $0.upperBound && record.end > $0.lowerBound }) ?? true
+            else { return }
+            try sums.write("\(record.sha256 ?? "")  \(record.path)\n")
+            let entry = ManifestEntry(
+                adopted: record.adopted, camera: names[record.cameraID] ?? record.cameraID, cameraId: record.cameraID,
+                downloadedAt: TimeFormatting.iso(record.updatedAt), end: TimeFormatting.iso(record.end),
+                path: record.path, sha256: record.sha256 ?? "", size: record.size,
+                start: TimeFormatting.iso(record.start), stream: record.stream)
+            try manifest.write((count == 0 ? "\n    " : ",\n    ") + (try json(entry)))
+            count += 1
+        }
+        try manifest.write(
+            (count == 0 ? "],\n" : "\n  ],\n") + "  \"count\" : \(count),\n  \"generator\" : \"protect-dl\"\n}\n")
+        try sums.commit()
+        try manifest.commit()
+        if let remote {
+            try await remote.put(file: sumsURL, to: "SHA256SUMS")
+            try await remote.put(file: manifestURL, to: "manifest.json")
+        }
+        return (["SHA256SUMS", "manifest.json"], count)
     }
+}
+
+/// One file of `manifest.json`, its keys in order.
+struct ManifestEntry: Encodable {
+    var adopted: Bool
+    var camera: String
+    var cameraId: String
+    var downloadedAt: String
+    var end: String
+    var path: String
+    var sha256: String
+    var size: Int64
+    var start: String
+    var stream: String
 }

@@ -175,12 +175,15 @@ struct Verify: AsyncParsableCommand {
     var deep = false
     @Option(help: "On a remote with --deep: read back at most this much (e.g. 500M, 20G); the rest is checked quickly.")
     var deepMaxBytes: String?
+    @Option(help: "Files read and hashed at once on a local archive (default: twice the cores, 2 to 8).")
+    var jobs: Int?
     @OptionGroup var remote: RemoteOptionGroup
     @OptionGroup var output: OutputOptionGroup
 
     func validate() throws {
         if repair { try connection.require() }
         if dest.isEmpty { throw ValidationError("--dest is empty; give the archive folder.") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
         if let deepMaxBytes, ByteCount.parse(deepMaxBytes) == nil {
             throw ValidationError("--deep-max-bytes must be a size such as 500M or 20G.")
         }
@@ -199,6 +202,7 @@ struct Verify: AsyncParsableCommand {
             job.remote = target.remote
             job.deep = deep
             job.deepMaxBytes = deepMaxBytes.flatMap(ByteCount.parse)
+            if let jobs { job.jobs = jobs }
             if target.remote == nil {
                 var isFolder: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: destination.path, isDirectory: &isFolder),

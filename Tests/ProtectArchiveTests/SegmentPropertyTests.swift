@@ -31,6 +31,22 @@ struct SegmentPropertyTests {
         }
     }
 
+    @Test("Segments found by arithmetic are exactly those found hour by hour from the zone, in every zone")
+    func arithmeticMatchesLookup() {
+        var random = SeededGenerator.fromEnvironment()
+        let base: Int64 = 1_546_300_800_000
+        for zone in Self.zones + [.named("Australia/Lord_Howe"), .named("Asia/Kolkata"), .named("Asia/Kathmandu")] {
+            for _ in 0..<100 {
+                let start = base + Int64.random(in: 0..<(6 * 365 * 86_400_000), using: &random)
+                let end = start + Int64.random(in: 1..<(30 * 86_400_000), using: &random)
+                #expect(
+                    SegmentPlanner.segments(from: start, to: end, in: zone)
+                        == SegmentPlanner.segmentsByLookup(from: start, to: end, in: zone),
+                    "seed \(random.seed), \(start)..\(end) in \(zone)")
+            }
+        }
+    }
+
     @Test("Any range: contiguous, inside the range, at most an hour, cut on the zone's clock hours", arguments: zones)
     func randomRanges(zone: DisplayZone) {
         var random = SeededGenerator.fromEnvironment()

@@ -112,6 +112,12 @@ extension RemoteStore {
     }
 
     /// Uploads a small file held in memory (an image, a manifest).
+    /// Uploads a local file, read in pieces of 1 MiB.
+    public func put(file: URL, to relative: String) async throws {
+        let size = (try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value
+        _ = try await upload(FileChunks(url: file), expectedLength: size, to: relative, checkMP4: false)
+    }
+
     public func put(_ data: Data, to relative: String) async throws {
         _ = try await upload(
             OneChunk(buffer: ByteBuffer(bytes: data)), expectedLength: Int64(data.count), to: relative,
@@ -162,6 +168,27 @@ extension RemoteStore {
 }
 
 /// One buffer as an async sequence, for uploads of data already in memory.
+/// A local file as a sequence of 1 MiB buffers.
+struct FileChunks: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    var url: URL
+
+    func makeAsyncIterator() -> Iterator { Iterator(handle: try? FileHandle(forReadingFrom: url), url: url) }
+
+    struct Iterator: AsyncIteratorProtocol {
+        var handle: FileHandle?
+        var url: URL
+        mutating func next() async throws -> ByteBuffer? {
+            guard let handle else { throw LocalFileError(errno: ENOENT, path: url.path, doing: "read") }
+            guard let data = try handle.read(upToCount: 1 << 20), !data.isEmpty else {
+                try? handle.close()
+                return nil
+            }
+            return ByteBuffer(bytes: data)
+        }
+    }
+}
+
 struct OneChunk: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
     var buffer: ByteBuffer
