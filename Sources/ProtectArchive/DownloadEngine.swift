@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOFoundationCompat
 import ProtectAPI
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -16,8 +17,14 @@ public struct EngineOptions: Sendable {
     public var touchFiles = false
     public var ignoreFailedDownloads = false
     public var waitBetweenDownloads: Double = 0
-    /// Exports at the same time, at most (the engine lowers it while the console is overloaded).
-    public var parallel = 2
+    /// Exports at the same time, at most: the engine finds the console's best level up to this (see
+    /// `ConcurrencyGovernor`).
+    public var parallel = 8
+    /// The level the engine starts at.
+    public var initialParallel = 2
+    /// Attempts answered "overloaded" (too many exports) do not count against `retries`; at most this many per
+    /// file, with a growing pause, before it fails.
+    public var overloadRetries = 20
     /// Further attempts after a network failure, a broken body or a 5xx answer.
     public var retries = 3
     /// First back-off delay in seconds; it doubles with each attempt.
@@ -181,7 +188,16 @@ public struct DownloadEngine: Sendable {
     ) async throws -> DownloadSummary {
         var summary = DownloadSummary()
         summary.total = total
-        let governor = ConcurrencyGovernor(maximum: options.parallel, baseBackoff: max(0.05, options.retryDelay))
+        let governor = ConcurrencyGovernor(
+            maximum: options.parallel, initial: options.initialParallel, baseBackoff: max(0.05, options.retryDelay))
+        // Every byte received feeds the governor's measure of throughput.
+        var counted = options
+        let upstream = options.onBytes
+        counted.onBytes = { count in
+            governor.add(bytes: count)
+            upstream?(count)
+        }
+        let engine = DownloadEngine(options: counted, logger: logger)
         var iterator = work.makeIterator()
         do {
             try await withThrowingTaskGroup(of: (ItemResult, Int, Int).self) { group in
@@ -199,7 +215,7 @@ public struct DownloadEngine: Sendable {
                             if !first && options.waitBetweenDownloads > 0 {
                                 try await Task.sleep(for: .seconds(options.waitBetweenDownloads))
                             }
-                            let result = try await download(
+                            let result = try await engine.download(
                                 item, client: client, governor: governor, onEvent: onEvent)
                             var images = (0, 0)
                             switch result {
@@ -340,6 +356,7 @@ public struct DownloadEngine: Sendable {
             if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
         }
         var attempt = 0
+        var overloaded = 0
         let clock = ContinuousClock()
         onEvent(.started(info))
         while true {
@@ -347,12 +364,18 @@ public struct DownloadEngine: Sendable {
             try await governor.acquire()
             var released = false
             let began = clock.now
+            let streaming = Mutex(false)
             do {
-                let outcome = try await client.withExport(item.request, store)
+                let outcome = try await client.withExport(item.request) { body in
+                    // The answer is in: the console's time to first byte, for the governor.
+                    streaming.withLock { $0 = true }
+                    await governor.streaming(after: (clock.now - began).inSeconds)
+                    return try await store(body)
+                }
                 switch outcome {
                 case .noFootage(let reason):
                     released = true
-                    await governor.release(.success)
+                    await governor.release(.success, streamed: streaming.withLock { $0 })
                     onEvent(.noFootage(info, reason: reason))
                     return .noFootage
                 case .footage(let written):
@@ -366,17 +389,28 @@ public struct DownloadEngine: Sendable {
                     return .downloaded(written.bytes)
                 }
             } catch {
+                let streamed = streaming.withLock { $0 }
+                var isOverload = false
                 if !released {
-                    if case ProtectError.consoleBusy(_, _, let retryAfter) = error {
-                        await governor.release(.overload(retryAfter: retryAfter))
+                    if case ProtectError.consoleBusy(_, _, let retryAfter) = error, !streamed {
+                        isOverload = true
+                        await governor.release(.overload(retryAfter: retryAfter), streamed: false)
                     } else {
-                        await governor.release(.other)
+                        await governor.release(.other, streamed: streamed)
                     }
                 }
                 if error is CancellationError || Task.isCancelled {
                     throw CancellationError()
                 }
                 let reason = (error as? any LocalizedError)?.errorDescription ?? "\(error)"
+                // An overloaded console is told by the answer itself: the governor has lowered the level and
+                // paused; the attempt is not one of the file's retries.
+                if isOverload && overloaded < options.overloadRetries {
+                    overloaded += 1
+                    onEvent(.retrying(info, attempt: attempt, reason: reason))
+                    attempt -= 1
+                    continue
+                }
                 if attempt <= options.retries && Self.isRetryable(error) {
                     onEvent(.retrying(info, attempt: attempt, reason: reason))
                     var delay = options.retryDelay * pow(2, Double(attempt - 1)) * Double.random(in: 0.8...1.2)

@@ -137,7 +137,19 @@ public struct SimulatorConfiguration: Sendable {
         public var totalBytesPerSecond: Double? = 80_000_000
         /// Concurrent exports beyond this number get 500.
         public var maxConcurrentExports = 3
+        /// Past this many exports at once the console gets slower, not failing: each export beyond it takes
+        /// `slowdownPerExtraExport` of every byte-rate cap away (nil: no such point).
+        public var bestConcurrency: Int?
+        public var slowdownPerExtraExport = 0.15
+        /// Time to first byte grows with how busy the console is: seconds per other export in progress.
+        public var firstByteSecondsPerBusyExport: Double = 0
         public init() {}
+
+        /// The share of its byte rate the console gives with `exports` running.
+        public func speedFactor(exports: Int) -> Double {
+            guard let bestConcurrency, exports > bestConcurrency else { return 1 }
+            return max(0.2, 1 - slowdownPerExtraExport * Double(exports - bestConcurrency))
+        }
     }
 
     /// The console while it runs: live events, the websocket's regular updates, a replayed capture.

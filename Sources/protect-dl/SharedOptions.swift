@@ -33,8 +33,11 @@ struct EngineOptionGroup: ParsableArguments {
 
 /// How many downloads at once, and how failed attempts are retried.
 struct PaceOptionGroup: ParsableArguments {
-    @Option(help: "Downloads at the same time, at most; lowered while the console is overloaded.")
-    var parallel = 2
+    @Option(
+        help:
+            "Downloads at the same time, at most (default 8): protect-dl finds the console's best level below this by itself."
+    )
+    var parallel: Int?
     @Option(help: "Further attempts after a network failure, a broken body or a 5xx answer.")
     var retries = 3
     @Option(help: "Seconds before the first retry; doubles with each attempt.")
@@ -47,7 +50,7 @@ struct PaceOptionGroup: ParsableArguments {
     var moment: UserTime? { now.flatMap { try? UserTime.parse($0, defaultZone: .fixed(seconds: 0)) } }
 
     func validate() throws {
-        guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1.") }
+        if let parallel, parallel < 1 { throw ValidationError("--parallel must be at least 1.") }
         if now != nil && moment == nil {
             throw ValidationError("--now must be a time such as 2026-01-01T00:00:00Z.")
         }
@@ -57,7 +60,7 @@ struct PaceOptionGroup: ParsableArguments {
     }
 
     func apply(to options: inout EngineOptions) {
-        options.parallel = parallel
+        if let parallel { options.parallel = parallel }
         options.retries = retries
         options.retryDelay = retryDelay
         if let moment { options.clock = .fixed(moment.milliseconds) }

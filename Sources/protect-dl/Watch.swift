@@ -93,6 +93,8 @@ struct Watch: AsyncParsableCommand {
         options.events.template = naming.outputTemplate
         options.events.utc = naming.utc
         pace.apply(to: &options.events.engine)
+        // Clips at once: short exports, two unless --parallel says otherwise.
+        if pace.parallel == nil { options.events.engine.parallel = 2 }
         options.events.engine.ignoreFailedDownloads = true
         options.sinceText = since
         options.backfillSeconds = Self.seconds(backfillEvery) ?? 60

@@ -75,14 +75,20 @@ struct ProtectSim: AsyncParsableCommand {
     var performance = false
     @Option(help: "With --performance: concurrent exports beyond which the console answers 500.")
     var maxExports = 3
-    @Option(help: "With --performance: bytes per second per export.")
+    @Option(help: "With --performance: bytes per second per export (0: no cap).")
     var streamRate: Double = 40_000_000
-    @Option(help: "With --performance: bytes per second for all exports together.")
+    @Option(help: "With --performance: bytes per second for all exports together (0: no cap).")
     var totalRate: Double = 80_000_000
     @Option(help: "With --performance: seconds before the first byte of any export.")
     var firstByteBase: Double = 0.2
     @Option(help: "With --performance: further seconds before the first byte per hour exported.")
     var firstBytePerHour: Double = 2
+    @Option(help: "With --performance: past this many exports at once the console gets slower (not failing).")
+    var bestConcurrency: Int?
+    @Option(help: "With --best-concurrency: the share of the byte rate each export beyond it takes away.")
+    var slowdownPerExport: Double = 0.15
+    @Option(help: "With --performance: further seconds before the first byte per other export in progress.")
+    var firstBytePerBusyExport: Double = 0
     @Option(help: "Live events per camera per hour while the console runs (0: none).")
     var eventRate: Double = 4
     @Option(help: "Share (0 to 1) of live events that last 10 to 60 minutes.")
@@ -159,10 +165,13 @@ struct ProtectSim: AsyncParsableCommand {
         configuration.export.contentLength = contentLength
         configuration.performance.enabled = performance
         configuration.performance.maxConcurrentExports = maxExports
-        configuration.performance.streamBytesPerSecond = streamRate
-        configuration.performance.totalBytesPerSecond = totalRate
+        configuration.performance.streamBytesPerSecond = streamRate > 0 ? streamRate : nil
+        configuration.performance.totalBytesPerSecond = totalRate > 0 ? totalRate : nil
         configuration.performance.firstByteBase = firstByteBase
         configuration.performance.firstByteSecondsPerHour = firstBytePerHour
+        configuration.performance.bestConcurrency = bestConcurrency
+        configuration.performance.slowdownPerExtraExport = slowdownPerExport
+        configuration.performance.firstByteSecondsPerBusyExport = firstBytePerBusyExport
 
         var logger = Logger(label: "protect-sim")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info

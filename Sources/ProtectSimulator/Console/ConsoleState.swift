@@ -289,6 +289,9 @@ public actor ConsoleState {
         if completed { stats.completedExports += 1 }
     }
 
+    /// Exports in progress now (for the performance model).
+    var exportsInProgress: Int { stats.currentExports }
+
     /// How long to wait before sending `bytes` more so that all exports together stay under the global cap.
     func globalDelay(for bytes: Int) -> Double {
         guard configuration.performance.enabled, let cap = configuration.performance.totalBytesPerSecond else {
@@ -301,7 +304,7 @@ public actor ConsoleState {
             bytesThisWindow = 0
         }
         bytesThisWindow += Double(bytes)
-        let due = bytesThisWindow / cap
+        let due = bytesThisWindow / (cap * configuration.performance.speedFactor(exports: stats.currentExports))
         let wait = due - now.timeIntervalSince(bytesBudgetStart)
         return max(0, wait)
     }

@@ -387,7 +387,11 @@ struct ConsoleResponder: HTTPResponder {
         let performance = configuration.performance
         if performance.enabled {
             let hours = Double(export.end - export.start) / 3_600_000
-            let wait = performance.firstByteBase + performance.firstByteSecondsPerHour * hours
+            // Remuxing takes longer for a longer range, and longer while other exports run.
+            let others = max(0, await state.exportsInProgress - 1)
+            let wait =
+                performance.firstByteBase + performance.firstByteSecondsPerHour * hours
+                + performance.firstByteSecondsPerBusyExport * Double(others)
             try? await Task.sleep(for: .seconds(wait))
         }
         let movie = ExportMovie(
@@ -438,7 +442,8 @@ struct ConsoleResponder: HTTPResponder {
                     if performance.enabled {
                         var wait = await state.globalDelay(for: count)
                         if let streamCap {
-                            let due = Double(sent) / streamCap
+                            let factor = performance.speedFactor(exports: await state.exportsInProgress)
+                            let due = Double(sent) / (streamCap * factor)
                             let elapsed = ContinuousClock.now - started
                             let elapsedSeconds =
                                 Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
