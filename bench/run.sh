@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# protect-dl benchmark: throughput against curl, peak memory on a 2 GiB segment, and the gain of parallel
-# downloads on a console with a realistic performance model. Prints a table; exits 0.
-# Usage: bash bench/run.sh [--quick]   (--quick: smaller sizes, for a smoke run)
+# protect-dl benchmark: raw throughput and CPU per GiB against curl (alternating rounds, median ratio), peak memory on
+# a 2 GiB segment, the original downloader side by side with protect-dl on a legacy console's performance model, an
+# archive's sync and verify; then the capacity table (bench/capacity.sh) and the large-archive figures
+# (bench/archive.sh). Prints tables; exits 0.
+# Usage: bash bench/run.sh [--quick]   (--quick: smaller sizes and fewer rounds, a smoke run that CI may run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,23 +57,21 @@ hours=2
 cams=4
 segment_mib=256
 memory_mib=2048
-real_hours=24
+side_hours=4
 sync_hours=48
+rounds=5
 if [ $quick = 1 ]; then
     sync_hours=6
     segment_mib=32
     memory_mib=256
-    real_hours=3
+    side_hours=1
+    rounds=3
 fi
 
-# 1. Raw throughput: 8 segments of 256 MiB over loopback TLS, protect-dl vs curl -k on the same URLs.
+# 1. Raw throughput: 8 segments of 256 MiB over loopback TLS, protect-dl vs curl -k on the same URLs, alternating
+#    over several rounds (the machine's load moves both); CPU (user + sys) of each, TLS and hashing included.
 bitrate=$(( segment_mib * 1048576 * 8 / 3600 ))
 start_sim --cameras $cams --history-hours $((hours + 3)) --bitrate $bitrate --fps 15
-t0=$(now_ms)
-run_dl $hours "$work/raw-dl" --parallel 4 --json >"$work/raw.json"
-dl_seconds=$(seconds_since $t0)
-dl_bytes=$(du -sb "$work/raw-dl" | cut -f1)
-
 base="https://127.0.0.1:$port"
 curl -sk -c "$work/jar" -X POST "$base/api/auth/login" -H 'Content-Type: application/json' \
     -d '{"username":"admin","password":"protect"}' >/dev/null
@@ -83,16 +83,37 @@ for camera in $cameras; do
         echo "$base/proxy/protect/api/video/export?camera=$camera&start=$s&end=$(( s + 3599999 ))&channel=0" >>"$work/urls"
     done
 done
-mkdir -p "$work/raw-curl"
-# Four curl processes at a time (one curl with --parallel runs in a single thread and is slower).
-t0=$(now_ms)
-nl -ba "$work/urls" | xargs -P 4 -L 1 sh -c 'curl -sk -b "$0/jar" -o "$0/raw-curl/$1.mp4" "$2"' "$work"
-curl_seconds=$(seconds_since $t0)
-curl_bytes=$(du -sb "$work/raw-curl" | cut -f1)
-dl_rate=$(calc "$dl_bytes / 1048576 / $dl_seconds")
-curl_rate=$(calc "$curl_bytes / 1048576 / $curl_seconds")
-ratio=$(calc "$dl_rate / $curl_rate")
-rm -rf "$work/raw-dl" "$work/raw-curl"
+: >"$work/rounds"
+for round in $(seq 1 $rounds); do
+    t0=$(now_ms)
+    /usr/bin/time -f "%U %S" -o "$work/cpu" bash -c "$(declare -f run_dl utc); bin='$bin' port='$port' \
+        run_dl $hours '$work/raw-dl' --parallel 4"
+    dl_seconds=$(seconds_since $t0)
+    dl_cpu=$(awk '{ print $1 + $2 }' "$work/cpu")
+    dl_bytes=$(du -sb "$work/raw-dl" | cut -f1)
+    rm -rf "$work/raw-dl"
+    mkdir -p "$work/raw-curl"
+    # Four curl processes at a time (one curl with --parallel runs in a single thread and is slower).
+    t0=$(now_ms)
+    /usr/bin/time -f "%U %S" -o "$work/cpu" sh -c "nl -ba '$work/urls' | xargs -P 4 -L 1 sh -c \
+        'curl -sk -b \"\$0/jar\" -o \"\$0/raw-curl/\$1.mp4\" \"\$2\"' '$work'"
+    curl_seconds=$(seconds_since $t0)
+    curl_cpu=$(awk '{ print $1 + $2 }' "$work/cpu")
+    curl_bytes=$(du -sb "$work/raw-curl" | cut -f1)
+    rm -rf "$work/raw-curl"
+    echo "$dl_bytes $dl_seconds $dl_cpu $curl_bytes $curl_seconds $curl_cpu" >>"$work/rounds"
+done
+# Per round: both rates, their ratio, CPU seconds per GiB of each; then medians and the ratio's spread.
+read -r dl_rate curl_rate ratio ratio_min ratio_max dl_cpu_gib curl_cpu_gib <<<"$(awk '
+    function median(a, n,   i, j, t) {
+        for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    { n++; d[n] = $1 / 1048576 / $2; c[n] = $4 / 1048576 / $5; r[n] = d[n] / c[n]; rr[n] = r[n]
+      dc[n] = $3 / ($1 / 1073741824); cc[n] = $6 / ($4 / 1073741824) }
+    END { lo = hi = r[1]; for (i = 1; i <= n; i++) { if (r[i] < lo) lo = r[i]; if (r[i] > hi) hi = r[i] }
+          printf "%.0f %.0f %.2f %.2f %.2f %.2f %.2f", median(d, n), median(c, n), median(rr, n), lo, hi,
+                 median(dc, n), median(cc, n) }' "$work/rounds")"
 
 # 2. Memory: peak RSS of protect-dl downloading one 2 GiB segment.
 bitrate=$(( memory_mib * 1048576 * 8 / 3600 ))
@@ -102,19 +123,35 @@ rss_kib=$(tail -1 "$work/rss")
 mem_bytes=$(du -sb "$work/mem" | cut -f1)
 rm -rf "$work/mem"
 
-# 3. Realistic: the performance model (time to first byte, byte-rate caps, at most 3 concurrent exports).
-start_sim --cameras 4 --history-hours $((real_hours + 3)) --bitrate 32000 --performance \
-    --first-byte-base 0.2 --first-byte-per-hour 0.8
-declare -A wall over
-for parallel in 1 2 6; do
-    curl -sk -X POST "https://127.0.0.1:$port/__sim/stats/reset" >/dev/null
+# 3. Side by side on a legacy console's performance model (at most 3 concurrent exports sharing 80 MB/s, 40 MB/s
+#    each): the original downloader (../shared/peers/, one export at a time) and protect-dl with its defaults.
+start_sim --mode legacy --cameras 3 --history-hours $((side_hours + 3)) --bitrate 1000000 --fps 15 --performance \
+    --max-exports 3 --stream-rate 40000000 --total-rate 80000000 --first-byte-base 0.2 --first-byte-per-hour 0.8
+side_end=$(( ($(date +%s) / 3600 - 1) * 3600 ))
+side_start=$(( side_end - side_hours * 3600 ))
+original=../shared/peers/unifi-protect-video-downloader-v1.1.1.py
+python=${PROTECT_DL_PEERS_VENV:-.build-peers/venv}/bin/python
+side_original="not run (needs $python and $original)"
+if [ -x "$python" ] && [ -f "$original" ]; then
+    mkdir -p "$work/side-original"
     t0=$(now_ms)
-    run_dl $real_hours "$work/real-$parallel" --parallel $parallel --retry-delay 0.5 --json >"$work/real-$parallel.json"
-    wall[$parallel]=$(seconds_since $t0)
-    over[$parallel]=$(curl -sk "https://127.0.0.1:$port/__sim/stats" | sed 's/.*"overloadRejections":\([0-9]*\).*/\1/')
-    rm -rf "$work/real-$parallel"
-done
-speedup=$(calc "${wall[1]} / ${wall[2]}")
+    /usr/bin/time -f "%M" -o "$work/rss" "$python" "$original" --address=127.0.0.1 --port="$port" --username=admin \
+        --password=protect --cameras=all --start="$(utc $side_start)" --end="$(utc $side_end)" \
+        --dest="$work/side-original" >/dev/null 2>&1 || true
+    s_seconds=$(seconds_since $t0)
+    s_bytes=$(du -sb "$work/side-original" | cut -f1)
+    side_original="$s_seconds s, $(calc "$s_bytes / 1000000 / $s_seconds") MB/s, peak RSS $(( $(tail -1 "$work/rss") / 1024 )) MiB"
+    rm -rf "$work/side-original"
+fi
+mkdir -p "$work/side-dl"
+t0=$(now_ms)
+/usr/bin/time -f "%M" -o "$work/rss" bash -c "$(declare -f utc); PROTECT_DL_PASSWORD=protect '$bin/protect-dl' \
+    --address 127.0.0.1 --port '$port' --username admin --start '$(utc $side_start)' --end '$(utc $side_end)' \
+    --dest '$work/side-dl' --quiet"
+s_seconds=$(seconds_since $t0)
+s_bytes=$(du -sb "$work/side-dl" | cut -f1)
+side_dl="$s_seconds s, $(calc "$s_bytes / 1000000 / $s_seconds") MB/s, peak RSS $(( $(tail -1 "$work/rss") / 1024 )) MiB"
+rm -rf "$work/side-dl"
 
 # 4. Archive: a first sync of 4 cameras' whole history, a second one right after (nothing to do), then verify.
 start_sim --cameras 4 --history-hours $sync_hours --bitrate 2000 --fps 1
@@ -140,15 +177,17 @@ echo "protect-dl benchmark ($(date -u '+%Y-%m-%d'), $(nproc) cores, $cpu)"
 echo
 printf '%-58s %s\n' "measure" "result"
 printf '%-58s %s\n' "----------------------------------------------------------" "----------------------------"
-printf '%-58s %s\n' "raw: $segments x $segment_mib MiB over TLS, protect-dl --parallel 4" "$dl_rate MiB/s ($dl_seconds s)"
-printf '%-58s %s\n' "raw: same URLs, 4 x curl -k at a time" "$curl_rate MiB/s ($curl_seconds s)"
-printf '%-58s %s\n' "raw: protect-dl / curl" "$ratio (target >= 0.9)"
+printf '%-58s %s\n' "raw: $segments x $segment_mib MiB over TLS, protect-dl --parallel 4" "$dl_rate MiB/s (median of $rounds rounds)"
+printf '%-58s %s\n' "raw: same URLs, 4 x curl -k at a time" "$curl_rate MiB/s (median, alternating with protect-dl)"
+printf '%-58s %s\n' "raw: protect-dl / curl, median of the rounds' ratios" "$ratio (spread $ratio_min-$ratio_max; goal >= 1.0)"
+printf '%-58s %s\n' "CPU (user + sys) per GiB: protect-dl / curl" "$dl_cpu_gib s / $curl_cpu_gib s (TLS and hashing included)"
 printf '%-58s %s\n' "memory: peak RSS downloading one $(mib $mem_bytes) MiB segment" "$(( rss_kib / 1024 )) MiB (target < 64)"
-printf '%-58s %s\n' "realistic: 4 cameras x $real_hours h, --parallel 1" "${wall[1]} s, ${over[1]} overloads"
-printf '%-58s %s\n' "realistic: 4 cameras x $real_hours h, --parallel 2 (default)" "${wall[2]} s, ${over[2]} overloads"
-printf '%-58s %s\n' "realistic: 4 cameras x $real_hours h, --parallel 6 (beyond the console's 3)" "${wall[6]} s, ${over[6]} overloads"
-printf '%-58s %s\n' "realistic: speed-up of the default over --parallel 1" "${speedup}x"
+printf '%-58s %s\n' "side by side, legacy console, 3 cameras x $side_hours h: original" "$side_original"
+printf '%-58s %s\n' "side by side: protect-dl, default options" "$side_dl"
 printf '%-58s %s\n' "sync: first pass, $sync_files hourly files ($archive_mib MiB)" "$sync_first s"
 printf '%-58s %s\n' "sync: second pass right after (nothing to download)" "$sync_second s"
 printf '%-58s %s\n' "verify: SHA-256 and MP4 check of every file" "$verify_seconds s (state: $state_kib KiB)"
+
+bash bench/capacity.sh ${1:-}
+bash bench/archive.sh ${1:-}
 exit 0
