@@ -2,7 +2,8 @@ import Synchronization
 
 /// Decides how many exports run at once without being told the console's limits: it climbs one export at a time
 /// while the bytes per second of all exports together grow by a clear margin (a throughput gradient), steps back
-/// to the best level when one more export brings nothing (a console past its best concurrency gets slower), and
+/// to the best level when one more export brings nothing (a console past its best concurrency gets slower; a level
+/// whose throughput grew almost in proportion climbs by half as many again), and
 /// takes an overload answer (too many exports) as the console's ceiling, pausing for `Retry-After` or a back-off.
 /// Each level is measured only after its exports have started streaming (their time to first byte is learnt), over
 /// a window that grows with that time. `maximum` (`--parallel`) bounds it.
@@ -116,7 +117,7 @@ public actor ConcurrencyGovernor {
 
     /// How long a level is measured: long enough that an export finishing and the next one's wait for its first
     /// byte does not decide it.
-    var windowSeconds: Double { max(2, 3 * typicalFirstByte) }
+    var windowSeconds: Double { min(5, max(2, 1.5 * typicalFirstByte)) }
     var holdSeconds: Double { max(20, 10 * windowSeconds) }
 
     /// Moves the climb on, from whatever called in.
@@ -144,9 +145,13 @@ public actor ConcurrencyGovernor {
                 phase = .holding(until: now + .seconds(holdSeconds))
                 return
             }
+            // Throughput that grew almost in proportion to the exports added (a console limited per export, not in
+            // all) climbs faster: half as many again, not one.
+            let nearlyLinear = best.map { rate >= $0.rate * (1 + 0.7 * Double(limit - $0.limit) / Double($0.limit)) }
             best = (limit, rate)
             if limit < min(maximum, ceiling) {
-                limit += 1
+                let step = nearlyLinear == true ? max(1, limit / 2) : 1
+                limit = min(limit + step, maximum, ceiling)
                 phase = .settling(since: now)
             } else {
                 phase = .holding(until: now + .seconds(holdSeconds))
