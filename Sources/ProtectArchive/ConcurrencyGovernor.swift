@@ -12,6 +12,8 @@ public actor ConcurrencyGovernor {
     public enum Outcome: Sendable {
         case success
         case overload(retryAfter: Double?)
+        /// Busy for another reason (Protect restarting): a pause, no ceiling.
+        case busy(retryAfter: Double?)
         case other
     }
 
@@ -100,13 +102,22 @@ public actor ConcurrencyGovernor {
             if consecutiveOverloads > 1 { limit = max(1, limit - 1) }
             best = nil
             phase = .holding(until: clock.now + .seconds(holdSeconds))
-            let backoff = retryAfter ?? baseBackoff * Double(1 << min(consecutiveOverloads - 1, 5))
-            let until = clock.now + .milliseconds(Int64(min(backoff, 120) * 1000))
-            if pausedUntil.map({ $0 < until }) ?? true { pausedUntil = until }
+            pause(retryAfter: retryAfter)
+        case .busy(let retryAfter):
+            overloads += 1
+            consecutiveOverloads += 1
+            pause(retryAfter: retryAfter)
         case .other:
             break
         }
         evaluate()
+    }
+
+    /// Pauses new exports for `Retry-After`, or a back-off that doubles with each overload in a row.
+    private func pause(retryAfter: Double?) {
+        let backoff = retryAfter ?? baseBackoff * Double(1 << min(consecutiveOverloads - 1, 5))
+        let until = clock.now + .milliseconds(Int64(min(backoff, 120) * 1000))
+        if pausedUntil.map({ $0 < until }) ?? true { pausedUntil = until }
     }
 
     /// The median time to first byte seen lately (1 s before any).

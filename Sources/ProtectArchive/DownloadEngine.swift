@@ -392,9 +392,13 @@ public struct DownloadEngine: Sendable {
                 let streamed = streaming.withLock { $0 }
                 var isOverload = false
                 if !released {
-                    if case ProtectError.consoleBusy(_, _, let retryAfter) = error, !streamed {
-                        isOverload = true
-                        await governor.release(.overload(retryAfter: retryAfter), streamed: false)
+                    if case ProtectError.consoleBusy(let status, let reason, let retryAfter) = error, !streamed {
+                        // "Too many exports" (or 429) is the console's concurrency speaking: a ceiling, and no retry
+                        // spent. Other busy answers (502/503 while Protect restarts) only pause, and count.
+                        isOverload = Self.isConcurrencyRefusal(status: status, reason: reason)
+                        await governor.release(
+                            isOverload ? .overload(retryAfter: retryAfter) : .busy(retryAfter: retryAfter),
+                            streamed: false)
                     } else {
                         await governor.release(.other, streamed: streamed)
                     }
@@ -422,6 +426,12 @@ public struct DownloadEngine: Sendable {
                 return .failed(info.path, error)
             }
         }
+    }
+
+    /// An answer that refuses an export because of how many run: 429, or a busy answer that says so.
+    static func isConcurrencyRefusal(status: Int, reason: String) -> Bool {
+        let text = reason.lowercased()
+        return status == 429 || text.contains("too many") || text.contains("overload")
     }
 
     /// Saves the item's images that are not there yet, retrying while the console answers 404.
