@@ -19,9 +19,15 @@ public struct EngineOptions: Sendable {
     public var waitBetweenDownloads: Double = 0
     /// Exports at the same time, at most: the engine finds the console's best level up to this (see
     /// `ConcurrencyGovernor`).
-    public var parallel = 8
+    public var parallel = Self.defaultParallel
     /// The level the engine starts at.
-    public var initialParallel = 2
+    public var initialParallel = Self.defaultInitialParallel
+    /// Find the best level up to `parallel` (true), or run `parallel` at once (false; refusals still lower it).
+    public var adaptiveParallel = true
+    /// At most this many exports at once unless told otherwise.
+    public static let defaultParallel = 8
+    /// The first level tried: most consoles take 3 to 5 exports at once; a refusal teaches a lower ceiling at once.
+    public static let defaultInitialParallel = 4
     /// Attempts answered "overloaded" (too many exports) do not count against `retries`; at most this many per
     /// file, with a growing pause, before it fails.
     public var overloadRetries = 20
@@ -189,7 +195,8 @@ public struct DownloadEngine: Sendable {
         var summary = DownloadSummary()
         summary.total = total
         let governor = ConcurrencyGovernor(
-            maximum: options.parallel, initial: options.initialParallel, baseBackoff: max(0.05, options.retryDelay))
+            maximum: options.parallel, initial: options.initialParallel, adaptive: options.adaptiveParallel,
+            baseBackoff: max(0.05, options.retryDelay))
         // Every byte received feeds the governor's measure of throughput.
         var counted = options
         let upstream = options.onBytes
@@ -380,8 +387,8 @@ public struct DownloadEngine: Sendable {
                     return .noFootage
                 case .footage(let written):
                     released = true
-                    await governor.release(.success)
                     let seconds = (clock.now - began).inSeconds
+                    await governor.release(.success, lifetime: seconds)
                     onEvent(
                         .downloaded(
                             info, bytes: written.bytes, seconds: seconds, attempts: attempt, sha256: written.sha256,

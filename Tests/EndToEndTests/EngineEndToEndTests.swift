@@ -133,11 +133,39 @@ struct EngineEndToEndTests {
                 })
             #expect(summary["downloaded"] as? Int == 9)
             let stats = await s.simulator.state.currentStats()
-            // The engine starts at two: the console refuses the second, and the engine stays at one after that.
-            #expect(stats.overloadRejections >= 1 && stats.overloadRejections <= 2, "\(stats.overloadRejections)")
+            // The engine starts at four: the console refuses those asked beside the first (each refusal lowers the
+            // ceiling to what still runs), and the engine stays at one after that.
+            #expect(stats.overloadRejections >= 1 && stats.overloadRejections <= 3, "\(stats.overloadRejections)")
             #expect(summary["overloads"] as? Int == stats.overloadRejections)
             #expect(stats.peakConcurrentExports <= 1)
             #expect(try validFiles(s).count == 9)
+        }
+    }
+
+    @Test(
+        "--parallel N --fixed-parallel runs exactly N at once where the defaults would start at four; alone it is refused"
+    )
+    func fixedParallel() async throws {
+        var configuration = Scenario.small(.legacy)
+        configuration.performance.enabled = true
+        configuration.performance.maxConcurrentExports = 6
+        configuration.performance.firstByteBase = 3
+        configuration.performance.firstByteSecondsPerHour = 0
+        configuration.performance.streamBytesPerSecond = nil
+        configuration.performance.totalBytesPerSecond = nil
+        try await Scenario.with(configuration, hours: 3) { s in
+            // Exports wait 3 s for their first byte and end at once: a climb from four never sees a level's exports
+            // all streaming for a whole window, so it would stay at four.
+            let fixed = try await Binary.run(s.arguments(["--parallel", "6", "--fixed-parallel"]))
+            #expect(fixed.status == 0, "\(fixed.stderr)")
+            #expect(try validFiles(s).count == 9)
+            let stats = await s.simulator.state.currentStats()
+            #expect(stats.peakConcurrentExports == 6)
+            #expect(stats.overloadRejections == 0)
+
+            let alone = try await Binary.run(s.arguments(["--fixed-parallel"]))
+            #expect(alone.status == 64)
+            #expect(alone.stderr.contains("--fixed-parallel needs --parallel N"), "\(alone.stderr)")
         }
     }
 

@@ -1,0 +1,196 @@
+import Testing
+
+@testable import ProtectArchive
+
+/// A console's export limits, as protect-sim models them, stepped in simulated time so that the climb's choices
+/// can be checked without a clock or a network.
+struct ModelConsole: CustomStringConvertible {
+    var name: String
+    var maxExports: Int
+    /// Bytes per second per export and for all exports together (nil: no cap).
+    var streamRate: Double?
+    var totalRate: Double?
+    var firstByteBase = 0.2
+    var firstBytePerHour = 2.0
+    var firstBytePerBusyExport = 0.0
+    /// Past this many exports every cap shrinks by `slowdown` per extra export.
+    var bestConcurrency: Int?
+    var slowdown = 0.15
+
+    var description: String { name }
+
+    func factor(exports: Int) -> Double {
+        guard let bestConcurrency, exports > bestConcurrency else { return 1 }
+        return max(0.2, 1 - slowdown * Double(exports - bestConcurrency))
+    }
+
+    /// What one run of `items` exports of `bytes` each (`hours` long) did under `climb`.
+    struct Run {
+        var seconds: Double
+        var refusals: Int
+        var mostAtOnce: Int
+        var finished: Int
+        var limits: [Int]
+    }
+
+    func run(items: Int, bytes: Double, hours: Double = 1, climb: ConcurrencyClimb, step: Double = 0.01) -> Run {
+        var climb = climb
+        struct Export {
+            var firstByteLeft: Double
+            var firstByteTotal: Double
+            var bytesLeft: Double
+            var began: Double
+        }
+        var exports: [Export] = []
+        var pending = items
+        var finished = 0
+        var received: Double = 0
+        var now: Double = 0
+        var refusals = 0
+        var mostAtOnce = 0
+        var limits: [Int] = [climb.limit]
+        while finished < items, now < 10_000 {
+            while pending > 0, climb.tryStart(now: now, bytes: Int64(received)) {
+                if exports.count >= maxExports {
+                    refusals += 1
+                    climb.release(.overload(retryAfter: nil), streamed: false, now: now, bytes: Int64(received))
+                    continue
+                }
+                let wait = firstByteBase + firstBytePerHour * hours + firstBytePerBusyExport * Double(exports.count)
+                exports.append(Export(firstByteLeft: wait, firstByteTotal: wait, bytesLeft: bytes, began: now))
+                pending -= 1
+            }
+            mostAtOnce = max(mostAtOnce, exports.count)
+            let factor = factor(exports: exports.count)
+            let streaming = exports.filter { $0.firstByteLeft <= 0 }.count
+            var rate = Double.infinity
+            if let streamRate { rate = streamRate * factor }
+            if let totalRate, streaming > 0 { rate = min(rate, totalRate * factor / Double(streaming)) }
+            now += step
+            var index = 0
+            while index < exports.count {
+                if exports[index].firstByteLeft > 0 {
+                    exports[index].firstByteLeft -= step
+                    if exports[index].firstByteLeft <= 0 {
+                        climb.streaming(
+                            after: exports[index].firstByteTotal, now: now, bytes: Int64(received))
+                    }
+                    index += 1
+                    continue
+                }
+                let sent = min(exports[index].bytesLeft, rate * step)
+                exports[index].bytesLeft -= sent
+                received += sent
+                if exports[index].bytesLeft <= 0 {
+                    let ended = exports.remove(at: index)
+                    finished += 1
+                    climb.release(
+                        .success, streamed: true, now: now, bytes: Int64(received), lifetime: now - ended.began)
+                } else {
+                    index += 1
+                }
+            }
+            climb.evaluate(now: now, bytes: Int64(received))
+            if climb.limit != limits.last {
+                limits.append(climb.limit)
+            }
+        }
+        return Run(seconds: now, refusals: refusals, mostAtOnce: mostAtOnce, finished: finished, limits: limits)
+    }
+
+    /// The time at the best fixed level from 1 to `upTo`: the console's capacity for this work.
+    func capacity(items: Int, bytes: Double, upTo: Int = 8) -> (level: Int, seconds: Double) {
+        (1...upTo).map { level in
+            (level, run(items: items, bytes: bytes, climb: ConcurrencyClimb(maximum: level, adaptive: false)).seconds)
+        }.min { $0.1 < $1.1 }!
+    }
+
+    /// The profiles of `bench/capacity.sh`.
+    static let profiles: [ModelConsole] = [
+        ModelConsole(
+            name: "one export at a time", maxExports: 1, streamRate: 40e6, totalRate: 40e6, firstBytePerHour: 1),
+        ModelConsole(
+            name: "2 at once, 25+40 MB/s", maxExports: 2, streamRate: 25e6, totalRate: 40e6, firstByteBase: 0.5,
+            firstBytePerHour: 1),
+        ModelConsole(
+            name: "3 at once, 40 MB/s each, 80 total", maxExports: 3, streamRate: 40e6, totalRate: 80e6,
+            firstByteBase: 0.2, firstBytePerHour: 0.8),
+        ModelConsole(
+            name: "5 at once, 37 MB/s each, busy first byte", maxExports: 5, streamRate: 37e6, totalRate: 120e6,
+            firstByteBase: 0.3, firstBytePerHour: 0.8, firstBytePerBusyExport: 0.3),
+        ModelConsole(
+            name: "slower past 3", maxExports: 6, streamRate: 30e6, totalRate: 90e6, bestConcurrency: 3,
+            slowdown: 0.2),
+        ModelConsole(name: "per-export cap only", maxExports: 6, streamRate: 15e6, totalRate: nil),
+    ]
+}
+
+@Suite struct ConcurrencyClimbTests {
+    @Test(arguments: ModelConsole.profiles)
+    func findsCapacityAlone(console: ModelConsole) {
+        // A backfill of half a day of 3 cameras (36 hourly exports of 100 MB, as bench/capacity.sh asks) with the
+        // engine's defaults.
+        let items = 36
+        let bytes = 100e6
+        let capacity = console.capacity(items: items, bytes: bytes)
+        let run = console.run(
+            items: items, bytes: bytes,
+            climb: ConcurrencyClimb(
+                maximum: EngineOptions.defaultParallel, initial: EngineOptions.defaultInitialParallel))
+        let share = capacity.seconds / run.seconds
+        print(
+            "\(console.name): best fixed \(capacity.level) in \(capacity.seconds) s; climb \(run.seconds) s "
+                + "(\(Int(share * 100))%), levels \(run.limits), refusals \(run.refusals)")
+        #expect(run.finished == items)
+        #expect(share >= 0.9, "\(console.name): \(Int(share * 100))% of capacity, levels \(run.limits)")
+        #expect(run.refusals <= 4)
+        #expect(run.mostAtOnce <= console.maxExports)
+    }
+
+    @Test func fixedRunsTheMaximumAndLearnsOnlyCeilings() {
+        let console = ModelConsole(name: "2 at once", maxExports: 2, streamRate: 20e6, totalRate: nil)
+        let run = console.run(items: 10, bytes: 10e6, climb: ConcurrencyClimb(maximum: 4, adaptive: false))
+        #expect(run.finished == 10)
+        #expect(run.limits == [4, 2])
+        #expect(run.refusals >= 1)
+    }
+
+    @Test func holdsThenMeasuresAgain() {
+        // A console limited per export: the climb goes up to the maximum, holds there, and later measures again.
+        var climb = ConcurrencyClimb(maximum: 4, initial: 4)
+        var bytes: Int64 = 0
+        for _ in 0..<4 {
+            let started = climb.tryStart(now: 0, bytes: 0)
+            #expect(started)
+        }
+        for _ in 0..<4 { climb.streaming(after: 0.5, now: 0.5, bytes: 0) }
+        var now = 0.5
+        while now < 5 {
+            now += 0.1
+            bytes += 4_000_000
+            climb.evaluate(now: now, bytes: bytes)
+        }
+        guard case .holding(let until) = climb.phase else {
+            Issue.record("not holding: \(climb.phase)")
+            return
+        }
+        #expect(climb.limit == 4)
+        climb.evaluate(now: until + 0.1, bytes: bytes)
+        #expect(climb.phase == .settling(since: until + 0.1))
+    }
+
+    @Test func refusalAloneOnlyPauses() {
+        var climb = ConcurrencyClimb(maximum: 8, baseBackoff: 2)
+        let first = climb.tryStart(now: 0, bytes: 0)
+        #expect(first)
+        climb.release(.overload(retryAfter: nil), streamed: false, now: 0.1, bytes: 0)
+        #expect(climb.ceiling == 8)
+        #expect(climb.pausedUntil == 2.1)
+        let during = climb.tryStart(now: 1, bytes: 0)
+        let after = climb.tryStart(now: 2.2, bytes: 0)
+        #expect(!during)
+        #expect(after)
+        climb.release(.busy(retryAfter: 7), streamed: false, now: 3, bytes: 0)
+        #expect(climb.pausedUntil == 10)
+    }
+}
