@@ -11,8 +11,8 @@ hours=8760
 verify_mib=2048
 if [ "${1:-}" = "--quick" ]; then cams=5; hours=720; verify_mib=256; fi
 
-swift build -c release >/dev/null
-bin=$(swift build -c release --show-bin-path)
+swift build -c "${PROTECT_DL_BENCH_BUILD:-release}" >/dev/null
+bin=$(swift build -c "${PROTECT_DL_BENCH_BUILD:-release}" --show-bin-path)
 work=$(mktemp -d)
 sim_pid=""
 cleanup() {

@@ -16,8 +16,8 @@ hour_mib=96
 repeats=3
 [ $quick = 1 ] && hours=2 && hour_mib=16 && repeats=1
 
-swift build -c release >/dev/null
-bin=$(swift build -c release --show-bin-path)
+swift build -c "${PROTECT_DL_BENCH_BUILD:-release}" >/dev/null
+bin=$(swift build -c "${PROTECT_DL_BENCH_BUILD:-release}" --show-bin-path)
 work=$(mktemp -d)
 sim_pid=""
 cleanup() {

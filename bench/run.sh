@@ -10,8 +10,8 @@ cd "$(dirname "$0")/.."
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
 
-swift build -c release >/dev/null
-bin=$(swift build -c release --show-bin-path)
+swift build -c "${PROTECT_DL_BENCH_BUILD:-release}" >/dev/null
+bin=$(swift build -c "${PROTECT_DL_BENCH_BUILD:-release}" --show-bin-path)
 work=$(mktemp -d)
 sim_pid=""
 cleanup() {

@@ -340,7 +340,8 @@ public actor ProtectClient {
                 return try await call()
             } catch {
                 attempt += 1
-                guard attempt <= configuration.apiRetries.count, Self.isTransient(error) else { throw error }
+                guard attempt <= configuration.apiRetries.count, ProtectError.isTransient(error, within: .request)
+                else { throw error }
                 var delay = configuration.apiRetries.delay * pow(2, Double(attempt - 1))
                 if case ProtectError.consoleBusy(_, _, let retryAfter?) = error {
                     delay = max(delay, min(retryAfter, configuration.maximumRetryAfter))
@@ -348,14 +349,6 @@ public actor ProtectClient {
                 logger.info("GET \(path) failed (\(error.localizedDescription)); trying again in \(delay) s.")
                 try await Task.sleep(for: .seconds(delay))
             }
-        }
-    }
-
-    static func isTransient(_ error: any Error) -> Bool {
-        switch error {
-        case ProtectError.network, ProtectError.consoleBusy: return true
-        case ProtectError.httpError(let status, _, _): return status == 408 || status >= 500
-        default: return false
         }
     }
 

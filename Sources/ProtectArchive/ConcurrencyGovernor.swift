@@ -1,3 +1,4 @@
+import Logging
 import Synchronization
 
 /// Decides how many exports run at once without being told the console's limits (the decisions are
@@ -11,12 +12,30 @@ public actor ConcurrencyGovernor {
     private let clock = ContinuousClock()
     private let origin: ContinuousClock.Instant
     private nonisolated let meter = Mutex<Int64>(0)
+    private let logger: Logger?
+    private var reportedLimit: Int
     public nonisolated let maximum: Int
 
-    public init(maximum: Int, initial: Int = 2, adaptive: Bool = true, baseBackoff: Double = 2) {
+    /// `logger`: each change of level is logged at debug level with the rates measured so far.
+    public init(
+        maximum: Int, initial: Int = 2, adaptive: Bool = true, baseBackoff: Double = 2, logger: Logger? = nil
+    ) {
         self.origin = clock.now
+        self.logger = logger
         self.climb = ConcurrencyClimb(maximum: maximum, initial: initial, adaptive: adaptive, baseBackoff: baseBackoff)
         self.maximum = climb.maximum
+        self.reportedLimit = climb.limit
+    }
+
+    /// Logs a change of level.
+    private func report() {
+        guard climb.limit != reportedLimit else { return }
+        let rates = climb.measured.sorted { $0.key < $1.key }
+            .map { "\($0.key): \(Int($0.value / 1_000_000)) MB/s" }.joined(separator: ", ")
+        logger?.debug(
+            "exports at once: \(reportedLimit) -> \(climb.limit) (measured \(rates.isEmpty ? "nothing yet" : rates); ceiling \(climb.ceiling))"
+        )
+        reportedLimit = climb.limit
     }
 
     /// The current limit.
@@ -38,7 +57,9 @@ public actor ConcurrencyGovernor {
     public func acquire() async throws {
         while true {
             try Task.checkCancellation()
-            if climb.tryStart(now: now, bytes: bytes) { return }
+            let started = climb.tryStart(now: now, bytes: bytes)
+            report()
+            if started { return }
             if let paused = climb.pausedUntil, paused > now {
                 try await Task.sleep(until: origin + .milliseconds(Int64(paused * 1000) + 1))
             } else {
@@ -50,11 +71,13 @@ public actor ConcurrencyGovernor {
     /// The export's answer has arrived (its body starts now): how long the console took is learnt.
     public func streaming(after seconds: Double) {
         climb.streaming(after: seconds, now: now, bytes: bytes)
+        report()
     }
 
     /// The export ended; `streamed`: its body had started; `lifetime`: seconds since it was asked for.
     public func release(_ outcome: Outcome, streamed: Bool = true, lifetime: Double? = nil) {
         climb.release(outcome, streamed: streamed, now: now, bytes: bytes, lifetime: lifetime)
+        report()
     }
 }
 

@@ -196,7 +196,7 @@ public struct DownloadEngine: Sendable {
         summary.total = total
         let governor = ConcurrencyGovernor(
             maximum: options.parallel, initial: options.initialParallel, adaptive: options.adaptiveParallel,
-            baseBackoff: max(0.05, options.retryDelay))
+            baseBackoff: max(0.05, options.retryDelay), logger: logger)
         // Every byte received feeds the governor's measure of throughput.
         var counted = options
         let upstream = options.onBytes

@@ -43,7 +43,7 @@ public struct SyncService: Sendable {
                 guard period != nil, !report.interrupted else { return report }
             } catch {
                 if error is CancellationError || Task.isCancelled { return last }
-                let retry = period != nil && (retryEveryFailure || Self.isTransient(error))
+                let retry = period != nil && (retryEveryFailure || ProtectError.isTransient(error, within: .laterPass))
                 onOutcome(.failed(error, willRetry: retry))
                 guard retry else { throw error }
             }
@@ -55,16 +55,5 @@ public struct SyncService: Sendable {
             }
         }
         return last
-    }
-
-    /// Failures a later pass may not meet: the network, a busy or rebooting console, an HTTP error, a body that broke.
-    public static func isTransient(_ error: any Error) -> Bool {
-        switch error {
-        case ProtectError.network, ProtectError.consoleBusy, ProtectError.httpError, ProtectError.unexpectedContent,
-            ProtectError.loginRateLimited, ProtectError.connectionFailed:
-            return true
-        default:
-            return false
-        }
     }
 }

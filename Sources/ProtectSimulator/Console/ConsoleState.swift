@@ -76,8 +76,7 @@ public actor ConsoleState {
     private(set) var stats = ConsoleStats()
     private var responsesSinceRotation = 0
     private var prepared: [String: PreparedExport] = [:]
-    private var bytesBudgetStart = Date()
-    private var bytesThisWindow: Double = 0
+    private var linkBusyUntil = ContinuousClock.now
 
     /// Live events decided and waiting to be played by the live service.
     nonisolated let scheduledEvents: AsyncStream<LiveEventPlan>
@@ -292,21 +291,17 @@ public actor ConsoleState {
     /// Exports in progress now (for the performance model).
     var exportsInProgress: Int { stats.currentExports }
 
-    /// How long to wait before sending `bytes` more so that all exports together stay under the global cap.
+    /// How long to wait after sending `bytes` so that all exports together stay under the global cap: the link is
+    /// busy until a moment that each chunk moves on by its size at the cap of now (the console's slow-down with the
+    /// exports in progress included); time the link stood idle is not made up later.
     func globalDelay(for bytes: Int) -> Double {
         guard configuration.performance.enabled, let cap = configuration.performance.totalBytesPerSecond else {
             return 0
         }
-        let now = Date()
-        let elapsed = now.timeIntervalSince(bytesBudgetStart)
-        if elapsed > 1 {
-            bytesBudgetStart = now
-            bytesThisWindow = 0
-        }
-        bytesThisWindow += Double(bytes)
-        let due = bytesThisWindow / (cap * configuration.performance.speedFactor(exports: stats.currentExports))
-        let wait = due - now.timeIntervalSince(bytesBudgetStart)
-        return max(0, wait)
+        let now = ContinuousClock.now
+        let rate = cap * configuration.performance.speedFactor(exports: stats.currentExports)
+        linkBusyUntil = max(linkBusyUntil, now) + .seconds(Double(bytes) / rate)
+        return max(0, (linkBusyUntil - now).simulatorSeconds)
     }
 
     func prepare(camera: String, parameters: QueryParameters) -> String {

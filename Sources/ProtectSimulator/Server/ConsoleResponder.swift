@@ -422,7 +422,9 @@ struct ConsoleResponder: HTTPResponder {
             var chunks = movie.chunks(upTo: faults.cutBeforeMoov ? movie.moovOffset : nil, chunkSize: chunkSize)
             var sent: Int64 = 0
             var stalled = false
-            let started = ContinuousClock.now
+            // This export's own cap: it may send again once its last chunk has gone at the rate of now (a console
+            // that slows down when more exports join slows what it sends from then on, not what it sent before).
+            var exportBusyUntil = ContinuousClock.now
             do {
                 while var chunk = chunks.next() {
                     if let limit = faults.resetAfter, sent + Int64(chunk.readableBytes) >= limit {
@@ -443,11 +445,9 @@ struct ConsoleResponder: HTTPResponder {
                         var wait = await state.globalDelay(for: count)
                         if let streamCap {
                             let factor = performance.speedFactor(exports: await state.exportsInProgress)
-                            let due = Double(sent) / (streamCap * factor)
-                            let elapsed = ContinuousClock.now - started
-                            let elapsedSeconds =
-                                Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-                            wait = max(wait, due - elapsedSeconds)
+                            let now = ContinuousClock.now
+                            exportBusyUntil = max(exportBusyUntil, now) + .seconds(Double(count) / (streamCap * factor))
+                            wait = max(wait, (exportBusyUntil - now).simulatorSeconds)
                         }
                         if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
                     }
