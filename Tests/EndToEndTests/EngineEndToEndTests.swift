@@ -69,9 +69,12 @@ struct EngineEndToEndTests {
                 more.loginRateLimitCount = 1
                 await s.simulator.state.setFaults(more)
             }
+            // The timeout (4 s) is shorter than the stall (5 s), so a stalled body is cut and retried; it applies to
+            // every request, and 2 s was too short for logins and listings on a loaded CI machine (a run ended with
+            // exit 5 there, a listing's read timeout).
             let result = try await Binary.run(
                 s.arguments([
-                    "--parallel", "3", "--retries", "2", "--download-request-timeout", "2", "--ignore-failed-downloads",
+                    "--parallel", "3", "--retries", "2", "--download-request-timeout", "4", "--ignore-failed-downloads",
                     "--json",
                 ]))
             expirer.cancel()
