@@ -138,7 +138,9 @@ struct EngineEndToEndTests {
             let stats = await s.simulator.state.currentStats()
             // The engine starts at four: the console refuses those asked beside the first (each refusal lowers the
             // ceiling to what still runs), and the engine stays at one after that.
-            #expect(stats.overloadRejections >= 1 && stats.overloadRejections <= 3, "\(stats.overloadRejections)")
+            // On a loaded machine the accepted export may end before the refusals arrive, and a freed slot is tried
+            // once more before the ceiling reaches one: a handful, never one per segment.
+            #expect(stats.overloadRejections >= 1 && stats.overloadRejections <= 6, "\(stats.overloadRejections)")
             #expect(summary["overloads"] as? Int == stats.overloadRejections)
             #expect(stats.peakConcurrentExports <= 1)
             #expect(try validFiles(s).count == 9)
@@ -163,7 +165,9 @@ struct EngineEndToEndTests {
             #expect(fixed.status == 0, "\(fixed.stderr)")
             #expect(try validFiles(s).count == 9)
             let stats = await s.simulator.state.currentStats()
-            #expect(stats.peakConcurrentExports == 6)
+            // Six asked at once (five when a loaded machine let the first end before the sixth was sent); a climb
+            // would have stayed at four.
+            #expect(stats.peakConcurrentExports >= 5 && stats.peakConcurrentExports <= 6)
             #expect(stats.overloadRejections == 0)
 
             let alone = try await Binary.run(s.arguments(["--fixed-parallel"]))
