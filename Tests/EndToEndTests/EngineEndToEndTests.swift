@@ -43,6 +43,19 @@ func validFiles(_ s: Scenario) throws -> Set<String> {
 
 @Suite("The download engine under faults, overload, signals and kill -9")
 struct EngineEndToEndTests {
+    /// A small legacy console that takes at most `maxExports` at once and answers each after `firstByte` seconds,
+    /// with no byte-rate cap.
+    static func limitedConsole(maxExports: Int, firstByte: Double) -> SimulatorConfiguration {
+        var configuration = Scenario.small(.legacy)
+        configuration.performance.enabled = true
+        configuration.performance.maxConcurrentExports = maxExports
+        configuration.performance.firstByteBase = firstByte
+        configuration.performance.firstByteSecondsPerHour = 0
+        configuration.performance.streamBytesPerSecond = nil
+        configuration.performance.totalBytesPerSecond = nil
+        return configuration
+    }
+
     @Test("Fault matrix: every segment ends complete and exact at its final name, or absent and reported")
     func faultMatrix() async throws {
         var configuration = Scenario.small(.unifiOS)
@@ -120,14 +133,7 @@ struct EngineEndToEndTests {
         "A console that takes one export at a time, with default options: the engine learns its ceiling from the first overload answer, stays there, and gets every segment (overload answers spend no retry)"
     )
     func overloadBackOff() async throws {
-        var configuration = Scenario.small(.legacy)
-        configuration.performance.enabled = true
-        configuration.performance.maxConcurrentExports = 1
-        configuration.performance.firstByteBase = 0.2
-        configuration.performance.firstByteSecondsPerHour = 0
-        configuration.performance.streamBytesPerSecond = nil
-        configuration.performance.totalBytesPerSecond = nil
-        try await Scenario.with(configuration, hours: 3) { s in
+        try await Scenario.with(Self.limitedConsole(maxExports: 1, firstByte: 0.2), hours: 3) { s in
             let result = try await Binary.run(s.arguments(["--retries", "1", "--json"]))
             #expect(result.status == 0, "\(result.stderr)")
             let summary = try #require(
@@ -151,14 +157,7 @@ struct EngineEndToEndTests {
         "--parallel N --fixed-parallel runs exactly N at once where the defaults would start at four; alone it is refused"
     )
     func fixedParallel() async throws {
-        var configuration = Scenario.small(.legacy)
-        configuration.performance.enabled = true
-        configuration.performance.maxConcurrentExports = 6
-        configuration.performance.firstByteBase = 3
-        configuration.performance.firstByteSecondsPerHour = 0
-        configuration.performance.streamBytesPerSecond = nil
-        configuration.performance.totalBytesPerSecond = nil
-        try await Scenario.with(configuration, hours: 3) { s in
+        try await Scenario.with(Self.limitedConsole(maxExports: 6, firstByte: 3), hours: 3) { s in
             // Exports wait 3 s for their first byte and end at once: a climb from four never sees a level's exports
             // all streaming for a whole window, so it would stay at four.
             let fixed = try await Binary.run(s.arguments(["--parallel", "6", "--fixed-parallel"]))
