@@ -69,6 +69,8 @@ public struct SimulatorConfiguration: Sendable {
         public var earlySessionEnd: Double = 20
         /// What an expired session gets.
         public var expiredSessionAnswer: ExpiredSessionAnswer = .unauthorized
+        /// The time sessions, logins and access keys live by (tests move it on instead of waiting).
+        public var clock = SimulatedClock.system
         public init() {}
     }
 
@@ -277,4 +279,7 @@ public struct SimulatedClock: Sendable {
     public static let system = SimulatedClock { Int64(Date().timeIntervalSince1970 * 1000) }
     /// Always `milliseconds`.
     public static func fixed(_ milliseconds: Int64) -> SimulatedClock { SimulatedClock { milliseconds } }
+
+    /// Now as a date.
+    public var date: Date { Date(timeIntervalSince1970: Double(now()) / 1000) }
 }

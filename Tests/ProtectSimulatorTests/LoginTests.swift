@@ -1,5 +1,6 @@
 import Foundation
 import ProtectSimulator
+import Synchronization
 import Testing
 
 @Suite("Logins and sessions")
@@ -91,19 +92,22 @@ struct LoginTests {
 
     @Test("UniFi OS: an expired JWT gets 401, or the login page with 200 when so configured")
     func expiredSessions() async throws {
+        // Session time is a clock the test moves on: no waiting, and a busy machine cannot expire a session early.
+        let milliseconds = Mutex<Int64>(1_790_000_000_000)
         var configuration = Harness.configuration()
-        // Long enough that a busy machine still makes the first request in time.
         configuration.authentication.sessionLifetime = 5
+        configuration.authentication.clock = SimulatedClock { milliseconds.withLock { $0 } }
         try await Harness.with(configuration) { h in
             let (cookie, _) = try await h.loginUniFiOS()
+            milliseconds.withLock { $0 += 4_900 }
             #expect(try await h.request("/proxy/protect/api/bootstrap", headers: [("Cookie", cookie)]).status == 200)
-            try await Task.sleep(for: .milliseconds(5200))
+            milliseconds.withLock { $0 += 200 }
             #expect(try await h.request("/proxy/protect/api/bootstrap", headers: [("Cookie", cookie)]).status == 401)
         }
         configuration.authentication.expiredSessionAnswer = .loginPage
         try await Harness.with(configuration) { h in
             let (cookie, _) = try await h.loginUniFiOS()
-            try await Task.sleep(for: .milliseconds(5200))
+            milliseconds.withLock { $0 += 5_000 }
             let response = try await h.request("/proxy/protect/api/bootstrap", headers: [("Cookie", cookie)])
             #expect(response.status == 200)
             #expect(response.header("Content-Type")?.hasPrefix("text/html") == true)
@@ -165,14 +169,16 @@ struct LoginTests {
 
     @Test("Legacy: access keys also expire by time, and expire-sessions ends every session")
     func legacyTimeExpiryAndExpireNow() async throws {
+        let milliseconds = Mutex<Int64>(1_790_000_000_000)
         var configuration = Harness.configuration(.legacy)
         configuration.authentication.accessKeyLifetime = 1
+        configuration.authentication.clock = SimulatedClock { milliseconds.withLock { $0 } }
         try await Harness.with(configuration) { h in
             let bearer = try await h.loginLegacy()
             let key = try await h.accessKey(bearer: bearer)
             let camera = await h.firstCamera()
             let (start, _) = pastHour()
-            try await Task.sleep(for: .milliseconds(1100))
+            milliseconds.withLock { $0 += 1_000 }
             let path = "/api/video/export?camera=\(camera.id)&start=\(start)&end=\(start + 60_000)&accessKey=\(key)"
             #expect(try await h.request(path).status == 401)
             #expect(try await h.request("/__sim/expire-sessions", method: .POST).status == 200)

@@ -173,7 +173,8 @@ public actor ConsoleState {
         case rateLimited(retryAfter: Int)
     }
 
-    func login(username: String, password: String, now: Date = Date()) -> LoginOutcome {
+    func login(username: String, password: String) -> LoginOutcome {
+        let now = configuration.authentication.clock.date
         loginTimes = loginTimes.filter { now.timeIntervalSince($0) < 60 }
         loginTimes.append(now)
         let auth = configuration.authentication
@@ -218,7 +219,8 @@ public actor ConsoleState {
     }
 
     /// Checks a session token; for writes also its CSRF token. Counts the use and may rotate the CSRF token.
-    func useSession(token: String?, csrf: String?, isWrite: Bool, now: Date = Date()) -> SessionCheck {
+    func useSession(token: String?, csrf: String?, isWrite: Bool) -> SessionCheck {
+        let now = configuration.authentication.clock.date
         guard let token, var session = sessions[token] else { return token == nil ? .missing : .expired }
         if session.expires <= now {
             sessions[token] = nil
@@ -246,7 +248,8 @@ public actor ConsoleState {
         return .valid(session, rotatedCSRF: rotated)
     }
 
-    func issueAccessKey(now: Date = Date()) -> String {
+    func issueAccessKey() -> String {
+        let now = configuration.authentication.clock.date
         let key = "\(Int(now.timeIntervalSince1970 * 1000)):\(randomToken(12)):\(randomToken(48))"
         accessKeys[key] = AccessKey(expires: now.addingTimeInterval(configuration.authentication.accessKeyLifetime))
         stats.accessKeysIssued += 1
@@ -254,7 +257,8 @@ public actor ConsoleState {
     }
 
     /// Checks and counts one use of a legacy access key.
-    func useAccessKey(_ key: String, now: Date = Date()) -> Bool {
+    func useAccessKey(_ key: String) -> Bool {
+        let now = configuration.authentication.clock.date
         guard var entry = accessKeys[key], entry.expires > now else {
             accessKeys[key] = nil
             return false
