@@ -5,7 +5,8 @@
 /// the console's usual time to first byte allows, is streaming), keeps what each level gave, and moves to the best
 /// level's unmeasured neighbour: doubling while each step brought throughput almost in proportion (a console limited
 /// per export, like TCP's slow start), one at a time after that, and back into a gap it jumped over when a doubling
-/// brought much less than proportion (the best may be between). A level must beat a lower one by 8% to be preferred.
+/// brought much less than proportion (the best may be between), and one below when nothing above was better and
+/// nothing below was tried. A level must beat a lower one by 8% to be preferred.
 /// A refusal beside other exports ("too many exports") is the console's ceiling. When no neighbour is left, it
 /// holds the best level a while, then forgets and measures again (conditions change).
 public struct ConcurrencyClimb: Sendable {
@@ -44,6 +45,8 @@ public struct ConcurrencyClimb: Sendable {
     private(set) var phase: Phase
     /// Bytes per second measured at each level since the last time the climb started over.
     private(set) var measured: [Int: Double] = [:]
+    /// The level this round of measuring began at: levels below it must beat the one above by 8% to be chosen.
+    private var anchor: Int
     private var waitingForFirstByte = 0
     private var consecutiveRefusals = 0
     /// Still doubling: every step so far brought throughput almost in proportion.
@@ -59,6 +62,7 @@ public struct ConcurrencyClimb: Sendable {
         self.maximum = max(1, maximum)
         self.limit = adaptive ? max(1, min(initial, maximum)) : max(1, maximum)
         self.ceiling = max(1, maximum)
+        self.anchor = adaptive ? max(1, min(initial, maximum)) : max(1, maximum)
         self.baseBackoff = baseBackoff
         self.phase = adaptive ? .settling(since: now) : .fixed
     }
@@ -120,6 +124,7 @@ public struct ConcurrencyClimb: Sendable {
                 ceiling = min(ceiling, running)
                 doubling = false
                 measured = measured.filter { $0.key <= ceiling }
+                anchor = min(anchor, ceiling)
                 if limit > ceiling {
                     limit = ceiling
                     if phase != .fixed { phase = .settling(since: now) }
@@ -150,8 +155,9 @@ public struct ConcurrencyClimb: Sendable {
         case .fixed:
             return
         case .settling(let since):
-            // Every slot has asked; every export streams, or has had its usual time to first byte and more.
-            guard running >= limit else {
+            // Every slot has asked (and exports above a lowered level have ended); every export streams, or has
+            // had its usual time to first byte and more.
+            guard running == limit else {
                 phase = .settling(since: now)
                 return
             }
@@ -171,14 +177,25 @@ public struct ConcurrencyClimb: Sendable {
             guard now >= until else { return }
             // Conditions change (other clients, a busier console): measure this level again, then its neighbours.
             measured = [:]
+            anchor = limit
             phase = .settling(since: now)
         }
     }
 
-    /// The level preferred among those measured: the lowest within 8% of the highest rate.
+    /// The level preferred among those measured: from the level this round began at up, the lowest within 8% of the
+    /// highest rate; then down, one level at a time, while each beats the one above by 8%.
     var bestLevel: Int? {
-        guard let top = measured.values.max() else { return nil }
-        return measured.filter { $0.value * Self.requiredGain >= top }.keys.min()
+        let upper = measured.filter { $0.key >= anchor }
+        let candidates = upper.isEmpty ? measured : upper
+        guard let top = candidates.values.max(),
+            var best = candidates.filter({ $0.value * Self.requiredGain >= top }).keys.min()
+        else { return nil }
+        while best - 1 < anchor, let below = measured[best - 1], let rate = measured[best],
+            below >= rate * Self.requiredGain
+        {
+            best -= 1
+        }
+        return best
     }
 
     private mutating func record(rate: Double, now: Double) {
@@ -198,12 +215,20 @@ public struct ConcurrencyClimb: Sendable {
         } else if best != limit {
             doubling = false
         }
-        if next == nil, best < top {
+        // A level above that gave clearly less in all than the best: the console slows down past its best, and
+        // what lies between is not worth the exports it would slow.
+        let slowerAbove = measured.contains { $0.key > best && $0.value * Self.requiredGain < (measured[best] ?? 0) }
+        if next == nil, best < top, !slowerAbove {
             // The first step, knowing nothing, is half as many again; later ones double while in proportion.
             let up =
                 doubling && best == limit
                 ? min(top, previous == nil ? max(best + 1, best * 3 / 2) : best * 2) : best + 1
             if measured[up] == nil { next = up }
+        }
+        if next == nil, best > 1, measured[best - 1] == nil, measured.keys.allSatisfy({ $0 >= best }) {
+            // Nothing above is better and nothing below was tried: a console may do best with fewer than the
+            // start, and slow down past that without refusing.
+            next = best - 1
         }
         if let next {
             limit = next
