@@ -39,6 +39,16 @@ struct Status: AsyncParsableCommand {
             }
             let state = try target.state(create: false, exclusive: false)
             let wanted = CameraSelection.tokens(cameras) ?? []
+            if json && html == nil {
+                // Streamed from the state: a large archive's picture is never all in memory.
+                try ArchiveStatus.writeJSON(state: state, cameras: wanted) { piece in
+                    guard Console.writeRaw(piece, to: .standardOutput) else {
+                        throw ExitCode(ExitStatus.outputClosed.rawValue)
+                    }
+                }
+                Console.writeRaw("\n", to: .standardOutput)
+                return
+            }
             let status = try ArchiveStatus.load(state: state, cameras: wanted)
             if let html {
                 let page = try status.html(title: "protect-dl archive: \(dest)")

@@ -88,42 +88,52 @@ public struct ArchiveStatus: Sendable, Codable, Equatable {
 
     /// The hours of one stream, gaps between records filled with `missing` hours.
     static func hours(_ records: [SegmentRecord], verified: [String: (sha256: String, at: Int64)]) -> [Hour] {
+        var builder = HourBuilder()
+        return records.flatMap { builder.add($0, verified: verified[$0.path]) }
+    }
+}
+
+/// Turns one stream's records, oldest first, into hours as they come: the `missing` hours of a gap, then the
+/// record's own.
+struct HourBuilder {
+    private var cursor: Int64?
+
+    /// The hours `record` brings: those missing since the last record, then its own. `verified`: the hash its
+    /// file had when last verified, and when.
+    mutating func add(_ record: SegmentRecord, verified: (sha256: String, at: Int64)?) -> [ArchiveStatus.Hour] {
         let hour: Int64 = 3_600_000
-        var result: [Hour] = []
-        var cursor: Int64?
-        for record in records {
-            if var gap = cursor, gap < record.start {
-                while gap < record.start {
-                    let next = min(record.start, (gap / hour + 1) * hour)
-                    result.append(Hour(start: gap, end: next, state: .missing))
-                    gap = next
-                }
+        var result: [ArchiveStatus.Hour] = []
+        if var gap = cursor, gap < record.start {
+            while gap < record.start {
+                let next = min(record.start, (gap / hour + 1) * hour)
+                result.append(ArchiveStatus.Hour(start: gap, end: next, state: .missing))
+                gap = next
             }
-            var item = Hour(start: record.start, end: record.end, state: .missing)
-            switch record.status {
-            case .complete:
-                item.path = record.path
-                item.size = record.size
-                item.sha256 = record.sha256
-                if let check = verified[record.path], check.sha256 == record.sha256 {
-                    item.state = .archived
-                    item.note = "verified " + TimeFormatting.iso(check.at)
-                } else {
-                    item.state = .unverified
-                }
-            case .empty:
-                item.state = .empty
-            case .failed:
-                item.state = .failed
-                item.path = record.path
-                item.note = record.lastReason
-            case .pruned:
-                item.state = .pruned
-                item.path = record.path
-            }
-            result.append(item)
-            cursor = max(cursor ?? record.end, record.end)
         }
+        var item = ArchiveStatus.Hour(start: record.start, end: record.end, state: .missing)
+        switch record.status {
+        case .complete:
+            item.path = record.path
+            item.size = record.size
+            item.sha256 = record.sha256
+            if let verified, verified.sha256 == record.sha256 {
+                item.state = .archived
+                item.note = "verified " + TimeFormatting.iso(verified.at)
+            } else {
+                item.state = .unverified
+            }
+        case .empty:
+            item.state = .empty
+        case .failed:
+            item.state = .failed
+            item.path = record.path
+            item.note = record.lastReason
+        case .pruned:
+            item.state = .pruned
+            item.path = record.path
+        }
+        result.append(item)
+        cursor = max(cursor ?? record.end, record.end)
         return result
     }
 }
