@@ -163,9 +163,10 @@ struct ModelConsole: CustomStringConvertible {
         #expect(run.refusals >= 1)
     }
 
-    @Test func holdsThenMeasuresAgain() {
-        // A console limited per export (1 MB per 0.1 s each): the climb starts at the maximum, tries one fewer (never
-        // measured, and a console may do better with fewer), comes back, holds there, and later measures again.
+    /// Drives a climb from 4 (at most 4) in 0.1 s steps until it holds (or 60 s pass): exports above a lowered level
+    /// end, freed slots start at once and stream at once, and all together send `rate(exports)` bytes per second.
+    /// Returns the climb, the levels it visited and the bytes sent.
+    static func driveUntilHolding(rate: (Int) -> Double) -> (climb: ConcurrencyClimb, levels: [Int], bytes: Int64) {
         var climb = ConcurrencyClimb(maximum: 4, initial: 4)
         var bytes: Int64 = 0
         var now = 0.0
@@ -179,45 +180,34 @@ struct ModelConsole: CustomStringConvertible {
             while climb.tryStart(now: now, bytes: bytes) {
                 climb.streaming(after: 0.1, now: now, bytes: bytes)
             }
-            bytes += Int64(climb.running) * 1_000_000
+            bytes += Int64(rate(climb.running) / 10)
             climb.evaluate(now: now, bytes: bytes)
             if climb.limit != levels.last { levels.append(climb.limit) }
         }
+        return (climb, levels, bytes)
+    }
+
+    @Test func holdsThenMeasuresAgain() {
+        // A console limited per export (10 MB/s each): the climb starts at the maximum, tries one fewer (never
+        // measured, and a console may do better with fewer), comes back, holds there, and later measures again.
+        let driven = Self.driveUntilHolding { Double($0) * 10e6 }
+        var climb = driven.climb
         guard case .holding(let until) = climb.phase else {
             Issue.record("not holding: \(climb.phase)")
             return
         }
-        #expect(levels == [4, 3, 4])
-        climb.evaluate(now: until + 0.1, bytes: bytes)
+        #expect(driven.levels == [4, 3, 4])
+        climb.evaluate(now: until + 0.1, bytes: driven.bytes)
         #expect(climb.phase == .settling(since: until + 0.1))
     }
 
     @Test func goesBelowItsStartOnlyForClearlyMore() {
-        // Three measured levels, each settled with that many exports streaming: 4 then 3 (one below, never tried).
-        func measure(_ rates: [Int: Double]) -> [Int] {
-            var climb = ConcurrencyClimb(maximum: 4, initial: 4)
-            var bytes: Int64 = 0
-            var now = 0.0
-            var levels = [climb.limit]
-            while now < 60 {
-                if case .holding = climb.phase { break }
-                now += 0.1
-                while climb.running > climb.limit {
-                    climb.release(.success, streamed: true, now: now, bytes: bytes, lifetime: 2)
-                }
-                while climb.tryStart(now: now, bytes: bytes) {
-                    climb.streaming(after: 0.1, now: now, bytes: bytes)
-                }
-                bytes += Int64((rates[climb.running] ?? 0) / 10)
-                climb.evaluate(now: now, bytes: bytes)
-                if climb.limit != levels.last { levels.append(climb.limit) }
-            }
-            return levels
-        }
+        // Measured levels, each settled with that many exports streaming: 4 then 3 (one below, never tried).
+        func levels(_ rates: [Int: Double]) -> [Int] { Self.driveUntilHolding { rates[$0] ?? 0 }.levels }
         // Slower past 2: down to 2, and 1 is tried and left.
-        #expect(measure([4: 36e6, 3: 48e6, 2: 60e6, 1: 30e6]) == [4, 3, 2, 1, 2])
+        #expect(levels([4: 36e6, 3: 48e6, 2: 60e6, 1: 30e6]) == [4, 3, 2, 1, 2])
         // 3 as good as 4, and 2 a little better than 3 (within 8%): stays at 4.
-        #expect(measure([4: 60e6, 3: 60e6, 2: 62e6, 1: 30e6]) == [4, 3, 4])
+        #expect(levels([4: 60e6, 3: 60e6, 2: 62e6, 1: 30e6]) == [4, 3, 4])
     }
 
     @Test func refusalAloneOnlyPauses() {
