@@ -10,14 +10,9 @@ extension ArchiveStatus {
         let names = Dictionary(
             try state.cameras().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
         let wanted = Set(wanted.map { $0.lowercased() })
-        let streams = try state.streamSummaries().filter { summary in
-            let name = names[summary.cameraID] ?? summary.cameraID
-            return wanted.isEmpty || wanted.contains(summary.cameraID.lowercased())
-                || wanted.contains(name.lowercased())
-        }.sorted {
-            let left = (names[$0.cameraID] ?? $0.cameraID).lowercased()
-            let right = (names[$1.cameraID] ?? $1.cameraID).lowercased()
-            return (left, $0.stream) < (right, $1.stream)
+        func name(_ summary: StreamSummary) -> String { names[summary.cameraID] ?? summary.cameraID }
+        let streams = try state.streamSummaries().filter { selects(wanted, id: $0.cameraID, name: name($0)) }.sorted {
+            ordered((name($0), $0.stream), before: (name($1), $1.stream))
         }
         var out = JSONText(sink: sink)
         var totals: [String: Int] = [:]
@@ -36,14 +31,14 @@ extension ArchiveStatus {
                     first = false
                     try out.append(hour)
                     counts[hour.state.rawValue, default: 0] += 1
-                    if oldest == nil || hour.start < oldest! { oldest = hour.start }
-                    if newest == nil || hour.end > newest! { newest = hour.end }
+                    oldest = min(oldest ?? hour.start, hour.start)
+                    newest = max(newest ?? hour.end, hour.end)
                 }
             }
             try out.append(#"],"id":"#)
             try out.append(string: summary.cameraID)
             try out.append(#","name":"#)
-            try out.append(string: names[summary.cameraID] ?? summary.cameraID)
+            try out.append(string: name(summary))
             try out.append(#","stream":"#)
             try out.append(string: summary.stream)
             try out.append(#","totals":"#)

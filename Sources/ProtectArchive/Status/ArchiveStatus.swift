@@ -58,9 +58,9 @@ public struct ArchiveStatus: Sendable, Codable, Equatable {
         let wanted = Set(wanted.map { $0.lowercased() })
         var groups: [String: [SegmentRecord]] = [:]
         for record in try state.segments() {
-            let name = names[record.cameraID] ?? record.cameraID
-            guard wanted.isEmpty || wanted.contains(record.cameraID.lowercased()) || wanted.contains(name.lowercased())
-            else { continue }
+            guard selects(wanted, id: record.cameraID, name: names[record.cameraID] ?? record.cameraID) else {
+                continue
+            }
             groups[record.cameraID + "\u{0}" + record.stream, default: []].append(record)
         }
         var cameras: [Camera] = []
@@ -77,13 +77,23 @@ public struct ArchiveStatus: Sendable, Codable, Equatable {
                     id: parts[0], name: names[parts[0]] ?? parts[0], stream: parts[1], hours: hours, totals: totals,
                     bytes: bytes))
         }
-        cameras.sort { ($0.name.lowercased(), $0.stream) < ($1.name.lowercased(), $1.stream) }
+        cameras.sort { ordered(($0.name, $0.stream), before: ($1.name, $1.stream)) }
         var totals: [String: Int] = [:]
         for camera in cameras { for (state, count) in camera.totals { totals[state, default: 0] += count } }
         return ArchiveStatus(
             cameras: cameras, totals: totals, bytes: cameras.reduce(0) { $0 + $1.bytes },
             oldest: cameras.compactMap { $0.hours.first?.start }.min(),
             newest: cameras.compactMap { $0.hours.last?.end }.max(), timezone: try state.meta("timezone") ?? "UTC")
+    }
+
+    /// Whether `--cameras` (lower-cased ids or names; empty for all) takes this camera.
+    static func selects(_ wanted: Set<String>, id: String, name: String) -> Bool {
+        wanted.isEmpty || wanted.contains(id.lowercased()) || wanted.contains(name.lowercased())
+    }
+
+    /// The picture's order of streams: by camera name regardless of case, then stream.
+    static func ordered(_ left: (name: String, stream: String), before right: (name: String, stream: String)) -> Bool {
+        (left.name.lowercased(), left.stream) < (right.name.lowercased(), right.stream)
     }
 
     /// The hours of one stream, gaps between records filled with `missing` hours.
