@@ -60,6 +60,8 @@ public struct ConsoleConfiguration: Sendable {
     public var loginRateLimitRetries = 3
     /// Longest wait honoured from a 429's `Retry-After`, in seconds.
     public var maximumRetryAfter: Double = 120
+    /// Waits between retries (the system's clock; tests move a clock of their own instead).
+    public var time = TimeSource.system
 
     public init(host: String, port: Int? = nil) {
         self.host = host
@@ -82,4 +84,20 @@ public struct Credentials: Sendable, CustomStringConvertible {
     }
 
     public var description: String { "Credentials(username: \(username), password: <redacted>)" }
+}
+
+extension ConsoleConfiguration {
+    /// How API calls are tried again: doubling waits, at least the console's `Retry-After` (up to a ceiling).
+    var apiRetryPolicy: RetryPolicy {
+        RetryPolicy(
+            retries: apiRetries.count, delay: apiRetries.delay, retryAfter: .atLeast(ceiling: maximumRetryAfter),
+            time: time)
+    }
+
+    /// How a rate-limited login is tried again: the console's `Retry-After`, or 10 s more each time; capped.
+    var loginRetryPolicy: RetryPolicy {
+        RetryPolicy(
+            retries: loginRateLimitRetries, delay: 10, growth: .linear(steps: .max), retryAfter: .instead,
+            maximumDelay: maximumRetryAfter, time: time)
+    }
 }

@@ -84,7 +84,7 @@ extension ProtectClient {
                 do {
                     packet = try UpdatePacket.decode(Array(buffer: buffer))
                 } catch let error as UpdatePacketError {
-                    throw ProtectError.invalidResponse(reason: error.description)
+                    throw ProtectError.invalidResponse(reason: error.description, underlying: error)
                 }
                 await received.add()
                 guard await handle(packet) else { return }

@@ -93,9 +93,10 @@ enum ExitStatus: Int32 {
             case .streamUnavailable: return .stream
             case .time, .nameCollision: return .usage
             case .downloadFailed(_, let underlying, _): return of(underlying)
+            case .imagesFailed(_, let first): return of(first)
             }
         case let error as ProtectError:
-            switch error {
+            switch error.kind {
             case .loginFailed, .secondFactorRequired, .loginRateLimited: return .login
             case .accessKeyFailed: return .accessKey
             case .httpError, .consoleBusy: return .httpError
@@ -144,7 +145,7 @@ func errorText(_ error: any Error) -> String {
         return ProtectDL.message(for: error)
     }
     let message =
-        (error as? ValidationError)?.message ?? (error as? any LocalizedError)?.errorDescription ?? "\(error)"
+        (error as? ValidationError)?.message ?? ErrorText.sentence(error)
     // Only an error no case names could carry a source path of the build machine.
     return ExitStatus.of(error) == .internalError
         ? "internal error: " + ErrorText.withoutSourcePaths(message) : message

@@ -212,7 +212,7 @@ struct ClientTests {
             }
             Issue.record("expected an MFA error")
         } catch let error as ProtectError {
-            guard case .secondFactorRequired = error else { throw error }
+            guard error.kind == .secondFactorRequired else { throw error }
             #expect(error.localizedDescription.contains("local console user"))
         }
         var limited = configuration
@@ -247,7 +247,7 @@ struct ClientTests {
                 _ = try await ProtectClient.connect(configuration: wrong, credentials: credentials, logger: logger)
                 Issue.record("a wrong pin must be refused")
             } catch let error as ProtectError {
-                guard case .certificateRejected = error else { throw error }
+                guard error.kind == .certificateRejected else { throw error }
             }
             var system = pinned
             system.certificateCheck = .system
@@ -255,7 +255,7 @@ struct ClientTests {
                 _ = try await ProtectClient.connect(configuration: system, credentials: credentials, logger: logger)
                 Issue.record("a self-signed certificate must fail system verification")
             } catch let error as ProtectError {
-                guard case .certificateRejected = error else { throw error }
+                guard error.kind == .certificateRejected else { throw error }
             }
         }
     }

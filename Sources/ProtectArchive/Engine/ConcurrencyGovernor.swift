@@ -1,16 +1,17 @@
 import Logging
+import ProtectAPI
 import Synchronization
 
 /// Decides how many exports run at once without being told the console's limits (the decisions are
 /// `ConcurrencyClimb`'s; this actor gives them the clock, counts bytes and makes callers wait for a slot).
-/// `maximum` (`--parallel`) bounds it; `adaptive: false` runs `maximum` at once (`--fixed-parallel`).
+/// `maximum` (`--parallel`) bounds it; `time` is injected; `adaptive: false` runs `maximum` at once (`--fixed-parallel`).
 public actor ConcurrencyGovernor {
     /// How an attempt ended, for the governor.
     public typealias Outcome = ConcurrencyClimb.Outcome
 
     private var climb: ConcurrencyClimb
-    private let clock = ContinuousClock()
-    private let origin: ContinuousClock.Instant
+    private let time: TimeSource
+    private let origin: Double
     private nonisolated let meter = Mutex<Int64>(0)
     private let logger: Logger?
     private var reportedLimit: Int
@@ -18,9 +19,11 @@ public actor ConcurrencyGovernor {
 
     /// `logger`: each change of level is logged at debug level with the rates measured so far.
     public init(
-        maximum: Int, initial: Int = 2, adaptive: Bool = true, baseBackoff: Double = 2, logger: Logger? = nil
+        maximum: Int, initial: Int = 2, adaptive: Bool = true, baseBackoff: Double = 2, time: TimeSource = .system,
+        logger: Logger? = nil
     ) {
-        self.origin = clock.now
+        self.time = time
+        self.origin = time.now()
         self.logger = logger
         self.climb = ConcurrencyClimb(maximum: maximum, initial: initial, adaptive: adaptive, baseBackoff: baseBackoff)
         self.maximum = climb.maximum
@@ -45,7 +48,7 @@ public actor ConcurrencyGovernor {
     /// The most exports the console has accepted at once (learnt from refusals).
     public var ceiling: Int { climb.ceiling }
 
-    private var now: Double { (clock.now - origin).inSeconds }
+    private var now: Double { time.now() - origin }
     private var bytes: Int64 { meter.withLock { $0 } }
 
     /// Counts bytes received by any export (called for every chunk; no actor hop).
@@ -61,9 +64,9 @@ public actor ConcurrencyGovernor {
             report()
             if started { return }
             if let paused = climb.pausedUntil, paused > now {
-                try await Task.sleep(until: origin + .milliseconds(Int64(paused * 1000) + 1))
+                try await time.sleep(until: origin + paused + 0.001)
             } else {
-                try await Task.sleep(for: .milliseconds(25))
+                try await time.sleep(0.025)
             }
         }
     }
@@ -78,12 +81,5 @@ public actor ConcurrencyGovernor {
     public func release(_ outcome: Outcome, streamed: Bool = true, lifetime: Double? = nil) {
         climb.release(outcome, streamed: streamed, now: now, bytes: bytes, lifetime: lifetime)
         report()
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a `Double`.
-    public var inSeconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ProtectAPI
 import ProtectArchive
 import Synchronization
 
@@ -107,7 +108,8 @@ final class Reporter: Sendable {
             describe(info)
             record["reason"] = .string(reason)
             if !quiet { line = "no footage  \(info.path) (the console: \(reason))" }
-        case .failed(let info, let reason, let attempts):
+        case .failed(let info, let error, let attempts):
+            let reason = ErrorText.sentence(error)
             state.withLock {
                 $0.finished += 1
                 $0.failures += 1
@@ -118,7 +120,8 @@ final class Reporter: Sendable {
             record["attempts"] = .int(Int64(attempts))
             line = "failed      \(info.path): \(reason)"
             toStderr = true
-        case .retrying(let info, let attempt, let reason):
+        case .retrying(let info, let attempt, let error):
+            let reason = ErrorText.sentence(error)
             record["event"] = .string("retrying")
             describe(info)
             record["attempts"] = .int(Int64(attempt))
@@ -131,7 +134,8 @@ final class Reporter: Sendable {
             record["image"] = .string(path)
             record["bytes"] = .int(Int64(bytes))
             if !quiet { line = "saved       \(path) (\(bytes) bytes)" }
-        case .imageFailed(let info, let path, let reason):
+        case .imageFailed(let info, let path, let error):
+            let reason = ErrorText.sentence(error)
             state.withLock { $0.failures += 1 }
             record["event"] = .string("imageFailed")
             describe(info)
@@ -226,65 +230,5 @@ final class Reporter: Sendable {
             if let note = summary.note { emit("protect-dl: \(note)", toStderr: true) }
             emit(summary.line, toStderr: false)
         }
-    }
-}
-
-/// A JSON value for the event lines.
-indirect enum JSONValue: Encodable {
-    case string(String)
-    case int(Int64)
-    case double(Double)
-    case bool(Bool)
-    case strings([String])
-    case objects([[String: JSONValue]])
-    case null
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .string(let value): try container.encode(value)
-        case .int(let value): try container.encode(value)
-        case .double(let value): try container.encode((value * 1000).rounded() / 1000)
-        case .bool(let value): try container.encode(value)
-        case .strings(let value): try container.encode(value)
-        case .objects(let value): try container.encode(value)
-        case .null: try container.encodeNil()
-        }
-    }
-}
-
-/// Turns SIGINT and SIGTERM into cancellation, remembering which arrived; a second signal calls `onSecondSignal`.
-final class SignalTrap: @unchecked Sendable {
-    private let received = Mutex<(first: Int32, count: Int)>((0, 0))
-    private var sources: [any DispatchSourceSignal] = []
-
-    /// Starts watching; `onSignal` runs for the first signal, `onSecondSignal` for any later one.
-    init(onSignal: @escaping @Sendable () -> Void, onSecondSignal: @escaping @Sendable (Int32) -> Void = { _ in }) {
-        for number in [SIGINT, SIGTERM] {
-            Glibc.signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [weak self] in
-                guard let self else { return }
-                let count = self.record(number)
-                if count == 1 { onSignal() } else { onSecondSignal(self.receivedSignal) }
-            }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    private func record(_ number: Int32) -> Int {
-        received.withLock {
-            if $0.first == 0 { $0.first = number }
-            $0.count += 1
-            return $0.count
-        }
-    }
-
-    /// The first signal received, or 0.
-    var receivedSignal: Int32 { received.withLock { $0.first } }
-
-    func stop() {
-        for source in sources { source.cancel() }
     }
 }

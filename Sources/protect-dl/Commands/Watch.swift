@@ -160,22 +160,19 @@ struct Watch: AsyncParsableCommand {
         let name = console ?? "default"
         let restartSeconds: Double? = console == nil ? nil : 60
         var unit = ConsoleUnit(name: name, period: options.heartbeatSeconds, daemon: true) { metrics in
-            while true {
-                do {
-                    try await connection.withClient(logger: logger, transfer: transfer, quiet: quiet) { client in
-                        try await job.run(client: client, state: state) { event in
-                            metrics?.record(event, console: name)
-                            renderer.render(event)
-                        }
+            let service = WatchService(restartAfter: restartSeconds) {
+                try await connection.withClient(logger: logger, transfer: transfer, quiet: quiet) { client in
+                    try await job.run(client: client, state: state) { event in
+                        metrics?.record(event, console: name)
+                        renderer.render(event)
                     }
-                    return ConsoleUnit.Result()
-                } catch {
-                    guard let restartSeconds, !(error is CancellationError), !Task.isCancelled else { throw error }
-                    metrics?.passFailed(console: name, reason: errorText(error))
-                    reporter.emit("protect-dl: \(errorText(error)); starting again in 1 minute", toStderr: true)
-                    try await Task.sleep(for: .seconds(restartSeconds))
                 }
             }
+            try await service.run { error, _ in
+                metrics?.passFailed(console: name, reason: errorText(error))
+                reporter.emit("protect-dl: \(errorText(error)); starting again in 1 minute", toStderr: true)
+            }
+            return ConsoleUnit.Result()
         }
         unit.onStopped = { signal in renderer.stopped(signal: signal) }
         return unit

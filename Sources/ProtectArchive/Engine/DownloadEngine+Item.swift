@@ -1,0 +1,89 @@
+import Foundation
+import ProtectAPI
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension DownloadEngine {
+    /// Downloads one item to its target (a local `.part` file renamed into place, or the remote archive), or
+    /// skips it when it is there already.
+    func download(
+        _ item: ExportItem, client: ProtectClient, governor: ConcurrencyGovernor,
+        onEvent: @Sendable (DownloadEvent) -> Void
+    ) async throws -> ItemResult {
+        let info = item.info
+        let relative = info.path
+        if let remote = options.remote {
+            if options.skipExistingFiles, try await remote.stat(relative) != nil {
+                onEvent(.skippedExisting(info))
+                return .skipped
+            }
+            return try await attempts(item, client: client, governor: governor, onEvent: onEvent) { body in
+                let file = try await remote.upload(
+                    body, expectedLength: body.contentLength, to: relative, checkMP4: true, onBytes: options.onBytes)
+                return StoredFile(bytes: file.bytes, sha256: file.sha256, duration: file.duration)
+            }
+        }
+        let target = options.destination.appendingPathComponent(relative)
+        let part = target.path + ".part"
+        let fileManager = FileManager.default
+        do {
+            try SafePath.check(relative, in: options.destination)
+        } catch {
+            onEvent(.failed(info, error: error, attempts: 0))
+            return .failed(relative, error)
+        }
+        if options.skipExistingFiles, let size = LocalFile.size(target.path) {
+            // A `.part` of an earlier run under this name is of no use any more.
+            unlink(part)
+            if size == 0 {
+                onEvent(.skippedPlaceholder(info))
+                return .placeholder
+            }
+            onEvent(.skippedExisting(info))
+            return .skipped
+        }
+        do {
+            try fileManager.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            let local = LocalFileError(error, path: target.deletingLastPathComponent().path, doing: "create the folder")
+            onEvent(.failed(info, error: local, attempts: 0))
+            return .failed(relative, local)
+        }
+        var placeholder = false
+        if options.touchFiles && LocalFile.size(target.path) == nil {
+            placeholder = fileManager.createFile(atPath: target.path, contents: nil)
+        }
+        // A handled stop or failure removes the placeholder of a segment it did not finish: only a process that
+        // died leaves one.
+        func dropPlaceholder() {
+            if placeholder && LocalFile.size(target.path) == 0 { unlink(target.path) }
+        }
+        let registry = options.partFiles
+        let onBytes = options.onBytes
+        do {
+            let result = try await attempts(item, client: client, governor: governor, onEvent: onEvent) { body in
+                registry.add(part)
+                defer { registry.remove(part) }
+                do {
+                    let written = try await PartFile.write(body, to: part, onBytes: onBytes)
+                    let duration = try MP4Check.duration(path: part)
+                    // rename(2) replaces the placeholder or an older file atomically.
+                    guard rename(part, target.path) == 0 else {
+                        throw LocalFileError(errno: errno, path: target.path, doing: "rename the finished file")
+                    }
+                    return StoredFile(bytes: written.bytes, sha256: written.sha256, duration: duration)
+                } catch {
+                    unlink(part)
+                    throw error
+                }
+            }
+            if case .downloaded = result {} else { dropPlaceholder() }
+            return result
+        } catch {
+            dropPlaceholder()
+            throw error
+        }
+    }
+}

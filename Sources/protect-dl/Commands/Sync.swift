@@ -1,0 +1,152 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ProtectAPI
+import ProtectArchive
+import Synchronization
+
+/// `protect-dl sync`: keep an archive complete up to the last finished hour, once or on a period.
+struct Sync: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Download every hour not yet in the archive, up to the last one the console has finished writing.",
+        discussion: ExitStatus.documentation
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+    @Option(
+        help:
+            "The archive folder (must exist; its state lives in .protect-dl/ inside it), or an rclone remote (remote:path; its state stays local, see --state-dir)."
+    )
+    var dest: String
+    @OptionGroup var remote: RemoteOptionGroup
+    @Option(help: "Comma-separated camera ids or names (case-insensitive), or all.")
+    var cameras = "all"
+    @Option(
+        parsing: .unconditional,
+        help: "Begin here (the formats of download's --start, e.g. -30d); default: each camera's first recording.")
+    var since: String?
+    @OptionGroup var stream: StreamOptionGroup
+    @OptionGroup var naming: NamingOptionGroup
+    @Flag(help: "Ask again for hours the console had no footage for.")
+    var recheckEmpty = false
+    @Option(help: "Seconds before now the console may still be writing; later hours wait for the next pass.")
+    var safetyMargin: Double = 300
+    @Option(help: "Keep running, syncing on this period (e.g. 15m, 1h); SIGTERM stops it cleanly.")
+    var every: String?
+    @Option(help: "Remove complete files older than this (e.g. 30d), and only files the archive downloaded or adopted.")
+    var keep: String?
+    @Flag(help: "Say what would be downloaded, adopted and removed; change nothing.")
+    var dryRun = false
+    @OptionGroup var pace: PaceOptionGroup
+    @OptionGroup var transfer: TransferOptionGroup
+    @OptionGroup var output: OutputOptionGroup
+
+    func validate() throws {
+        try connection.require()
+        try checkSelection(cameras: cameras, dest: dest)
+        if let every, DurationText.seconds(every) == nil {
+            throw ValidationError("--every must be a duration such as 90s, 15m, 1h or 1d.")
+        }
+        if let keep, DurationText.seconds(keep) == nil {
+            throw ValidationError("--keep must be a duration such as 12h, 30d or 8w.")
+        }
+        guard safetyMargin >= 0 else { throw ValidationError("--safety-margin cannot be negative.") }
+        if let metricsAddress {
+            guard every != nil else { throw ValidationError("--metrics-address serves a daemon: add --every.") }
+            guard MetricsServer.Address(metricsAddress) != nil else {
+                throw ValidationError("--metrics-address must be HOST:PORT, such as 127.0.0.1:9110 or :9110.")
+            }
+        }
+    }
+
+    var options: SyncOptions {
+        var options = SyncOptions(destination: URL(fileURLWithPath: dest))
+        options.cameras = CameraSelection.tokens(cameras)
+        options.sinceText = since
+        options.variant = stream.variant
+        options.template = naming.outputTemplate
+        options.utc = naming.utc
+        options.recheckEmpty = recheckEmpty
+        options.safetyMargin = safetyMargin
+        options.keepSeconds = keep.flatMap(DurationText.seconds)
+        options.dryRun = dryRun
+        pace.apply(to: &options.engine)
+        return options
+    }
+
+    @Option(
+        help: ArgumentHelp(
+            "With --every: serve Prometheus metrics on http://HOST:PORT/metrics and /healthz (200 while the last pass succeeded and the next is not overdue).",
+            valueName: "host:port"))
+    var metricsAddress: String?
+    @Flag(help: "Sync every console of the configuration file from this one process, each on its own.")
+    var allConsoles = false
+
+    func run() async throws {
+        let reporter = Reporter(json: output.json, quiet: output.quiet)
+        let unit = try await makeUnit(console: nil, reporter: reporter, partFiles: PartFileRegistry())
+        try await ConsoleUnits.run(
+            [unit], reporter: reporter, metricsAddress: metricsAddress, logger: makeLogger(level: output.level))
+    }
+
+    /// This command line's console as a unit of work: its state opened, its pass and its loop ready.
+    func makeUnit(console: String?, reporter: Reporter, partFiles: PartFileRegistry) async throws -> ConsoleUnit {
+        let logger = makeLogger(level: output.level)
+        var options = self.options
+        options.engine.onBytes = reporter.addBytes
+        options.engine.partFiles = partFiles
+        let job: SyncJob
+        let state: ArchiveState
+        do {
+            let target = try await remote.open(dest, logger: logger)
+            target.apply(to: &options.engine)
+            job = SyncJob(options: options, logger: logger)
+            try job.preflight()
+            state = try target.state()
+        } catch {
+            throw fail(error, console: console)
+        }
+        let connection = self.connection
+        let transfer = self.transfer
+        let quiet = output.quiet
+        let dryRun = self.dryRun
+        let name = console ?? "default"
+        let period = every.flatMap(DurationText.seconds)
+        return ConsoleUnit(name: name, period: period) { metrics in
+            var service = SyncService(console: console, period: period) { first in
+                try await connection.withClient(logger: logger, transfer: transfer, quiet: quiet || !first) { client in
+                    try await job.run(client: client, state: state) { event in
+                        metrics?.record(event, console: name)
+                        reporter.handle(event)
+                    }
+                }
+            }
+            service.retryEveryFailure = console != nil
+            let report = try await service.run { outcome in
+                metrics?.record(outcome, console: name)
+                switch outcome {
+                case .completed(let report):
+                    if dryRun {
+                        for path in report.wouldDownload { reporter.emit("would download  \(path)", toStderr: false) }
+                        for path in report.wouldAdopt { reporter.emit("would adopt     \(path)", toStderr: false) }
+                        for path in report.pruned { reporter.emit("would remove    \(path)", toStderr: false) }
+                    } else {
+                        for path in report.pruned where !quiet { reporter.emit("removed     \(path)", toStderr: false) }
+                    }
+                    reporter.emit(Self.stamp() + report.line, toStderr: false)
+                case .failed(let error, let willRetry):
+                    if willRetry {
+                        reporter.emit(Self.stamp() + "sync pass failed: \(ErrorText.sentence(error))", toStderr: true)
+                    }
+                }
+            }
+            return ConsoleUnit.Result(
+                failedItems: report?.summary.failed ?? 0, interrupted: report?.interrupted ?? false)
+        }
+    }
+
+    static func stamp() -> String {
+        let f = TimeFormatting.fields(Int64(Date().timeIntervalSince1970 * 1000), in: .fixed(seconds: 0))
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ ", f.year, f.month, f.day, f.hour, f.minute, f.second)
+    }
+}
