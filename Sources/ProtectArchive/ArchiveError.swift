@@ -17,6 +17,8 @@ public enum ArchiveError: Error, LocalizedError {
     case streamUnavailable(camera: String, stream: String, available: String)
     /// A time could not be used.
     case time(TimeError)
+    /// Images beside clips could not be saved; `first` is the first one's cause.
+    case imagesFailed(count: Int, first: any Error)
     /// A segment failed and failures are not ignored; `summary` is the run up to then.
     case downloadFailed(path: String, underlying: any Error, summary: DownloadSummary)
 
@@ -40,6 +42,8 @@ public enum ArchiveError: Error, LocalizedError {
             return "The camera \(camera) has no \(stream); it has \(available)."
         case .time(let error):
             return error.errorDescription
+        case .imagesFailed(let count, let first):
+            return "\(count) event image(s) could not be saved; the first: \(ErrorText.sentence(first))"
         case .downloadFailed(let path, let underlying, _):
             return "Downloading \(path) failed: \(underlying.localizedDescription)"
         }

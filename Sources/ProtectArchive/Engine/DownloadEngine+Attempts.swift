@@ -35,7 +35,8 @@ extension DownloadEngine {
                     lastAttempt = attempt
                     lastWasOverload = false
                     do {
-                        return try await once(item, attempt: attempt, client: client, governor: governor, onEvent: onEvent, store: store)
+                        return try await once(
+                            item, attempt: attempt, client: client, governor: governor, onEvent: onEvent, store: store)
                     } catch let failure as AttemptFailure {
                         lastWasOverload = failure.wasOverload
                         throw failure.error

@@ -56,7 +56,8 @@ extension EngineOptions {
 
     /// How an event image is asked again while the console renders it: at least 1 s, growing to 4 steps.
     var imageRetryPolicy: RetryPolicy {
-        RetryPolicy(retries: max(1, imageAttempts) - 1, delay: max(1, retryDelay), growth: .linear(steps: 4), time: time)
+        RetryPolicy(
+            retries: max(1, imageAttempts) - 1, delay: max(1, retryDelay), growth: .linear(steps: 4), time: time)
     }
 
     /// How another console call (a snapshot) is tried again: doubling waits.

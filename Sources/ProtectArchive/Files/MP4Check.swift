@@ -1,4 +1,5 @@
 import Foundation
+import ProtectAPI
 
 /// Checks that a file is a whole MP4: `ftyp` first, every box inside the file, `mdat` and `moov` present.
 public enum MP4Check {
@@ -95,4 +96,9 @@ public enum MP4Check {
         }
         return nil
     }
+}
+
+extension MP4Check.Problem: TransientError {
+    /// A file that failed its checks is asked again by the engine (the body may have been cut short).
+    public func isTransient(within scope: RetryScope) -> Bool { scope == .export }
 }

@@ -115,7 +115,7 @@ public struct SnapshotJob: Sendable {
                 results.append(SnapshotResult(camera: camera, path: path, bytes: data.count, failure: nil))
             } catch {
                 if error is CancellationError { throw error }
-                let reason = (error as? any LocalizedError)?.errorDescription ?? "\(error)"
+                let reason = ErrorText.sentence(error)
                 results.append(SnapshotResult(camera: camera, path: path, bytes: 0, failure: reason))
             }
         }

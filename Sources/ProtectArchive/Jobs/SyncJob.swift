@@ -216,10 +216,10 @@ public struct SyncJob: Sendable {
                 try state.recordOutcome(
                     cameraID: info.cameraID, stream: stream, start: info.start, end: info.end + 1, path: info.path,
                     status: .empty, reason: reason, attempts: 1)
-            case .failed(let info, let reason, let attempts):
+            case .failed(let info, let error, let attempts):
                 try state.recordOutcome(
                     cameraID: info.cameraID, stream: stream, start: info.start, end: info.end + 1, path: info.path,
-                    status: .failed, reason: reason, attempts: max(1, attempts))
+                    status: .failed, reason: ErrorText.sentence(error), attempts: max(1, attempts))
             default: break
             }
         } catch {

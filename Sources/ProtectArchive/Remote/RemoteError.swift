@@ -1,4 +1,5 @@
 import Foundation
+import ProtectAPI
 
 /// Why a remote destination (an rclone remote) cannot be used, or failed.
 public enum RemoteError: Error, LocalizedError, Equatable {
@@ -28,5 +29,13 @@ public enum RemoteError: Error, LocalizedError, Equatable {
         case .failed(let remote, let doing, let reason):
             return "The remote \(remote) failed to \(doing): \(reason)."
         }
+    }
+}
+
+extension RemoteError: TransientError {
+    /// An upload rclone failed (the remote dropped, rclone was killed): the engine asks for the export again.
+    public func isTransient(within scope: RetryScope) -> Bool {
+        if case .failed = self { return scope == .export }
+        return false
     }
 }

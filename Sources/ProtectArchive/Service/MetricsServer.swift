@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ProtectAPI
 import ServiceLifecycle
 
 /// Serves `ArchiveMetrics` over plain HTTP: `/metrics` (Prometheus text) and `/healthz` (200 or 503 with reasons).
@@ -28,7 +29,7 @@ public struct MetricsServer: Sendable {
         public var address: String
         public var underlying: any Error
         public var errorDescription: String? {
-            "cannot serve metrics on \(address): \((underlying as? any LocalizedError)?.errorDescription ?? "\(underlying)")"
+            "cannot serve metrics on \(address): \(ErrorText.sentence(underlying))"
         }
     }
 

@@ -17,8 +17,8 @@ public struct SyncService: Sendable {
     /// Retry any failed pass next period, not only the transient ones (many consoles in one process: one that
     /// refuses its login must not end the others).
     public var retryEveryFailure = false
-    /// Waits; injected so that tests need not wait for the wall clock.
-    public var sleep: @Sendable (Double) async throws -> Void = { try await Task.sleep(for: .seconds($0)) }
+    /// Waits between passes; injected so that tests need not wait for the wall clock.
+    public var time = TimeSource.system
     /// Connects, runs one pass and disconnects; `first` is true for the first pass.
     public var pass: @Sendable (_ first: Bool) async throws -> SyncReport
 
@@ -43,13 +43,13 @@ public struct SyncService: Sendable {
                 guard period != nil, !report.interrupted else { return report }
             } catch {
                 if error is CancellationError || Task.isCancelled { return last }
-                let retry = period != nil && (retryEveryFailure || ProtectError.isTransient(error, within: .laterPass))
+                let retry = period != nil && (retryEveryFailure || Transience.isTransient(error, within: .laterPass))
                 onOutcome(.failed(error, willRetry: retry))
                 guard retry else { throw error }
             }
             first = false
             do {
-                try await sleep(period ?? 0)
+                try await time.sleep(period ?? 0)
             } catch {
                 return last
             }

@@ -36,7 +36,13 @@ actor WatchSession {
     var lastUpdateID: String?
     /// Milliseconds since 1970 of the last packet.
     var lastPacket: Int64 = 0
-    var backfillWanted = true
+    /// Rings when the scheduler may have work: an event queued, a clip finished (the loops wake on these, never
+    /// on a poll).
+    nonisolated let changes: AsyncStream<Void>
+    private nonisolated let changed: AsyncStream<Void>.Continuation
+    /// Rings when a back-fill is wished: at start and whenever the websocket opens.
+    nonisolated let backfillRequests: AsyncStream<Void>
+    private nonisolated let backfillRequested: AsyncStream<Void>.Continuation
     private(set) var cameras: [String: Camera] = [:]
     private(set) var chosen: Set<String> = []
     private(set) var zone = DisplayZone.fixed(seconds: 0)
@@ -49,6 +55,23 @@ actor WatchSession {
         self.clock = options.events.engine.clock
         self.template = template
         self.random = SplitMix64(seed: options.seed)
+        (changes, changed) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        (backfillRequests, backfillRequested) = AsyncStream.makeStream(
+            of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        changed.yield()
+        backfillRequested.yield()
+    }
+
+    /// Wakes the scheduler (a timer rings this when the next clip is due).
+    nonisolated func poke() { changed.yield() }
+
+    /// Asks the back-fill loop for a back-fill now.
+    nonisolated func wishBackfill() { backfillRequested.yield() }
+
+    /// Ends both streams: the loops waiting on them end.
+    nonisolated func close() {
+        changed.finish()
+        backfillRequested.finish()
     }
 
     // MARK: Console
@@ -80,7 +103,7 @@ actor WatchSession {
         status.connection = "connected"
         status.connections += 1
         lastPacket = clock.now()
-        backfillWanted = true
+        wishBackfill()
     }
 
     func reconnectDelay(failures: Int) -> Double { options.reconnectDelay(failures: failures, random: &random) }
@@ -134,6 +157,7 @@ actor WatchSession {
         pending[event.id] = Pending(event: event, readyAt: readyAt, attempts: attempts, firstReady: readyAt)
         status.eventsEnded += 1
         status.queued = pending.count
+        poke()
         return true
     }
 
@@ -203,16 +227,21 @@ actor WatchSession {
         }
         status.queued = pending.count
         status.inFlight = inFlight.count
+        poke()
+    }
+
+    /// When a queued clip next becomes due (wall-clock milliseconds): the earliest future `readyAt`, or the end of a
+    /// merge hold; nil when nothing waits on time.
+    func nextDue() -> Int64? {
+        let now = clock.now()
+        let hold = Int64(options.mergeHoldSeconds * 1000)
+        return pending.values.compactMap { item -> Int64? in
+            if item.readyAt > now { return item.readyAt }
+            return item.firstReady + hold > now ? item.firstReady + hold : nil
+        }.min()
     }
 
     func cameraName(_ id: String) -> String { cameras[id]?.name ?? id }
 
     func update(_ change: (inout WatchStatus) -> Void) { change(&status) }
-
-    func takeBackfillWish() -> Bool {
-        defer { backfillWanted = false }
-        return backfillWanted
-    }
-
-    func wishBackfill() { backfillWanted = true }
 }
