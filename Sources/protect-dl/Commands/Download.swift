@@ -46,11 +46,7 @@ struct Download: AsyncParsableCommand {
     func validate() throws {
         try connection.require()
         try checkSelection(cameras: cameras, dest: dest)
-        if engine.touchFiles, case .remote = ArchiveLocation(dest) {
-            throw ValidationError(
-                "--touch-files makes empty placeholders on a local disk; a remote never shows a file before it is whole."
-            )
-        }
+        try engine.check(dest: dest)
         guard settle >= 0 else { throw ValidationError("--settle cannot be negative.") }
     }
 
@@ -59,13 +55,12 @@ struct Download: AsyncParsableCommand {
         var options = self.options
         options.engine.onBytes = reporter.addBytes
         let logger = makeLogger(level: output.level)
-        let job: DownloadJob
-        do {
-            try await remote.open(dest, logger: logger).apply(to: &options.engine)
-            job = DownloadJob(options: options, logger: logger)
-            try job.preflight()
-        } catch {
-            throw fail(error)
+        let (job, _) = try await JobStart.prepare(dest, remote: remote, logger: logger) {
+            (target: ArchiveTarget) -> DownloadJob in
+            target.apply(to: &options.engine)
+            return DownloadJob(options: options, logger: logger)
+        } check: {
+            _ = try $0.preflight()
         }
         try await JobRunner.run(
             connection: connection, transfer: transfer, output: output, reporter: reporter,

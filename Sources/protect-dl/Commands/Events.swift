@@ -29,11 +29,7 @@ struct Events: AsyncParsableCommand {
     func validate() throws {
         try connection.require()
         try checkSelection(cameras: rules.cameras, dest: dest)
-        if engine.touchFiles, case .remote = ArchiveLocation(dest) {
-            throw ValidationError(
-                "--touch-files makes empty placeholders on a local disk; a remote never shows a file before it is whole."
-            )
-        }
+        try engine.check(dest: dest)
         guard (waitRunning ?? 0) >= 0 else { throw ValidationError("--wait-running cannot be negative.") }
     }
 
@@ -58,14 +54,13 @@ struct Events: AsyncParsableCommand {
                 EventJob(options: options, logger: makeLogger(level: output.level)), reporter: reporter)
             return
         }
-        let job: EventJob
-        do {
-            let logger = makeLogger(level: output.level)
-            try await remote.open(dest, logger: logger).apply(to: &options.engine)
-            job = EventJob(options: options, logger: logger)
-            try job.preflight()
-        } catch {
-            throw fail(error)
+        let logger = makeLogger(level: output.level)
+        let (job, _) = try await JobStart.prepare(dest, remote: remote, logger: logger) {
+            (target: ArchiveTarget) -> EventJob in
+            target.apply(to: &options.engine)
+            return EventJob(options: options, logger: logger)
+        } check: {
+            try $0.preflight()
         }
         try await JobRunner.run(
             connection: connection, transfer: transfer, output: output, reporter: reporter,

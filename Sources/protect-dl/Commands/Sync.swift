@@ -95,16 +95,13 @@ struct Sync: AsyncParsableCommand {
         var options = self.options
         options.engine.onBytes = reporter.addBytes
         options.engine.partFiles = partFiles
-        let job: SyncJob
-        let state: ArchiveState
-        do {
-            let target = try await remote.open(dest, logger: logger)
+        let (job, state) = try await JobStart.prepareWithState(
+            dest, remote: remote, console: console, logger: logger
+        ) { (target: ArchiveTarget) -> SyncJob in
             target.apply(to: &options.engine)
-            job = SyncJob(options: options, logger: logger)
-            try job.preflight()
-            state = try target.state()
-        } catch {
-            throw fail(error, console: console)
+            return SyncJob(options: options, logger: logger)
+        } check: {
+            _ = try $0.preflight()
         }
         let connection = self.connection
         let transfer = self.transfer

@@ -138,20 +138,17 @@ struct Watch: AsyncParsableCommand {
         let logger = makeLogger(level: output.level)
         var options = self.options
         options.events.engine.partFiles = partFiles
-        let job: WatchJob
-        let state: ArchiveState
-        do {
-            let target = try await remote.open(dest, logger: logger)
+        let (job, state) = try await JobStart.prepareWithState(
+            dest, remote: remote, console: console, logger: logger
+        ) { (target: ArchiveTarget) -> WatchJob in
             target.apply(to: &options.events.engine)
             if options.hours != nil {
                 target.apply(to: &options.hours!.engine)
                 options.hours!.engine.partFiles = partFiles
             }
-            job = WatchJob(options: options, logger: logger)
-            try job.preflight()
-            state = try target.state()
-        } catch {
-            throw fail(error, console: console)
+            return WatchJob(options: options, logger: logger)
+        } check: {
+            _ = try $0.preflight()
         }
         let connection = self.connection
         let transfer = self.transfer

@@ -22,6 +22,15 @@ struct EngineOptionGroup: ParsableArguments {
         guard waitBetweenDownloads >= 0 else { throw ValidationError("--wait-between-downloads cannot be negative.") }
     }
 
+    /// `--touch-files` makes placeholders on a local disk only.
+    func check(dest: String) throws {
+        if touchFiles, case .remote = ArchiveLocation(dest) {
+            throw ValidationError(
+                "--touch-files makes empty placeholders on a local disk; a remote never shows a file before it is whole."
+            )
+        }
+    }
+
     func apply(to options: inout EngineOptions) {
         options.skipExistingFiles = skipExistingFiles
         options.touchFiles = touchFiles
