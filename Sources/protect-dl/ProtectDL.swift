@@ -22,11 +22,9 @@ struct ProtectDL: AsyncParsableCommand {
     /// A reader that goes away (`| head -1`) must end the run as an error code, not kill it by SIGPIPE mid-write.
     static func main() async {
         signal(SIGPIPE, SIG_IGN)
-        let layers = ArgumentLayers(
-            catalog: OptionCatalog(root: ProtectDL.self), environment: ProcessInfo.processInfo.environment)
         let prepared: PreparedRun
         do {
-            prepared = try layers.prepare(Array(CommandLine.arguments.dropFirst()))
+            prepared = try ArgumentLayers.commandLine()
         } catch {
             exit(withError: fail(error))
         }

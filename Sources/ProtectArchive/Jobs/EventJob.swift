@@ -175,9 +175,10 @@ public struct EventJob: Sendable {
         range: (start: Int64, end: Int64, zone: DisplayZone)
     ) async throws -> [Event] {
         var current = events
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while current.contains(where: { $0.end == nil }) && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .seconds(min(2, max(0.1, seconds / 10))))
+        let time = options.engine.time
+        let deadline = time.now() + seconds
+        while current.contains(where: { $0.end == nil }) && time.now() < deadline {
+            try await time.sleep(min(2, max(0.1, seconds / 10)))
             let running = current.filter { $0.end == nil }
             let from = running.map(\.start).min() ?? range.start
             let fresh = try await fetch(client: client, from: from, to: Int64.max / 2)

@@ -6,7 +6,7 @@ import ProtectArchive
 import Synchronization
 
 /// `protect-dl sync`: keep an archive complete up to the last finished hour, once or on a period.
-struct Sync: AsyncParsableCommand {
+struct Sync: AsyncParsableCommand, ConsoleUnitCommand {
     static let configuration = CommandConfiguration(
         abstract: "Download every hour not yet in the archive, up to the last one the console has finished writing.",
         discussion: ExitStatus.documentation
@@ -82,12 +82,9 @@ struct Sync: AsyncParsableCommand {
     @Flag(help: "Sync every console of the configuration file from this one process, each on its own.")
     var allConsoles = false
 
-    func run() async throws {
-        let reporter = Reporter(json: output.json, quiet: output.quiet)
-        let unit = try await makeUnit(console: nil, reporter: reporter, partFiles: PartFileRegistry())
-        try await ConsoleUnits.run(
-            [unit], reporter: reporter, metricsAddress: metricsAddress, logger: makeLogger(level: output.level))
-    }
+    static let drawsProgress = true
+
+    func run() async throws { try await runAlone() }
 
     /// This command line's console as a unit of work: its state opened, its pass and its loop ready.
     func makeUnit(console: String?, reporter: Reporter, partFiles: PartFileRegistry) async throws -> ConsoleUnit {

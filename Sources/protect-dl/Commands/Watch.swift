@@ -4,7 +4,7 @@ import ProtectAPI
 import ProtectArchive
 
 /// `protect-dl watch`: the realtime backup daemon.
-struct Watch: AsyncParsableCommand {
+struct Watch: AsyncParsableCommand, ConsoleUnitCommand {
     static let configuration = CommandConfiguration(
         abstract: "Save every wanted event's clip seconds after it ends, listening to the console's websocket.",
         discussion: """
@@ -125,12 +125,9 @@ struct Watch: AsyncParsableCommand {
     @Flag(help: "Watch every console of the configuration file from this one process, each on its own.")
     var allConsoles = false
 
-    func run() async throws {
-        let reporter = Reporter(json: output.json, quiet: output.quiet, progress: false)
-        let unit = try await makeUnit(console: nil, reporter: reporter, partFiles: PartFileRegistry())
-        try await ConsoleUnits.run(
-            [unit], reporter: reporter, metricsAddress: metricsAddress, logger: makeLogger(level: output.level))
-    }
+    static let drawsProgress = false
+
+    func run() async throws { try await runAlone() }
 
     /// This command line's console as a unit of work. Beside other consoles, a watch that ends with an error (a
     /// refused login, a console gone) is reported and started again a minute later.

@@ -44,6 +44,13 @@ struct ArgumentLayers {
     /// Environment variables of the project that are not options.
     static let notOptions: Set<String> = ["PROTECT_DL_CONFIG", "PROTECT_DL_CONSOLE"]
 
+    /// This process's command line, with protect-dl's options and its environment.
+    static func commandLine() throws -> PreparedRun {
+        try ArgumentLayers(
+            catalog: OptionCatalog(root: ProtectDL.self), environment: ProcessInfo.processInfo.environment
+        ).prepare(Array(CommandLine.arguments.dropFirst()))
+    }
+
     func prepare(_ arguments: [String]) throws -> PreparedRun {
         let stop = arguments.firstIndex(of: "--") ?? arguments.endIndex
         let head = arguments[..<stop]

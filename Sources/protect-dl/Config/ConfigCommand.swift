@@ -28,11 +28,9 @@ struct ConfigCommand: AsyncParsableCommand {
         var arguments: [String] = []
 
         func run() async throws {
-            let layers = ArgumentLayers(
-                catalog: OptionCatalog(root: ProtectDL.self), environment: ProcessInfo.processInfo.environment)
             let prepared: PreparedRun
             do {
-                prepared = try layers.prepare(Array(CommandLine.arguments.dropFirst()))
+                prepared = try ArgumentLayers.commandLine()
             } catch {
                 throw fail(error)
             }

@@ -23,18 +23,12 @@ enum AllConsoles {
                 }
                 let name = layered.console ?? "default"
                 let prefixed = Reporter(json: false, quiet: false, progress: false, console: name)
-                switch parsed {
-                case let sync as Sync:
-                    units.append(try await sync.makeUnit(console: name, reporter: prefixed, partFiles: partFiles))
-                    metricsAddress = metricsAddress ?? sync.metricsAddress
-                    level = sync.output.level
-                case let watch as Watch:
-                    units.append(try await watch.makeUnit(console: name, reporter: prefixed, partFiles: partFiles))
-                    metricsAddress = metricsAddress ?? watch.metricsAddress
-                    level = watch.output.level
-                default:
+                guard let command = parsed as? any ConsoleUnitCommand else {
                     throw ExitCode(ExitStatus.usage.rawValue)
                 }
+                units.append(try await command.makeUnit(console: name, reporter: prefixed, partFiles: partFiles))
+                metricsAddress = metricsAddress ?? command.metricsAddress
+                level = command.output.level
             }
             try await ConsoleUnits.run(
                 units, reporter: reporter, metricsAddress: metricsAddress, logger: makeLogger(level: level),
