@@ -232,15 +232,20 @@ struct ProtectSim: AsyncParsableCommand {
                 withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             try (data + Data("\n".utf8)).write(to: URL(fileURLWithPath: temporary))
             guard rename(temporary, path) == 0 else {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+                throw ReadyFileError(reason: String(cString: strerror(errno)))
             }
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
-            FileHandle.standardError.write(
-                Data("protect-sim: cannot write the ready file \(path): \(error.localizedDescription)\n".utf8))
+            let reason = (error as? ReadyFileError)?.reason ?? error.localizedDescription
+            FileHandle.standardError.write(Data("protect-sim: cannot write the ready file \(path): \(reason)\n".utf8))
             Foundation.exit(1)
         }
     }
+}
+
+/// Why the ready file could not be put in place.
+struct ReadyFileError: Error {
+    let reason: String
 }
 
 extension SimulatorConfiguration.Mode: ExpressibleByArgument {}
