@@ -11,26 +11,9 @@ hours=8760
 verify_mib=2048
 if [ "${1:-}" = "--quick" ]; then cams=5; hours=720; verify_mib=256; fi
 
-swift build -c "${PROTECT_DL_BENCH_BUILD:-release}" >/dev/null
-bin=$(swift build -c "${PROTECT_DL_BENCH_BUILD:-release}" --show-bin-path)
-work=$(mktemp -d)
-sim_pid=""
-cleanup() {
-    [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
+source bench/lib.sh
+bench_init
 
-start_sim() {
-    [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null || true
-    "$bin/protect-sim" --port 0 --log-level warning "$@" >"$work/sim.txt" &
-    sim_pid=$!
-    for _ in $(seq 1 100); do
-        grep -q "fingerprint:" "$work/sim.txt" 2>/dev/null && break
-        sleep 0.1
-    done
-    port=$(awk '/port:/ {print $2; exit}' "$work/sim.txt")
-}
 # Runs a command; prints "<seconds> <peak RSS MiB>".
 measure() {
     /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || {

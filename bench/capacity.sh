@@ -16,30 +16,14 @@ hour_mib=96
 repeats=3
 [ $quick = 1 ] && hours=2 && hour_mib=16 && repeats=1
 
-swift build -c "${PROTECT_DL_BENCH_BUILD:-release}" >/dev/null
-bin=$(swift build -c "${PROTECT_DL_BENCH_BUILD:-release}" --show-bin-path)
-work=$(mktemp -d)
-sim_pid=""
-cleanup() {
-    [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
+source bench/lib.sh
+bench_init
 
-now_ms() { date +%s%3N; }
-start_sim() {
-    [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null || true
-    "$bin/protect-sim" --port 0 --log-level warning --cameras $cams --history-hours $((hours + 3)) \
-        --bitrate $(( hour_mib * 1048576 * 8 / 3600 )) --fps 15 --no-burned-in-text --event-rate 0 \
-        --performance "$@" >"$work/sim.txt" &
-    sim_pid=$!
-    for _ in $(seq 1 100); do
-        grep -q "fingerprint:" "$work/sim.txt" 2>/dev/null && break
-        sleep 0.1
-    done
-    port=$(awk '/port:/ {print $2; exit}' "$work/sim.txt")
+# The profile's console: the same cameras and hours, its performance model from the options given.
+start_profile() {
+    start_sim --cameras $cams --history-hours $((hours + 3)) --bitrate $(( hour_mib * 1048576 * 8 / 3600 )) --fps 15 \
+        --no-burned-in-text --event-rate 0 --performance "$@"
 }
-utc() { date -u -d "@$1" '+%Y-%m-%d %H:%M:%S+0000'; }
 # One run over the same hours; prints "<seconds> <overloads> <failed>".
 run() {
     local end=$(( ($(date +%s) / 3600 - 1) * 3600 ))
@@ -75,7 +59,7 @@ all_ok=1
 for profile in "${profiles[@]}"; do
     IFS='|' read -r name options levels <<<"$profile"
     # shellcheck disable=SC2086
-    start_sim $options
+    start_profile $options
     best_s=""
     best_n=""
     for n in $levels; do

@@ -13,26 +13,13 @@ hours=4
 bitrate=240000
 [ $quick = 1 ] && hours=2 && bitrate=40000
 
-swift build -c release >/dev/null
-bin=$(swift build -c release --show-bin-path)
+source bench/lib.sh
+bench_init
 venv=.build-peers/remote-venv/bin
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-calc() { awk "BEGIN { printf \"%.2f\", $1 }"; }
-now_ms() { date +%s%3N; }
 
 # The console: one camera, a fixed bitrate, hours of history.
-"$bin/protect-sim" --port 0 --log-level warning --cameras 1 --history-hours $((hours + 2)) --bitrate $bitrate \
-    --no-burned-in-text --event-rate 0 >"$work/sim.txt" &
-pids+=($!)
-for _ in $(seq 1 100); do grep -q "fingerprint:" "$work/sim.txt" 2>/dev/null && break; sleep 0.1; done
-port=$(awk '/port:/ {print $2; exit}' "$work/sim.txt")
+start_sim --cameras 1 --history-hours $((hours + 2)) --bitrate $bitrate --no-burned-in-text --event-rate 0
 
 # S3: moto (a versioned bucket: rclone 1.60 cannot HEAD the version id moto gives an unversioned one).
 s3port=$(free_port)

@@ -10,34 +10,8 @@ cd "$(dirname "$0")/.."
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
 
-swift build -c "${PROTECT_DL_BENCH_BUILD:-release}" >/dev/null
-bin=$(swift build -c "${PROTECT_DL_BENCH_BUILD:-release}" --show-bin-path)
-work=$(mktemp -d)
-sim_pid=""
-cleanup() {
-    [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-now_ms() { date +%s%3N; }
-calc() { awk "BEGIN { printf \"%.2f\", $1 }"; }
-seconds_since() { calc "($(now_ms) - $1) / 1000"; }
-
-# Starts protect-sim with the given options on a free port; sets sim_pid, port, cameras.
-start_sim() {
-    [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null || true
-    "$bin/protect-sim" --port 0 --log-level warning "$@" >"$work/sim.txt" &
-    sim_pid=$!
-    for _ in $(seq 1 100); do
-        grep -q "fingerprint:" "$work/sim.txt" 2>/dev/null && break
-        sleep 0.1
-    done
-    port=$(awk '/port:/ {print $2; exit}' "$work/sim.txt")
-    cameras=$(awk '/cameras:/ {found=1; next} found {print $1}' "$work/sim.txt")
-}
-
-utc() { date -u -d "@$1" '+%Y-%m-%d %H:%M:%S+0000'; }
+source bench/lib.sh
+bench_init
 
 # protect-dl over the last $1 full hours (ending an hour ago) of all cameras into $2; extra options follow.
 run_dl() {

@@ -23,29 +23,10 @@ if [ $quick = 1 ]; then
 fi
 settle=2
 
-swift build -c release >/dev/null
-bin=$(swift build -c release --show-bin-path)
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-    [ -n "${KEEP:-}" ] && echo "work files kept in $work" || rm -rf "$work"
-}
-trap cleanup EXIT
+source bench/lib.sh
+SIM_LOG_LEVEL=${SIM_LOG_LEVEL:-error}
+bench_init
 
-# Starts protect-sim on a free port with the given options; sets sim_pid, port, B.
-start_sim() {
-    "$bin/protect-sim" --port 0 --log-level error "$@" >"$work/sim.txt" &
-    sim_pid=$!
-    pids+=("$sim_pid")
-    for _ in $(seq 1 100); do
-        grep -q "fingerprint:" "$work/sim.txt" 2>/dev/null && break
-        sleep 0.1
-    done
-    port=$(awk '/port:/ {print $2; exit}' "$work/sim.txt")
-    B="https://127.0.0.1:$port"
-}
-stop_sim() { kill "$sim_pid" 2>/dev/null; wait "$sim_pid" 2>/dev/null || true; }
 post() { curl -sk -X POST "$B$1" -d "$2" >/dev/null; }
 # user+sys CPU seconds and peak RSS (KiB) of a running process.
 cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$1/stat"; }

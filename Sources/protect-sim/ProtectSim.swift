@@ -110,6 +110,13 @@ struct ProtectSim: AsyncParsableCommand {
     var faultUnendedEvents = 0
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel = "info"
+    @Option(
+        help: ArgumentHelp(
+            "Once listening, write a JSON object here (port, url, fingerprint, mode, username, cameras, pid).",
+            discussion:
+                "Written to a temporary file in the same directory, then renamed: it is complete when it appears.",
+            valueName: "path"))
+    var readyFile: String?
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
@@ -199,8 +206,46 @@ struct ProtectSim: AsyncParsableCommand {
                 lines.append("    \(camera.id)  \(camera.name)")
             }
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+            if let readyFile {
+                let fingerprint = simulator.identity.map { "SHA256 \($0.fingerprint)" }
+                writeReady(to: readyFile, endpoint: endpoint, fingerprint: fingerprint, cameras: cameraList)
+            }
         }
     }
+
+    /// Writes the `--ready-file` (temporary file, then rename); a console that cannot announce itself stops.
+    private func writeReady(
+        to path: String, endpoint: ConsoleSimulator.Endpoint, fingerprint: String?, cameras: [SimulatedCamera]
+    ) {
+        let object: [String: Any] = [
+            "port": endpoint.port,
+            "url": endpoint.baseURL,
+            "fingerprint": fingerprint ?? NSNull(),
+            "mode": mode.rawValue,
+            "username": username,
+            "cameras": cameras.map { ["id": $0.id, "name": $0.name] },
+            "pid": Int(ProcessInfo.processInfo.processIdentifier),
+        ]
+        let temporary = "\(path).\(ProcessInfo.processInfo.processIdentifier).tmp"
+        do {
+            let data = try JSONSerialization.data(
+                withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+            try (data + Data("\n".utf8)).write(to: URL(fileURLWithPath: temporary))
+            guard rename(temporary, path) == 0 else {
+                throw ReadyFileError(reason: String(cString: strerror(errno)))
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            let reason = (error as? ReadyFileError)?.reason ?? error.localizedDescription
+            FileHandle.standardError.write(Data("protect-sim: cannot write the ready file \(path): \(reason)\n".utf8))
+            Foundation.exit(1)
+        }
+    }
+}
+
+/// Why the ready file could not be put in place.
+struct ReadyFileError: Error {
+    let reason: String
 }
 
 extension SimulatorConfiguration.Mode: ExpressibleByArgument {}

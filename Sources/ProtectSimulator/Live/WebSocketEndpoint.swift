@@ -15,14 +15,14 @@ struct WebSocketEndpoint: Sendable {
     let configuration: SimulatorConfiguration
     let replay: WebSocketReplay?
 
-    /// Decides an upgrade: declined (the responder then answers 401) without a valid session or under the 401
+    /// Decides an upgrade: declined (the websocket route then answers 401) without a valid session or under the 401
     /// fault; accepted and closed at once for a stale `lastUpdateId`; otherwise a live (or replayed) socket.
     func shouldUpgrade(_ request: HTTPRequest, channel: any Channel) async -> ShouldUpgradeResult<Handler> {
         guard configuration.mode == .unifiOS, let target = request.path else { return .dontUpgrade }
         let pathAndQuery = target.split(separator: "?", maxSplits: 1).map(String.init)
         guard pathAndQuery.first == Self.path else { return .dontUpgrade }
         let feed = state.feed
-        let token = ConsoleResponder.cookie(
+        let token = AuthenticationMiddleware.cookie(
             named: configuration.authentication.cookieName, in: request.headerFields)
         guard case .valid = await state.useSession(token: token, csrf: nil, isWrite: false) else {
             await feed.countRefused()

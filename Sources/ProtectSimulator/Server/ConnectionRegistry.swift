@@ -27,14 +27,3 @@ final class ConnectionRegistry: Sendable {
         for channel in open.values { channel.close(promise: nil) }
     }
 }
-
-/// A request's context that knows its connection.
-struct ConsoleRequestContext: RequestContext {
-    var coreContext: CoreRequestContextStorage
-    let channel: any Channel
-
-    init(source: ApplicationRequestContextSource) {
-        coreContext = .init(source: source)
-        channel = source.channel
-    }
-}

@@ -96,7 +96,7 @@ public struct ConsoleSimulator: Sendable {
     ) throws
         -> some ApplicationProtocol
     {
-        let responder = ConsoleResponder(state: state, configuration: configuration, timeline: timeline, logger: logger)
+        let routes = ConsoleRoutes(state: state, configuration: configuration, timeline: timeline, logger: logger)
         let socket = WebSocketEndpoint(state: state, configuration: configuration, replay: replay)
         let upgrade = HTTPServerBuilder.http1WebSocketUpgrade(
             configuration: .init(ws: .init(autoPing: .disabled))
@@ -116,7 +116,7 @@ public struct ConsoleSimulator: Sendable {
         var appLogger = logger
         appLogger.logLevel = min(logger.logLevel, .warning) == .warning ? .warning : logger.logLevel
         return Application(
-            responder: responder,
+            responder: routes.router().buildResponder(),
             server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: "nginx"),
             onServerRunning: { channel in
