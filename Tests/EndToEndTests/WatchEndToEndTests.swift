@@ -2,6 +2,7 @@ import Foundation
 import ProtectAPI
 import ProtectArchive
 import ProtectSimulator
+import TestSupport
 import Testing
 
 /// `protect-dl watch` against a live simulated console, through every websocket fault the simulator has.
@@ -41,20 +42,13 @@ struct WatchEndToEndTests {
         }
     }
 
-    /// Polls the rows every 250 ms until `condition` holds.
-    static func waitRows(
-        _ s: Scenario, _ what: String, timeout: Double = 60, _ condition: ([String: EventRecord]) -> Bool
-    ) async throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while !condition(try await rowsOffPool(s)) {
-            guard Date() < deadline else { throw WaitTimedOut(what: what, seconds: timeout) }
-            try await Task.sleep(for: .milliseconds(250))
-        }
-    }
-
+    /// Polls the rows (every 250 ms) until the events `ids` are saved; past the deadline fails with the daemon's output.
     static func waitSaved(_ s: Scenario, _ ids: [String], _ what: String, daemon: Daemon) async throws {
         do {
-            try await waitRows(s, what) { rows in ids.allSatisfy { rows[$0]?.status == .saved } }
+            try await eventually(what, every: .milliseconds(250)) {
+                let rows = try await rowsOffPool(s)
+                return ids.allSatisfy { rows[$0]?.status == .saved }
+            }
         } catch {
             Issue.record("watch stderr: \(daemon.stderr.suffix(3000))\nstdout: \(daemon.stdout.suffix(3000))")
             throw error
@@ -72,7 +66,7 @@ struct WatchEndToEndTests {
                 try Binary.path("protect-dl"), Self.watchArguments(s, since: since),
                 environment: ["PROTECT_DL_PASSWORD": "protect"])
             do {
-                try await waitUntil("the websocket to open", timeout: 30) {
+                try await eventually("the websocket to open", timeout: .seconds(30)) {
                     await s.simulator.state.currentStats().websocket.open >= 1
                 }
             } catch {
@@ -117,7 +111,7 @@ struct WatchEndToEndTests {
             let connections = await s.simulator.state.currentStats().websocket.connections
             await fault { $0.stallWebsockets = true }
             let duringStall = try await event()
-            try await waitUntil("a new socket after the stall", timeout: 30) {
+            try await eventually("a new socket after the stall", timeout: .seconds(30)) {
                 await s.simulator.state.currentStats().websocket.connections > connections
             }
             try await Self.waitSaved(s, [duringStall], "an event during a silent stall", daemon: daemon)
@@ -251,7 +245,7 @@ struct WatchEndToEndTests {
                 try Binary.path("protect-dl"),
                 ["watch", "--all-consoles", "--config", file.path, "--metrics-address", "127.0.0.1:\(port)"],
                 environment: ["PROTECT_DL_PASSWORD": "protect"])
-            try await waitUntil("the live console's websocket to open", timeout: 30) {
+            try await eventually("the live console's websocket to open", timeout: .seconds(30)) {
                 await s.simulator.state.currentStats().websocket.open >= 1
             }
             let request = LiveEventRequest(
@@ -281,7 +275,7 @@ struct WatchEndToEndTests {
             let daemon = try Daemon(
                 try Binary.path("protect-dl"), Self.watchArguments(s, since: since, extra: ["--hours"]),
                 environment: ["PROTECT_DL_PASSWORD": "protect"])
-            try await waitUntil("the first pass of the hourly archive", timeout: 60) {
+            try await eventually("the first pass of the hourly archive", timeout: .seconds(60)) {
                 jsonLines(daemon.stdout).contains { $0["event"] as? String == "hours" }
             }
             let stop = try await daemon.stop()
@@ -320,7 +314,7 @@ struct WatchEndToEndTests {
                 try Binary.path("protect-dl"),
                 Self.watchArguments(s, since: since, extra: ["--max-attempts", "2", "--max-length", "2s"]),
                 environment: ["PROTECT_DL_PASSWORD": "protect"])
-            try await waitUntil("the websocket to open", timeout: 30) {
+            try await eventually("the websocket to open", timeout: .seconds(30)) {
                 await s.simulator.state.currentStats().websocket.open >= 1
             }
             // Every export fails (503) for as long as the test wants: two attempts, then given up.
@@ -333,7 +327,9 @@ struct WatchEndToEndTests {
                 await s.simulator.startEvent(
                     LiveEventRequest(camera: cameras[0].id, type: "ring", linkedSmartDetection: false))
             ).id
-            try await Self.waitRows(s, "the event to be given up") { $0[doomed]?.status == .abandoned }
+            try await eventually("the event to be given up", every: .milliseconds(250)) {
+                try await Self.rowsOffPool(s)[doomed]?.status == .abandoned
+            }
             let row = try #require(try Self.rows(s)[doomed])
             #expect(row.attempts == 2)
             #expect(row.lastReason?.contains("503") == true, "\(row.lastReason ?? "no reason")")

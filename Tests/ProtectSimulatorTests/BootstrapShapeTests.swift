@@ -1,5 +1,6 @@
 import Foundation
 import ProtectSimulator
+import TestSupport
 import Testing
 
 @Suite("A full-shaped console: the generated bootstrap has every field a real one has")
