@@ -76,10 +76,12 @@ struct DownloadEndToEndTests {
             #expect(stop.stderr.contains("(HTTP 502): 502 Bad Gateway"))
             #expect(s.filesOnDisk().isEmpty)
             // The stopped run's other export may still reach the console: it must not take the next fault.
-            try await eventually("the stopped run's exports to end") {
-                await s.simulator.state.currentStats().currentExports == 0
+            // It has exited, but what it sent may still be in the console's sockets: wait until the console has
+            // closed every connection (read every request) and ended every export.
+            try await eventually("the stopped run's connections and exports to end") {
+                let exports = await s.simulator.state.currentStats().currentExports
+                return exports == 0 && openConnections(toPort: s.endpoint.port) == 0
             }
-            try await Task.sleep(for: .milliseconds(300))
 
             faults.failCount = 1
             await s.simulator.state.setFaults(faults)

@@ -414,8 +414,10 @@ struct HardeningEndToEndTests {
             faults.stallCount = 10
             await s.simulator.state.setFaults(faults)
             let (process, _) = try launch(s.arguments())
-            try await eventually("two .part files") { leftovers(s).parts.count >= 2 }
-            try await Task.sleep(for: .milliseconds(200))
+            try await eventually("two .part files, their exports mid-body") {
+                let exports = await s.simulator.state.currentStats().currentExports
+                return exports >= 2 && leftovers(s).parts.count >= 2
+            }
             let signalled = Date()
             kill(process.processIdentifier, SIGINT)
             try await waitForExit(process, timeout: 30)

@@ -219,7 +219,9 @@ extension RemoteEndToEndTests {
                 // rclone dies mid-stream: the upload fails, the temporary file is removed, the export is asked again.
                 let first = try Daemon(try Binary.path("protect-dl"), arguments, environment: environment)
                 let victim = try await waitForChild(of: first.process.processIdentifier)
-                try await Task.sleep(for: .seconds(1))
+                try await eventually("a second's worth of the export streamed (mid-upload)") {
+                    await s.simulator.state.currentStats().bytesServed >= 900_000
+                }
                 kill(victim, SIGKILL)
                 try await waitForExit(first.process, timeout: 120)
                 #expect(first.process.terminationStatus == 0, "\(first.stderr)")
@@ -237,9 +239,12 @@ extension RemoteEndToEndTests {
                 // protect-dl dies mid-stream: rclone gets its parent-death signal, but also the end of its input (the
                 // kernel closes the pipe), so it may abort, commit, or be stopped halfway (on S3 a multipart upload
                 // is then left pending, invisible): whichever, it is under the temporary name, never the final one.
+                let servedBefore = await s.simulator.state.currentStats().bytesServed
                 let second = try Daemon(try Binary.path("protect-dl"), arguments, environment: environment)
                 let uploader = try await waitForChild(of: second.process.processIdentifier)
-                try await Task.sleep(for: .seconds(1))
+                try await eventually("a second's worth of the export streamed (mid-upload)") {
+                    await s.simulator.state.currentStats().bytesServed >= servedBefore + 900_000
+                }
                 kill(second.process.processIdentifier, SIGKILL)
                 try await waitForExit(second.process, timeout: 30)
                 try await eventually("rclone ended after protect-dl was killed", timeout: .seconds(20)) {

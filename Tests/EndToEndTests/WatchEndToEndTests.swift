@@ -22,7 +22,23 @@ struct WatchEndToEndTests {
             "--dest=\(s.destination.path)", "--since", TimeFormatting.iso(since), "--settle", "2.5", "--json",
             "--thumbnails", "--reconnect-backoff", "0,0.5,1", "--ping-every", "1s", "--silence-timeout", "4s",
             "--backfill-every", "3s", "--retry-delay", "0.05", "--retry-after", "1s", "--heartbeat", "0",
+            // Every packet and back-fill pass on stdout: what the test waits on instead of fixed sleeps.
+            "--verbose",
         ] + extra
+    }
+
+    /// The daemon's JSON lines of kind `event` (e.g. `packet`, `backfill`, `saved`).
+    static func lines(_ daemon: Daemon, _ event: String) -> [[String: Any]] {
+        jsonLines(daemon.stdout).filter { $0["event"] as? String == event }
+    }
+
+    /// Waits until the daemon has received the websocket's `add` packet of the event `id`.
+    static func waitHeard(_ id: String, _ what: String, daemon: Daemon) async throws {
+        try await eventually("watch to receive the start of \(what)") {
+            lines(daemon, "packet").contains {
+                $0["action"] as? String == "add" && ($0["id"] as? String)?.hasPrefix(id) == true
+            }
+        }
     }
 
     /// The archive's event rows, read beside the running daemon.
@@ -102,7 +118,7 @@ struct WatchEndToEndTests {
 
             // Every socket dropped (no close frame), with an event running across the drop.
             let acrossDrop = try await event(seconds: 1.5)
-            try await Task.sleep(for: .milliseconds(300))
+            try await Self.waitHeard(acrossDrop, "the event across the drop", daemon: daemon)
             await fault { $0.dropWebsockets = true }
             let afterDrop = try await event()
             try await Self.waitSaved(s, [acrossDrop, afterDrop], "events across a dropped socket", daemon: daemon)
@@ -117,8 +133,13 @@ struct WatchEndToEndTests {
             try await Self.waitSaved(s, [duringStall], "an event during a silent stall", daemon: daemon)
 
             // A console restart: connections refused for 2 s, a new lastUpdateId afterwards.
+            let connectionsBeforeRestart = await s.simulator.state.currentStats().websocket.connections
             await fault { $0.restartSeconds = 2 }
-            try await Task.sleep(for: .milliseconds(500))
+            // The restart is under way once the socket is gone (or, on a slow machine, already back anew).
+            try await eventually("the console's restart to drop the socket") {
+                let socket = await s.simulator.state.currentStats().websocket
+                return socket.open == 0 || socket.connections > connectionsBeforeRestart
+            }
             let duringRestart = try await event()
             try await Self.waitSaved(s, [duringRestart], "an event during a console restart", daemon: daemon)
 
@@ -148,7 +169,7 @@ struct WatchEndToEndTests {
             // An event running while watch stops: the next run hears only its end (an update about an id it never
             // saw start, which it fetches) and saves it.
             let acrossRestart = try await event(seconds: 4)
-            try await Task.sleep(for: .milliseconds(500))
+            try await Self.waitHeard(acrossRestart, "the event across the restart of watch", daemon: daemon)
             let stop = try await daemon.stop()
             #expect(stop.status == 0, "stderr: \(daemon.stderr.suffix(2000))")
             #expect(stop.seconds < 5)
@@ -190,7 +211,11 @@ struct WatchEndToEndTests {
                 try Binary.path("protect-dl"), Self.watchArguments(s, since: since),
                 environment: ["PROTECT_DL_PASSWORD": "protect"])
             try await Self.waitSaved(s, [acrossRestart], "the event running across a restart of watch", daemon: again)
-            try await Task.sleep(for: .seconds(4))
+            // Time to download something again, had it wanted to: a whole back-fill pass begun after the save.
+            let passes = Self.lines(again, "backfill").count
+            try await eventually("two more back-fill passes of the second run") {
+                Self.lines(again, "backfill").count >= passes + 2
+            }
             let second = try await again.stop()
             #expect(second.status == 0)
             #expect(await s.simulator.state.currentStats().completedExports == stats.completedExports + 1)

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import ProtectSimulator
+import Synchronization
 import TestSupport
 import Testing
 
@@ -265,7 +266,7 @@ struct WebSocketTests {
             let session = await h.listen(
                 cookie: cookie, lastUpdateID: before, timeout: .seconds(60),
                 during: {
-                    try await Task.sleep(for: .milliseconds(300))
+                    try await eventually("the socket subscribed") { try await h.stats().websocket.open >= 1 }
                     var faults = FaultSettings()
                     faults.restartSeconds = 2
                     try await h.setFaults(faults)
@@ -337,6 +338,10 @@ struct WebSocketTests {
         var configuration = Self.quiet()
         configuration.firmware = .earlySessionEnd
         configuration.authentication.earlySessionEnd = 8
+        // Session time is a clock the test moves on (from the wall clock's now, which the JWT's exp is checked
+        // against): no waiting, and a loaded machine cannot end the session before the first request.
+        let milliseconds = Mutex<Int64>(Int64(Date().timeIntervalSince1970 * 1000))
+        configuration.authentication.clock = SimulatedClock { milliseconds.withLock { $0 } }
         try await Harness.with(configuration) { h in
             let (cookie, _) = try await h.loginUniFiOS()
             let payload = cookie.split(separator: ".")[1]
@@ -347,8 +352,7 @@ struct WebSocketTests {
             let exp = try #require((claims["exp"] as? NSNumber)?.doubleValue)
             #expect(exp - Date().timeIntervalSince1970 > 3000)
             #expect(try await h.request("/proxy/protect/api/bootstrap", headers: [("Cookie", cookie)]).status == 200)
-            // 8 s: a loaded CI machine must still reach the first request in time.
-            try await Task.sleep(for: .milliseconds(8500))
+            milliseconds.withLock { $0 += 8500 }
             #expect(try await h.request("/proxy/protect/api/bootstrap", headers: [("Cookie", cookie)]).status == 401)
         }
     }

@@ -41,3 +41,22 @@ private func loopback(port: Int) -> sockaddr_in {
     address.sin_port = UInt16(port).bigEndian
     return address
 }
+
+/// Connections to the loopback `port` its server has not closed yet (established, or ended by the client but not yet
+/// by the server), from /proc/net/tcp and tcp6.
+public func openConnections(toPort port: Int) -> Int {
+    let suffix = ":" + String(format: "%04X", port)
+    var count = 0
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+        for line in text.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: " ")
+            // Fields: sl, local address, remote address, state (01 established, 08 close-wait), ...
+            guard fields.count > 3, fields[1].hasSuffix(suffix), fields[3] == "01" || fields[3] == "08" else {
+                continue
+            }
+            count += 1
+        }
+    }
+    return count
+}
