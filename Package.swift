@@ -118,9 +118,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "TestSupport",
+            dependencies: ["ProtectSimulator"],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ProtectAPITests",
-            dependencies: ["ProtectAPI", "ProtectSimulator"],
+            dependencies: ["ProtectAPI", "ProtectSimulator", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -132,6 +138,7 @@ let package = Package(
             name: "ProtectSimulatorTests",
             dependencies: [
                 "ProtectSimulator",
+                "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -150,6 +157,7 @@ let package = Package(
                 "ProtectArchive",
                 "protect-dl",
                 "protect-sim",
+                "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Peers"],

@@ -1,5 +1,6 @@
 import Foundation
 import ProtectSimulator
+import TestSupport
 import Testing
 
 @Suite("protect-dl options beyond the basics, and the demo")

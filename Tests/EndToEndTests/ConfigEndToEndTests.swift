@@ -1,5 +1,6 @@
 import Foundation
 import ProtectSimulator
+import TestSupport
 import Testing
 
 /// A scratch folder holding a configuration file.
@@ -152,7 +153,7 @@ struct ConfigEndToEndTests {
                     "127.0.0.1:\(port)",
                 ] + s.nowArguments,
                 environment: ["PROTECT_DL_PASSWORD": "protect"])
-            try await waitUntil("two passes of the live console", timeout: 60) {
+            try await eventually("two passes of the live console", timeout: .seconds(60)) {
                 daemon.stdout.split(separator: "\n").filter { $0.hasPrefix("[live]") && $0.contains(" sync: ") }.count
                     >= 2
             }
@@ -186,7 +187,7 @@ struct ConfigEndToEndTests {
                 try Binary.path("protect-dl"),
                 s.sync(["--every", "1s", "--metrics-address", "127.0.0.1:\(port)"]),
                 environment: ["PROTECT_DL_PASSWORD": "protect"])
-            try await waitUntil("a pass", timeout: 60) { daemon.stdout.contains("sync: ") }
+            try await eventually("a pass", timeout: .seconds(60)) { daemon.stdout.contains("sync: ") }
             let health = try await fetch("http://127.0.0.1:\(port)/healthz")
             #expect(health.status == 200 && health.body == "ok\n", "\(health.body)")
             let stop = try await daemon.stop()

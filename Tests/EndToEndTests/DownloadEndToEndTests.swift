@@ -1,6 +1,7 @@
 import Foundation
 import ProtectArchive
 import ProtectSimulator
+import TestSupport
 import Testing
 
 @Suite("protect-dl download, the built binary against protect-sim")
@@ -75,10 +76,12 @@ struct DownloadEndToEndTests {
             #expect(stop.stderr.contains("(HTTP 502): 502 Bad Gateway"))
             #expect(s.filesOnDisk().isEmpty)
             // The stopped run's other export may still reach the console: it must not take the next fault.
-            try await waitUntil("the stopped run's exports to end") {
-                await s.simulator.state.currentStats().currentExports == 0
+            // It has exited, but what it sent may still be in the console's sockets: wait until the console has
+            // closed every connection (read every request) and ended every export.
+            try await eventually("the stopped run's connections and exports to end") {
+                let exports = await s.simulator.state.currentStats().currentExports
+                return exports == 0 && openConnections(toPort: s.endpoint.port) == 0
             }
-            try await Task.sleep(for: .milliseconds(300))
 
             faults.failCount = 1
             await s.simulator.state.setFaults(faults)
@@ -106,7 +109,7 @@ struct DownloadEndToEndTests {
         configuration.authentication.accessKeyMaxUses = 2
         try await Scenario.with(configuration, hours: 3) { s in
             let expirer = Task {
-                try await waitUntil("two files") { s.filesOnDisk().filter({ $0.hasSuffix(".mp4") }).count >= 2 }
+                try await eventually("two files") { s.filesOnDisk().filter({ $0.hasSuffix(".mp4") }).count >= 2 }
                 await s.simulator.state.expireAllSessions()
             }
             let result = try await Binary.run(s.arguments(["--wait-between-downloads", "0.2"]))

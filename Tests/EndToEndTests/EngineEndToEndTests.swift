@@ -1,35 +1,15 @@
 import Foundation
 import ProtectArchive
 import ProtectSimulator
+import TestSupport
 import Testing
 
 /// Starts `protect-dl` without waiting, so that a test can signal or kill it.
 func launch(_ arguments: [String]) throws -> (Process, Pipe) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try Binary.path("protect-dl"))
-    process.arguments = arguments
-    var environment = ProcessInfo.processInfo.environment
-    environment["PROTECT_DL_PASSWORD"] = "protect"
-    process.environment = environment
     let out = Pipe()
-    process.standardOutput = out
-    process.standardError = FileHandle.nullDevice
-    try process.run()
+    let process = try spawn(
+        try Binary.path("protect-dl"), arguments, environment: ["PROTECT_DL_PASSWORD": "protect"], stdout: out)
     return (process, out)
-}
-
-/// Waits for the process to end; past the deadline the test fails loudly and the process is killed.
-func waitForExit(_ process: Process, timeout: Double = 60, sourceLocation: SourceLocation = #_sourceLocation)
-    async throws
-{
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
-    if process.isRunning {
-        let name = process.executableURL?.lastPathComponent ?? "the program"
-        Issue.record("\(name) was still running after \(timeout) s", sourceLocation: sourceLocation)
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
 }
 
 /// Every `.mp4` under the destination is a complete MP4 that ffprobe accepts; returns their relative paths.
@@ -76,7 +56,7 @@ struct EngineEndToEndTests {
             faults.loginRateLimitCount = 0
             await s.simulator.state.setFaults(faults)
             let expirer = Task {
-                try await waitUntil("four files") { s.filesOnDisk().filter({ $0.hasSuffix(".mp4") }).count >= 4 }
+                try await eventually("four files") { s.filesOnDisk().filter({ $0.hasSuffix(".mp4") }).count >= 4 }
                 await s.simulator.state.expireAllSessions()
                 var more = await s.simulator.state.currentFaults()
                 more.loginRateLimitCount = 1
@@ -187,7 +167,7 @@ struct EngineEndToEndTests {
         try await Scenario.with(configuration, hours: 2) { s in
             for (signal, code) in [(SIGTERM, Int32(143)), (SIGINT, 130)] {
                 let (process, out) = try launch(s.arguments(["--json"]))
-                try await waitUntil("a .part file") { s.filesOnDisk().contains(where: { $0.hasSuffix(".part") }) }
+                try await eventually("a .part file") { s.filesOnDisk().contains(where: { $0.hasSuffix(".part") }) }
                 kill(process.processIdentifier, signal)
                 try await waitForExit(process)
                 #expect(process.terminationStatus == code)
@@ -209,7 +189,7 @@ struct EngineEndToEndTests {
         try await Scenario.with(configuration, hours: 2) { s in
             let arguments = s.arguments(["--skip-existing-files", "--parallel", "2"])
             let (process, _) = try launch(arguments)
-            try await waitUntil("a finished file and a .part file") {
+            try await eventually("a finished file and a .part file") {
                 s.filesOnDisk().contains { $0.hasSuffix(".mp4") } && s.filesOnDisk().contains { $0.hasSuffix(".part") }
             }
             kill(process.processIdentifier, SIGKILL)

@@ -1,6 +1,7 @@
 import Foundation
 import ProtectArchive
 import ProtectSimulator
+import TestSupport
 import Testing
 
 /// The connection options for a scenario's console.

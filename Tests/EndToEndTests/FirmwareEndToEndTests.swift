@@ -1,6 +1,7 @@
 import Foundation
 import ProtectArchive
 import ProtectSimulator
+import TestSupport
 import Testing
 
 @Suite("Firmware variants seen in the field")

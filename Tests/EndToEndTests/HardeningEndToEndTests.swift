@@ -1,20 +1,14 @@
 import Foundation
 import ProtectArchive
 import ProtectSimulator
+import TestSupport
 import Testing
 
 /// Runs a shell command line (for pipes and mounts); returns its status and output.
 func shell(_ command: String) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/bash")
-    process.arguments = ["-c", command]
-    var environment = ProcessInfo.processInfo.environment
-    environment["PROTECT_DL_PASSWORD"] = "protect"
-    process.environment = environment
     let out = Pipe()
-    process.standardOutput = out
-    process.standardError = out
-    try process.run()
+    let process = try spawn(
+        "/bin/bash", ["-c", command], environment: ["PROTECT_DL_PASSWORD": "protect"], stdout: out, stderr: out)
     let data = out.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
@@ -124,7 +118,7 @@ struct HardeningEndToEndTests {
         try await Scenario.with(Scenario.throttled(bytesPerSecond: 1_000_000)) { s in
             let touch = s.arguments(["--touch-files", "--use-subfolders", "--parallel", "3"])
             let (interrupted, _) = try launch(touch)
-            try await waitUntil("two placeholders") { leftovers(s).empty.count >= 2 }
+            try await eventually("two placeholders") { leftovers(s).empty.count >= 2 }
             kill(interrupted.processIdentifier, SIGINT)
             try await waitForExit(interrupted)
             #expect(interrupted.terminationStatus == 130)
@@ -132,7 +126,7 @@ struct HardeningEndToEndTests {
             #expect(leftovers(s).parts.isEmpty)
 
             let (killed, _) = try launch(touch)
-            try await waitUntil("two .part files") { leftovers(s).parts.count >= 2 }
+            try await eventually("two .part files") { leftovers(s).parts.count >= 2 }
             kill(killed.processIdentifier, SIGKILL)
             try await waitForExit(killed)
             let left = leftovers(s)
@@ -360,23 +354,18 @@ struct HardeningEndToEndTests {
                         + "-days 1 -subj /CN=localhost")
                 try #require(made.status == 0, "openssl makes a certificate: \(made.output)")
                 let tlsPort = try freePort()
-                let server = Process()
-                server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                server.arguments = [
-                    "openssl", "s_server", "-accept", String(tlsPort), "-cert", folder.path + "/c.pem", "-key",
-                    folder.path + "/k.pem", "-tls1_2", "-cipher", "CAMELLIA256-SHA", "-quiet",
-                ]
-                server.standardOutput = FileHandle.nullDevice
-                server.standardError = FileHandle.nullDevice
-                try server.run()
+                let server = try spawn(
+                    "/usr/bin/env",
+                    [
+                        "openssl", "s_server", "-accept", String(tlsPort), "-cert", folder.path + "/c.pem", "-key",
+                        folder.path + "/k.pem", "-tls1_2", "-cipher", "CAMELLIA256-SHA", "-quiet",
+                    ])
                 defer {
                     // s_server outlived a plain SIGTERM in every run (one orphan per test run): SIGKILL, and reap it.
                     kill(server.processIdentifier, SIGKILL)
                     server.waitUntilExit()
                 }
-                try await waitUntil("openssl s_server listening") {
-                    (try? shell("exec 3<>/dev/tcp/127.0.0.1/\(tlsPort)").status) == 0
-                }
+                try await eventually("openssl s_server listening") { isListening(tlsPort) }
                 let mismatch = try await run("127.0.0.1", tlsPort)
                 #expect(mismatch.status == 5)
                 #expect(mismatch.stderr.contains("share no TLS protocol version or cipher"), "\(mismatch.stderr)")
@@ -425,8 +414,10 @@ struct HardeningEndToEndTests {
             faults.stallCount = 10
             await s.simulator.state.setFaults(faults)
             let (process, _) = try launch(s.arguments())
-            try await waitUntil("two .part files") { leftovers(s).parts.count >= 2 }
-            try await Task.sleep(for: .milliseconds(200))
+            try await eventually("two .part files, their exports mid-body") {
+                let exports = await s.simulator.state.currentStats().currentExports
+                return exports >= 2 && leftovers(s).parts.count >= 2
+            }
             let signalled = Date()
             kill(process.processIdentifier, SIGINT)
             try await waitForExit(process, timeout: 30)
@@ -436,7 +427,7 @@ struct HardeningEndToEndTests {
             #expect(leftovers(s).parts.isEmpty)
 
             let (again, _) = try launch(s.arguments(["--ignore-failed-downloads"]))
-            try await waitUntil("two .part files") { leftovers(s).parts.count >= 2 }
+            try await eventually("two .part files") { leftovers(s).parts.count >= 2 }
             kill(again.processIdentifier, SIGINT)
             kill(again.processIdentifier, SIGINT)
             try await waitForExit(again, timeout: 30)
@@ -488,26 +479,6 @@ struct HardeningEndToEndTests {
             #expect(await s.simulator.state.currentStats().exports <= 3 * 9)
         }
     }
-}
-
-/// A loopback port nothing listens on.
-func freePort() throws -> Int {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    _ = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-        }
-    }
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-    }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 /// The fingerprint as `AB:CD:...`, whatever form the simulator gives it in.

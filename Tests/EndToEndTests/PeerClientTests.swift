@@ -1,6 +1,7 @@
 import Foundation
 import ProtectArchive
 import ProtectSimulator
+import TestSupport
 import Testing
 
 /// Real clients no one on this project wrote, run unmodified against protect-sim. `.ci/run` installs them into a
@@ -248,24 +249,20 @@ extension PeerSuites {
                 let clips = work.appendingPathComponent("clips")
                 let log = work.appendingPathComponent("upb.log")
                 #expect(FileManager.default.createFile(atPath: log.path, contents: nil))
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: venv + "/bin/unifi-protect-backup")
-                process.arguments = [
-                    "--address", s.endpoint.host, "--port", String(s.endpoint.port), "--username", "admin",
-                    "--password", "protect", "--no-verify-ssl", "--rclone-destination", "local:" + clips.path,
-                    "--sqlite_path", work.appendingPathComponent("upb.sqlite").path, "--retention", "1d",
-                    "--skip-missing", "--plain-logging", "-v",
-                ]
-                var environment = ProcessInfo.processInfo.environment
-                environment["AWS_CA_BUNDLE"] = nil
-                environment["RCLONE_CONFIG"] = config.path
-                environment["PATH"] = (rclone as NSString).deletingLastPathComponent + ":" + (environment["PATH"] ?? "")
-                process.environment = environment
                 let handle = try FileHandle(forWritingTo: log)
-                process.standardOutput = handle
-                process.standardError = handle
-                process.standardInput = FileHandle.nullDevice
-                try process.run()
+                let path =
+                    (rclone as NSString).deletingLastPathComponent + ":"
+                    + (ProcessInfo.processInfo.environment["PATH"] ?? "")
+                let process = try spawn(
+                    venv + "/bin/unifi-protect-backup",
+                    [
+                        "--address", s.endpoint.host, "--port", String(s.endpoint.port), "--username", "admin",
+                        "--password", "protect", "--no-verify-ssl", "--rclone-destination", "local:" + clips.path,
+                        "--sqlite_path", work.appendingPathComponent("upb.sqlite").path, "--retention", "1d",
+                        "--skip-missing", "--plain-logging", "-v",
+                    ],
+                    environment: ["AWS_CA_BUNDLE": nil, "RCLONE_CONFIG": config.path, "PATH": path], stdout: handle,
+                    stderr: handle)
                 defer {
                     // It does not always stop on SIGTERM; nothing of it may outlive the test.
                     if process.isRunning { kill(process.processIdentifier, SIGKILL) }
@@ -273,7 +270,7 @@ extension PeerSuites {
                 }
                 @Sendable func output() -> String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
                 // It is listening once its socket is open and it has marked the events it missed as done.
-                try await waitUntil("unifi-protect-backup connects") {
+                try await eventually("unifi-protect-backup connects") {
                     await s.simulator.state.currentStats().websocket.open >= 1
                         && output().contains("Starting Downloader")
                 }
@@ -298,7 +295,7 @@ extension PeerSuites {
                         $0.hasSuffix(".mp4")
                     }.sorted()
                 }
-                try await waitUntil("three clips are uploaded") { saved().count >= 3 }
+                try await eventually("three clips are uploaded") { saved().count >= 3 }
                 try await Task.sleep(for: .seconds(1))
                 kill(process.processIdentifier, SIGKILL)
                 let files = saved()

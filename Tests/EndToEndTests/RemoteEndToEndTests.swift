@@ -1,6 +1,7 @@
 import Foundation
 import ProtectArchive
 import ProtectSimulator
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -218,7 +219,9 @@ extension RemoteEndToEndTests {
                 // rclone dies mid-stream: the upload fails, the temporary file is removed, the export is asked again.
                 let first = try Daemon(try Binary.path("protect-dl"), arguments, environment: environment)
                 let victim = try await waitForChild(of: first.process.processIdentifier)
-                try await Task.sleep(for: .seconds(1))
+                try await eventually("a second's worth of the export streamed (mid-upload)") {
+                    await s.simulator.state.currentStats().bytesServed >= 900_000
+                }
                 kill(victim, SIGKILL)
                 try await waitForExit(first.process, timeout: 120)
                 #expect(first.process.terminationStatus == 0, "\(first.stderr)")
@@ -236,12 +239,17 @@ extension RemoteEndToEndTests {
                 // protect-dl dies mid-stream: rclone gets its parent-death signal, but also the end of its input (the
                 // kernel closes the pipe), so it may abort, commit, or be stopped halfway (on S3 a multipart upload
                 // is then left pending, invisible): whichever, it is under the temporary name, never the final one.
+                let servedBefore = await s.simulator.state.currentStats().bytesServed
                 let second = try Daemon(try Binary.path("protect-dl"), arguments, environment: environment)
                 let uploader = try await waitForChild(of: second.process.processIdentifier)
-                try await Task.sleep(for: .seconds(1))
+                try await eventually("a second's worth of the export streamed (mid-upload)") {
+                    await s.simulator.state.currentStats().bytesServed >= servedBefore + 900_000
+                }
                 kill(second.process.processIdentifier, SIGKILL)
                 try await waitForExit(second.process, timeout: 30)
-                try await waitUntil("rclone ended after protect-dl was killed", timeout: 20) { isGone(uploader) }
+                try await eventually("rclone ended after protect-dl was killed", timeout: .seconds(20)) {
+                    isGone(uploader)
+                }
                 let leftovers = try await remote.files()
                 #expect(leftovers[record.path] == nil)
                 #expect(leftovers.keys.allSatisfy { $0.contains(".partial-") }, "\(leftovers)")
@@ -291,12 +299,9 @@ extension RemoteEndToEndTests {
 
 /// Waits for protect-dl to start an upload (an `rclone rcat` child); its PID.
 func waitForChild(of pid: Int32) async throws -> Int32 {
-    let deadline = Date().addingTimeInterval(30)
-    while Date() < deadline {
-        if let child = children(of: pid, containing: "rcat").first { return child }
-        try await Task.sleep(for: .milliseconds(50))
+    try await eventually("protect-dl to start an upload (an rclone rcat child)", timeout: .seconds(30)) {
+        children(of: pid, containing: "rcat").first
     }
-    throw RemoteTestError(message: "protect-dl started no upload")
 }
 
 extension RemoteEndToEndTests {
@@ -363,7 +368,7 @@ extension RemoteEndToEndTests {
                     try WatchEndToEndTests.watchArguments(s, since: since).replacing(
                         { $0.hasPrefix("--dest=") }, with: "--dest=" + remote.dest) + remote.remoteOptions()
                 let daemon = try Daemon(try Binary.path("protect-dl"), arguments, environment: environment)
-                try await waitUntil("the websocket to open", timeout: 30) {
+                try await eventually("the websocket to open", timeout: .seconds(30)) {
                     await s.simulator.state.currentStats().websocket.open >= 1
                 }
                 var ids: [String] = []
@@ -374,18 +379,21 @@ extension RemoteEndToEndTests {
                     ids.append(try #require(await s.simulator.startEvent(request)).id)
                 }
                 let folder = remote.scratch.appendingPathComponent("state")
-                let deadline = Date().addingTimeInterval(60)
-                var saved: [EventRecord] = []
-                while Date() < deadline {
-                    saved = try await Task.detached {
+                @Sendable func savedEvents() async throws -> [EventRecord] {
+                    try await Task.detached {
                         guard FileManager.default.fileExists(atPath: folder.appendingPathComponent(".protect-dl").path)
                         else { return [EventRecord]() }
                         return try ArchiveState(destination: folder, create: false, exclusive: false).events(
                             status: .saved)
                     }.value
-                    if Set(saved.map(\.id)) == Set(ids) { break }
-                    try await Task.sleep(for: .milliseconds(250))
                 }
+                var saved: [EventRecord] = []
+                do {
+                    try await eventually("both events saved", every: .milliseconds(250)) {
+                        saved = try await savedEvents()
+                        return Set(saved.map(\.id)) == Set(ids)
+                    }
+                } catch is WaitTimedOut {}
                 #expect(Set(saved.map(\.id)) == Set(ids), "\(daemon.stderr.suffix(3000))")
                 let stop = try await daemon.stop()
                 #expect(stop.status == 0)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -198,24 +199,12 @@ struct RemoteTestError: Error, CustomStringConvertible {
     var description: String { message }
 }
 
-/// Waits until something accepts connections on the loopback `port` (30 s at most).
+/// Waits until something accepts connections on the loopback `port` (30 s at most); else fails with the server's log.
 func waitForPort(_ port: Int, log: URL) async throws {
-    let deadline = Date().addingTimeInterval(30)
-    while Date() < deadline {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
-        close(descriptor)
-        if connected { return }
-        try await Task.sleep(for: .milliseconds(50))
+    do {
+        try await eventually("a server listening on port \(port)", timeout: .seconds(30)) { isListening(port) }
+    } catch is WaitTimedOut {
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        throw RemoteTestError(message: "the server on port \(port) did not start: \(text)")
     }
-    let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-    throw RemoteTestError(message: "the server on port \(port) did not start: \(text)")
 }

@@ -2,15 +2,8 @@ import Foundation
 import Logging
 import ProtectArchive
 import ProtectSimulator
+import TestSupport
 import Testing
-
-/// What a run of the built binary did.
-struct RunResult: Sendable {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-    var lastLine: String { stdout.split(separator: "\n").last.map(String.init) ?? "" }
-}
 
 enum Binary {
     /// The built `protect-dl`, beside the test bundle.
@@ -41,41 +34,6 @@ enum Binary {
     }
 }
 
-/// Runs a program to its end with `environment` changed (a nil value removes the variable); past the deadline the
-/// test fails loudly and the program is killed.
-func runProcess(
-    _ executable: String, _ arguments: [String], environment changes: [String: String?] = [:], timeout: Double = 120,
-    sourceLocation: SourceLocation = #_sourceLocation
-) async throws -> RunResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    var environment = ProcessInfo.processInfo.environment
-    for (name, value) in changes { environment[name] = value }
-    process.environment = environment
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    // Pipes are drained on threads of their own: blocking reads on the concurrency pool would starve the
-    // simulator that runs in this process.
-    async let stdout = drain(out)
-    async let stderr = drain(err)
-    try await waitForExit(process, timeout: timeout, sourceLocation: sourceLocation)
-    return RunResult(
-        status: process.terminationStatus, stdout: String(decoding: await stdout, as: UTF8.self),
-        stderr: String(decoding: await stderr, as: UTF8.self))
-}
-
-func drain(_ pipe: Pipe) async -> Data {
-    await withCheckedContinuation { continuation in
-        let thread = Thread { continuation.resume(returning: pipe.fileHandleForReading.readDataToEndOfFile()) }
-        thread.start()
-    }
-}
-
 /// A simulated console for one test, with helpers to build command lines and expected files.
 struct Scenario: Sendable {
     let simulator: ConsoleSimulator
@@ -89,18 +47,10 @@ struct Scenario: Sendable {
     /// The moment the simulator's clock is frozen at, when it is (commands then get the same `--now`).
     var frozen: Int64? = nil
 
+    /// Three cameras of 160x90 at 1 fps and 8 kbit/s, eight hours of history. 8 kbit/s of 160x90 cannot carry
+    /// burned-in text (it alone takes more); the overlay has its own tests.
     static func small(_ mode: SimulatorConfiguration.Mode) -> SimulatorConfiguration {
-        var configuration = SimulatorConfiguration(mode: mode)
-        configuration.cameras.count = 3
-        configuration.cameras.bitrate = 8_000
-        configuration.cameras.framesPerSecond = 1
-        configuration.cameras.width = 160
-        configuration.cameras.height = 90
-        configuration.cameras.historyHours = 8
-        // 8 kbit/s of 160x90 cannot carry burned-in text (it alone takes more); the overlay has its own tests.
-        configuration.cameras.burnedInText = false
-        configuration.authentication.loginRetryAfter = 1
-        return configuration
+        .small(mode, cameras: 3, bitrate: 8_000, framesPerSecond: 1, historyHours: 8, burnedInText: false)
     }
 
     /// A small UniFi OS console whose exports flow at `bytesPerSecond`, so that a test can act mid-body.
@@ -207,21 +157,6 @@ struct Scenario: Sendable {
     }
 }
 
-/// The shared real console captures, beside the clone.
-enum SharedFixtures {
-    static let folder: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.deletingLastPathComponent().appendingPathComponent("shared/fixtures/uiprotect")
-    }()
-    static let bootstrap = folder.appendingPathComponent("sample_bootstrap.json").path
-    static let events = folder.appendingPathComponent("sample_raw_events.json").path
-
-    static func json(_ path: String) throws -> Any {
-        try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
-    }
-}
-
 /// The objects of a `--json` run, one per line.
 func jsonLines(_ text: String) -> [[String: Any]] {
     text.split(separator: "\n").compactMap { line in
@@ -229,103 +164,9 @@ func jsonLines(_ text: String) -> [[String: Any]] {
     }
 }
 
-/// What ffprobe says about a media file: its first stream's codec and size, and the duration.
-struct Probe {
-    var codec: String
-    var width: Int
-    var height: Int
-    var duration: Double?
-
-    static func of(_ path: String) throws -> Probe {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try ffprobeExecutable())
-        process.arguments = [
-            "-v", "error", "-show_entries", "stream=codec_name,width,height:format=duration", "-of", "json",
-            path,
-        ]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-            let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let stream = (object["streams"] as? [[String: Any]])?.first
-        else { throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: path]) }
-        let duration = ((object["format"] as? [String: Any])?["duration"] as? String).flatMap(Double.init)
-        return Probe(
-            codec: stream["codec_name"] as? String ?? "", width: stream["width"] as? Int ?? 0,
-            height: stream["height"] as? Int ?? 0, duration: duration)
-    }
-}
-
-extension Probe {
-    /// The picture shown at `seconds` of `path`, decoded by ffmpeg to 8-bit grey, ready to read its burned-in text.
-    static func frame(_ path: String, at seconds: Double) async throws -> OverlayReader {
-        let probe = try of(path)
-        let process = Process()
-        process.executableURL = URL(
-            fileURLWithPath: (try ffprobeExecutable() as NSString).deletingLastPathComponent + "/ffmpeg")
-        process.arguments = [
-            "-v", "error", "-ss", String(seconds), "-i", path, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray",
-            "-",
-        ]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // Waited for on a thread of its own: the simulators of other tests share the concurrency pool.
-        let data: Data = await withCheckedContinuation { continuation in
-            Thread {
-                let data = out.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                continuation.resume(returning: data)
-            }.start()
-        }
-        guard process.terminationStatus == 0, data.count == probe.width * probe.height else {
-            throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: path])
-        }
-        return OverlayReader(width: probe.width, height: probe.height, luma: Array(data))
-    }
-}
-
 /// The lines of stderr other than notes (such as the notice that the certificate is not checked).
 func errorLines(_ stderr: String) -> [Substring] {
     stderr.split(separator: "\n").filter { !$0.hasPrefix("protect-dl: note:") }
-}
-
-/// ffprobe is required by the tests that check media with it: without it they fail loudly, never pass unchecked.
-struct FFprobeMissing: Error, CustomStringConvertible {
-    var description: String { "ffprobe is not installed (apt-get install ffmpeg): this test checks files with it" }
-}
-
-/// The ffprobe executable on PATH.
-func ffprobeExecutable() throws -> String {
-    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-    for folder in path.split(separator: ":") {
-        let candidate = "\(folder)/ffprobe"
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-    }
-    throw FFprobeMissing()
-}
-
-/// A condition a test waited for in vain.
-struct WaitTimedOut: Error, CustomStringConvertible {
-    var what: String
-    var seconds: Double
-    var description: String { "waited \(seconds) s for \(what), in vain" }
-}
-
-/// Polls `condition` every 20 ms until it holds; past the deadline the test fails with what it waited for.
-func waitUntil(
-    _ what: String, timeout: Double = 60, _ condition: @Sendable () async throws -> Bool
-) async throws {
-    let deadline = Date().addingTimeInterval(timeout)
-    while !(try await condition()) {
-        guard Date() < deadline else { throw WaitTimedOut(what: what, seconds: timeout) }
-        try await Task.sleep(for: .milliseconds(20))
-    }
 }
 
 extension Array where Element == String {

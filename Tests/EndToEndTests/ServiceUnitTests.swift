@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The systemd units shipped in `contrib/`: systemd accepts them, and protect-dl accepts their command lines.

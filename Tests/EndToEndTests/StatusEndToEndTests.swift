@@ -1,5 +1,6 @@
 import Foundation
 import ProtectArchive
+import TestSupport
 import Testing
 
 @Suite("protect-dl status: the archive's timeline in the terminal, as JSON, and as a page Chromium renders")

@@ -1,6 +1,7 @@
 import Foundation
 import ProtectArchive
 import ProtectSimulator
+import TestSupport
 import Testing
 
 /// A small console for archive tests: two cameras, four hours of history.
@@ -86,7 +87,7 @@ struct SyncEndToEndTests {
         configuration.faults.stallCount = 1
         try await Scenario.with(configuration, frozen: true) { s in
             let (process, _) = try launch(s.sync(["--parallel", "2"]))
-            try await waitUntil("a finished file and a .part file") {
+            try await eventually("a finished file and a .part file") {
                 s.filesOnDisk().contains { $0.hasSuffix(".mp4") } && s.filesOnDisk().contains { $0.hasSuffix(".part") }
             }
             let second = try await Binary.run(s.sync())
@@ -221,13 +222,9 @@ struct SyncEndToEndTests {
 
             let manifest = try await Binary.run(["manifest", "--dest", s.destination.path])
             #expect(manifest.status == 0, "\(manifest.stderr)")
-            let check = Process()
-            check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            check.arguments = ["sha256sum", "--quiet", "-c", "SHA256SUMS"]
-            check.currentDirectoryURL = s.destination
-            try check.run()
-            check.waitUntilExit()
-            #expect(check.terminationStatus == 0)
+            let check = try await runProcess(
+                "/usr/bin/env", ["sha256sum", "--quiet", "-c", "SHA256SUMS"], directory: s.destination)
+            #expect(check.status == 0)
             let json = try #require(
                 try JSONSerialization.jsonObject(
                     with: Data(contentsOf: s.destination.appendingPathComponent("manifest.json")))
@@ -243,15 +240,9 @@ struct SyncEndToEndTests {
             #expect(sums == "\(records[0].sha256 ?? "")  \(records[0].path)\n")
             try bytes.write(to: changed)
             #expect(try await Binary.run(["manifest", "--dest", s.destination.path]).status == 0)
-            let tampered = Process()
-            tampered.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            tampered.arguments = ["sha256sum", "--quiet", "-c", "SHA256SUMS"]
-            tampered.currentDirectoryURL = s.destination
-            tampered.standardOutput = FileHandle.nullDevice
-            tampered.standardError = FileHandle.nullDevice
-            try tampered.run()
-            tampered.waitUntilExit()
-            #expect(tampered.terminationStatus != 0, "sha256sum -c catches a changed byte")
+            let tampered = try await runProcess(
+                "/usr/bin/env", ["sha256sum", "--quiet", "-c", "SHA256SUMS"], directory: s.destination)
+            #expect(tampered.status != 0, "sha256sum -c catches a changed byte")
         }
     }
 
@@ -341,7 +332,7 @@ struct SyncEndToEndTests {
     func daemon() async throws {
         try await Scenario.with(syncConsole(), frozen: true) { s in
             let (process, out) = try launch(s.sync(["--every", "1s", "--quiet"]))
-            try await waitUntil("three passes") {
+            try await eventually("three passes") {
                 await s.simulator.state.currentStats().requestsByEndpoint["bootstrap", default: 0] >= 3
             }
             process.terminate()

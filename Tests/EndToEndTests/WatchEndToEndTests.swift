@@ -2,6 +2,7 @@ import Foundation
 import ProtectAPI
 import ProtectArchive
 import ProtectSimulator
+import TestSupport
 import Testing
 
 /// `protect-dl watch` against a live simulated console, through every websocket fault the simulator has.
@@ -21,7 +22,23 @@ struct WatchEndToEndTests {
             "--dest=\(s.destination.path)", "--since", TimeFormatting.iso(since), "--settle", "2.5", "--json",
             "--thumbnails", "--reconnect-backoff", "0,0.5,1", "--ping-every", "1s", "--silence-timeout", "4s",
             "--backfill-every", "3s", "--retry-delay", "0.05", "--retry-after", "1s", "--heartbeat", "0",
+            // Every packet and back-fill pass on stdout: what the test waits on instead of fixed sleeps.
+            "--verbose",
         ] + extra
+    }
+
+    /// The daemon's JSON lines of kind `event` (e.g. `packet`, `backfill`, `saved`).
+    static func lines(_ daemon: Daemon, _ event: String) -> [[String: Any]] {
+        jsonLines(daemon.stdout).filter { $0["event"] as? String == event }
+    }
+
+    /// Waits until the daemon has received the websocket's `add` packet of the event `id`.
+    static func waitHeard(_ id: String, _ what: String, daemon: Daemon) async throws {
+        try await eventually("watch to receive the start of \(what)") {
+            lines(daemon, "packet").contains {
+                $0["action"] as? String == "add" && ($0["id"] as? String)?.hasPrefix(id) == true
+            }
+        }
     }
 
     /// The archive's event rows, read beside the running daemon.
@@ -41,20 +58,13 @@ struct WatchEndToEndTests {
         }
     }
 
-    /// Polls the rows every 250 ms until `condition` holds.
-    static func waitRows(
-        _ s: Scenario, _ what: String, timeout: Double = 60, _ condition: ([String: EventRecord]) -> Bool
-    ) async throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while !condition(try await rowsOffPool(s)) {
-            guard Date() < deadline else { throw WaitTimedOut(what: what, seconds: timeout) }
-            try await Task.sleep(for: .milliseconds(250))
-        }
-    }
-
+    /// Polls the rows (every 250 ms) until the events `ids` are saved; past the deadline fails with the daemon's output.
     static func waitSaved(_ s: Scenario, _ ids: [String], _ what: String, daemon: Daemon) async throws {
         do {
-            try await waitRows(s, what) { rows in ids.allSatisfy { rows[$0]?.status == .saved } }
+            try await eventually(what, every: .milliseconds(250)) {
+                let rows = try await rowsOffPool(s)
+                return ids.allSatisfy { rows[$0]?.status == .saved }
+            }
         } catch {
             Issue.record("watch stderr: \(daemon.stderr.suffix(3000))\nstdout: \(daemon.stdout.suffix(3000))")
             throw error
@@ -72,7 +82,7 @@ struct WatchEndToEndTests {
                 try Binary.path("protect-dl"), Self.watchArguments(s, since: since),
                 environment: ["PROTECT_DL_PASSWORD": "protect"])
             do {
-                try await waitUntil("the websocket to open", timeout: 30) {
+                try await eventually("the websocket to open", timeout: .seconds(30)) {
                     await s.simulator.state.currentStats().websocket.open >= 1
                 }
             } catch {
@@ -108,7 +118,7 @@ struct WatchEndToEndTests {
 
             // Every socket dropped (no close frame), with an event running across the drop.
             let acrossDrop = try await event(seconds: 1.5)
-            try await Task.sleep(for: .milliseconds(300))
+            try await Self.waitHeard(acrossDrop, "the event across the drop", daemon: daemon)
             await fault { $0.dropWebsockets = true }
             let afterDrop = try await event()
             try await Self.waitSaved(s, [acrossDrop, afterDrop], "events across a dropped socket", daemon: daemon)
@@ -117,14 +127,19 @@ struct WatchEndToEndTests {
             let connections = await s.simulator.state.currentStats().websocket.connections
             await fault { $0.stallWebsockets = true }
             let duringStall = try await event()
-            try await waitUntil("a new socket after the stall", timeout: 30) {
+            try await eventually("a new socket after the stall", timeout: .seconds(30)) {
                 await s.simulator.state.currentStats().websocket.connections > connections
             }
             try await Self.waitSaved(s, [duringStall], "an event during a silent stall", daemon: daemon)
 
             // A console restart: connections refused for 2 s, a new lastUpdateId afterwards.
+            let connectionsBeforeRestart = await s.simulator.state.currentStats().websocket.connections
             await fault { $0.restartSeconds = 2 }
-            try await Task.sleep(for: .milliseconds(500))
+            // The restart is under way once the socket is gone (or, on a slow machine, already back anew).
+            try await eventually("the console's restart to drop the socket") {
+                let socket = await s.simulator.state.currentStats().websocket
+                return socket.open == 0 || socket.connections > connectionsBeforeRestart
+            }
             let duringRestart = try await event()
             try await Self.waitSaved(s, [duringRestart], "an event during a console restart", daemon: daemon)
 
@@ -154,7 +169,7 @@ struct WatchEndToEndTests {
             // An event running while watch stops: the next run hears only its end (an update about an id it never
             // saw start, which it fetches) and saves it.
             let acrossRestart = try await event(seconds: 4)
-            try await Task.sleep(for: .milliseconds(500))
+            try await Self.waitHeard(acrossRestart, "the event across the restart of watch", daemon: daemon)
             let stop = try await daemon.stop()
             #expect(stop.status == 0, "stderr: \(daemon.stderr.suffix(2000))")
             #expect(stop.seconds < 5)
@@ -196,7 +211,11 @@ struct WatchEndToEndTests {
                 try Binary.path("protect-dl"), Self.watchArguments(s, since: since),
                 environment: ["PROTECT_DL_PASSWORD": "protect"])
             try await Self.waitSaved(s, [acrossRestart], "the event running across a restart of watch", daemon: again)
-            try await Task.sleep(for: .seconds(4))
+            // Time to download something again, had it wanted to: a whole back-fill pass begun after the save.
+            let passes = Self.lines(again, "backfill").count
+            try await eventually("two more back-fill passes of the second run") {
+                Self.lines(again, "backfill").count >= passes + 2
+            }
             let second = try await again.stop()
             #expect(second.status == 0)
             #expect(await s.simulator.state.currentStats().completedExports == stats.completedExports + 1)
@@ -251,7 +270,7 @@ struct WatchEndToEndTests {
                 try Binary.path("protect-dl"),
                 ["watch", "--all-consoles", "--config", file.path, "--metrics-address", "127.0.0.1:\(port)"],
                 environment: ["PROTECT_DL_PASSWORD": "protect"])
-            try await waitUntil("the live console's websocket to open", timeout: 30) {
+            try await eventually("the live console's websocket to open", timeout: .seconds(30)) {
                 await s.simulator.state.currentStats().websocket.open >= 1
             }
             let request = LiveEventRequest(
@@ -281,7 +300,7 @@ struct WatchEndToEndTests {
             let daemon = try Daemon(
                 try Binary.path("protect-dl"), Self.watchArguments(s, since: since, extra: ["--hours"]),
                 environment: ["PROTECT_DL_PASSWORD": "protect"])
-            try await waitUntil("the first pass of the hourly archive", timeout: 60) {
+            try await eventually("the first pass of the hourly archive", timeout: .seconds(60)) {
                 jsonLines(daemon.stdout).contains { $0["event"] as? String == "hours" }
             }
             let stop = try await daemon.stop()
@@ -320,7 +339,7 @@ struct WatchEndToEndTests {
                 try Binary.path("protect-dl"),
                 Self.watchArguments(s, since: since, extra: ["--max-attempts", "2", "--max-length", "2s"]),
                 environment: ["PROTECT_DL_PASSWORD": "protect"])
-            try await waitUntil("the websocket to open", timeout: 30) {
+            try await eventually("the websocket to open", timeout: .seconds(30)) {
                 await s.simulator.state.currentStats().websocket.open >= 1
             }
             // Every export fails (503) for as long as the test wants: two attempts, then given up.
@@ -333,7 +352,9 @@ struct WatchEndToEndTests {
                 await s.simulator.startEvent(
                     LiveEventRequest(camera: cameras[0].id, type: "ring", linkedSmartDetection: false))
             ).id
-            try await Self.waitRows(s, "the event to be given up") { $0[doomed]?.status == .abandoned }
+            try await eventually("the event to be given up", every: .milliseconds(250)) {
+                try await Self.rowsOffPool(s)[doomed]?.status == .abandoned
+            }
             let row = try #require(try Self.rows(s)[doomed])
             #expect(row.attempts == 2)
             #expect(row.lastReason?.contains("503") == true, "\(row.lastReason ?? "no reason")")

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import ProtectSimulator
+import TestSupport
 import Testing
 
 @testable import ProtectAPI
@@ -39,15 +40,9 @@ func quietLogger() -> Logger {
     return logger
 }
 
+/// Four cameras of 160x90 at 2 fps and 16 kbit/s, six hours of history.
 func smallConsole(_ mode: SimulatorConfiguration.Mode) -> SimulatorConfiguration {
-    var configuration = SimulatorConfiguration(mode: mode)
-    configuration.cameras.bitrate = 16_000
-    configuration.cameras.framesPerSecond = 2
-    configuration.cameras.width = 160
-    configuration.cameras.height = 90
-    configuration.cameras.historyHours = 6
-    configuration.authentication.loginRetryAfter = 1
-    return configuration
+    .small(mode, bitrate: 16_000, framesPerSecond: 2, historyHours: 6)
 }
 
 func pastHourRequest(_ camera: String, hoursAgo: Int64 = 2) -> ExportRequest {
@@ -82,10 +77,7 @@ struct ClientTests {
 
     @Test("The shared real bootstrap decodes: 12 cameras, the doorbell's package lens, recording times")
     func realBootstrap() async throws {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<4 { url.deleteLastPathComponent() }
-        let file = url.appendingPathComponent("shared/fixtures/uiprotect/sample_bootstrap.json")
-        let data = try Data(contentsOf: file)
+        let data = try Data(contentsOf: URL(fileURLWithPath: SharedFixtures.bootstrap))
         let bootstrap = try JSONDecoder().decode(Bootstrap.self, from: data)
         #expect(bootstrap.cameras.count == 12)
         #expect(bootstrap.nvr.timezone == "America/New_York")

@@ -1,5 +1,6 @@
 import Foundation
 import ProtectSimulator
+import TestSupport
 import Testing
 
 @testable import ProtectAPI
@@ -24,10 +25,8 @@ struct UpdateListenerTests {
 
     /// Waits until the simulator has a subscribed socket (an event started earlier would not reach it).
     static func socketOpen(_ simulator: ConsoleSimulator) async throws {
-        let deadline = ContinuousClock.now + .seconds(hangGuard)
-        while await simulator.state.currentStats().websocket.open < 1 {
-            guard ContinuousClock.now < deadline else { throw CancellationError() }
-            try await Task.sleep(for: .milliseconds(20))
+        try await eventually("a subscribed websocket", timeout: .seconds(hangGuard)) {
+            await simulator.state.currentStats().websocket.open >= 1
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import ProtectAPI
+import TestSupport
 import Testing
 
 @Suite("The websocket's binary packets, on all 131 real ones")

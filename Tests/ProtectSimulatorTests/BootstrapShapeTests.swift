@@ -1,5 +1,7 @@
 import Foundation
 import ProtectSimulator
+import Synchronization
+import TestSupport
 import Testing
 
 @Suite("A full-shaped console: the generated bootstrap has every field a real one has")
@@ -33,6 +35,9 @@ struct BootstrapShapeTests {
     func fullShape() async throws {
         var configuration = Harness.configuration()
         configuration.cameras.count = 3
+        // The console's time is a clock the test moves on: no waiting for the wall clock to tick.
+        let milliseconds = Mutex<Int64>(Int64(Date().timeIntervalSince1970 * 1000))
+        configuration.clock = SimulatedClock { milliseconds.withLock { $0 } }
         try await Harness.with(configuration) { h in
             let sample = try Self.load("sample_bootstrap.json")
             let (cookie, _) = try await h.loginUniFiOS()
@@ -71,7 +76,7 @@ struct BootstrapShapeTests {
                 (((root["cameras"] as? [[String: Any]])?.first?["stats"] as? [String: Any])?["video"]
                     as? [String: Any])?["recordingEnd"] as? Int64
             }
-            try await Task.sleep(for: .milliseconds(20))
+            milliseconds.withLock { $0 += 1000 }
             let second = try #require(
                 try await h.request("/proxy/protect/api/bootstrap", headers: [("Cookie", cookie)]).json()
                     as? [String: Any])

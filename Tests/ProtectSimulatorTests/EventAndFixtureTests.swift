@@ -1,5 +1,6 @@
 import Foundation
 import ProtectSimulator
+import TestSupport
 import Testing
 
 @Suite("Events, images and captured data")

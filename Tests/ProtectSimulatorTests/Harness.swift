@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import NIOSSL
 import ProtectSimulator
+import TestSupport
 
 /// A plain HTTPS client for poking the simulator as curl would; it shares no code with protect-dl's client.
 struct RawResponse {
@@ -22,20 +23,12 @@ struct Harness {
     let simulator: ConsoleSimulator
     let client: HTTPClient
 
-    static let sharedFixtures: URL = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.deletingLastPathComponent().appendingPathComponent("shared/fixtures/uiprotect")
-    }()
+    static let sharedFixtures = SharedFixtures.folder
 
+    /// Four cameras of 320x180 at 5 fps and 64 kbit/s (enough for the burned-in text), twelve hours of history.
     static func configuration(_ mode: SimulatorConfiguration.Mode = .unifiOS) -> SimulatorConfiguration {
-        var configuration = SimulatorConfiguration(mode: mode)
-        configuration.cameras.bitrate = 64_000
-        configuration.cameras.framesPerSecond = 5
-        configuration.cameras.width = 320
-        configuration.cameras.height = 180
-        configuration.cameras.historyHours = 12
-        return configuration
+        .small(
+            mode, bitrate: 64_000, framesPerSecond: 5, width: 320, height: 180, historyHours: 12, loginRetryAfter: nil)
     }
 
     /// Starts a simulator, runs `body` against it, and shuts both down.
@@ -150,34 +143,4 @@ func topLevelBoxes(_ bytes: [UInt8]) -> [(String, Int)] {
         offset += size
     }
     return boxes
-}
-
-/// Runs ffprobe on a file; returns its JSON output or nil when ffprobe refuses the file.
-func ffprobe(_ path: String) throws -> [String: Any]? {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try ffprobeExecutable())
-    process.arguments = ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", path]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { return nil }
-    return try JSONSerialization.jsonObject(with: data) as? [String: Any]
-}
-
-/// ffprobe is required by the tests that check media with it: without it they fail loudly, never pass unchecked.
-struct FFprobeMissing: Error, CustomStringConvertible {
-    var description: String { "ffprobe is not installed (apt-get install ffmpeg): this test checks files with it" }
-}
-
-/// The ffprobe executable on PATH.
-func ffprobeExecutable() throws -> String {
-    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-    for folder in path.split(separator: ":") {
-        let candidate = "\(folder)/ffprobe"
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-    }
-    throw FFprobeMissing()
 }

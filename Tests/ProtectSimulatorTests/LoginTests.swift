@@ -1,6 +1,7 @@
 import Foundation
 import ProtectSimulator
 import Synchronization
+import TestSupport
 import Testing
 
 @Suite("Logins and sessions")

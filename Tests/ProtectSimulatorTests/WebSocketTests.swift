@@ -2,6 +2,8 @@ import Foundation
 import NIOCore
 import NIOPosix
 import ProtectSimulator
+import Synchronization
+import TestSupport
 import Testing
 
 @Suite("The live console: events, the private websocket and its faults")
@@ -87,7 +89,9 @@ struct WebSocketTests {
             let updateIDs = packets.compactMap { $0.action["newUpdateId"] as? String }
             #expect(Set(updateIDs).count == packets.count)
             #expect(!updateIDs.contains(before))
-            try await waitFor { try await h.lastUpdateID(cookie: cookie) == updateIDs.last }
+            try await eventually("the bootstrap's lastUpdateId to be the last packet's") {
+                try await h.lastUpdateID(cookie: cookie) == updateIDs.last
+            }
             // REST shows every event with its end, under the bare id.
             let listed = try await h.request(
                 "/proxy/protect/api/events?types=motion&types=ring&types=smartDetectZone&start=0&end=\(Int64.max / 2)",
@@ -208,7 +212,9 @@ struct WebSocketTests {
                 cookie: cookie, lastUpdateID: try await h.lastUpdateID(cookie: cookie), timeout: .seconds(60),
                 during: {
                     _ = try await h.startEvent(#"{"type":"motion","seconds":0.1}"#)
-                    try await waitFor(seconds: 30) { try await h.stats().websocket.packetsSent >= 1 }
+                    try await eventually("the add packet sent", timeout: .seconds(30)) {
+                        try await h.stats().websocket.packetsSent >= 1
+                    }
                     var faults = FaultSettings()
                     faults.dropWebsockets = true
                     try await h.setFaults(faults)
@@ -216,7 +222,7 @@ struct WebSocketTests {
             #expect(session.seconds < 50, "the socket ended before the test's timeout")
             #expect(session.close == nil)
             #expect(session.packets.contains { $0.kind == "add event" })
-            try await waitFor { try await h.stats().websocket.open == 0 }
+            try await eventually("no socket open") { try await h.stats().websocket.open == 0 }
         }
     }
 
@@ -230,7 +236,9 @@ struct WebSocketTests {
             try await h.setFaults(faults)
             async let stalled = h.listen(
                 cookie: cookie, lastUpdateID: id, autoPing: .seconds(2), timeout: .seconds(60))
-            try await waitFor(seconds: 30) { try await h.stats().websocket.open >= 1 }
+            try await eventually("the stalled socket open", timeout: .seconds(30)) {
+                try await h.stats().websocket.open >= 1
+            }
             let healthy = await h.listen(
                 cookie: cookie, lastUpdateID: id, autoPing: .seconds(2), timeout: .seconds(60),
                 during: {
@@ -258,7 +266,7 @@ struct WebSocketTests {
             let session = await h.listen(
                 cookie: cookie, lastUpdateID: before, timeout: .seconds(60),
                 during: {
-                    try await Task.sleep(for: .milliseconds(300))
+                    try await eventually("the socket subscribed") { try await h.stats().websocket.open >= 1 }
                     var faults = FaultSettings()
                     faults.restartSeconds = 2
                     try await h.setFaults(faults)
@@ -270,7 +278,7 @@ struct WebSocketTests {
                 .connect(host: h.endpoint.host, port: h.endpoint.port).get()
             #expect(connection == nil, "the port refuses connections while the console restarts")
             try? await connection?.close()
-            try await waitFor(seconds: 30) {
+            try await eventually("the console to accept connections again", timeout: .seconds(30)) {
                 guard
                     let back = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                         .connect(host: h.endpoint.host, port: h.endpoint.port).get()
@@ -304,7 +312,9 @@ struct WebSocketTests {
                 cookie: cookie, lastUpdateID: try await h.lastUpdateID(cookie: cookie), timeout: .seconds(60),
                 during: {
                     started.append(try await h.startEvent(#"{"type":"motion","seconds":0.3}"#))
-                    try await waitFor(seconds: 30) { try await h.stats().eventsEndedSilently == 1 }
+                    try await eventually("the first event ended silently", timeout: .seconds(30)) {
+                        try await h.stats().eventsEndedSilently == 1
+                    }
                     started.append(try await h.startEvent(#"{"type":"motion","seconds":0.3}"#))
                 },
                 until: { packets in
@@ -328,6 +338,10 @@ struct WebSocketTests {
         var configuration = Self.quiet()
         configuration.firmware = .earlySessionEnd
         configuration.authentication.earlySessionEnd = 8
+        // Session time is a clock the test moves on (from the wall clock's now, which the JWT's exp is checked
+        // against): no waiting, and a loaded machine cannot end the session before the first request.
+        let milliseconds = Mutex<Int64>(Int64(Date().timeIntervalSince1970 * 1000))
+        configuration.authentication.clock = SimulatedClock { milliseconds.withLock { $0 } }
         try await Harness.with(configuration) { h in
             let (cookie, _) = try await h.loginUniFiOS()
             let payload = cookie.split(separator: ".")[1]
@@ -338,8 +352,7 @@ struct WebSocketTests {
             let exp = try #require((claims["exp"] as? NSNumber)?.doubleValue)
             #expect(exp - Date().timeIntervalSince1970 > 3000)
             #expect(try await h.request("/proxy/protect/api/bootstrap", headers: [("Cookie", cookie)]).status == 200)
-            // 8 s: a loaded CI machine must still reach the first request in time.
-            try await Task.sleep(for: .milliseconds(8500))
+            milliseconds.withLock { $0 += 8500 }
             #expect(try await h.request("/proxy/protect/api/bootstrap", headers: [("Cookie", cookie)]).status == 401)
         }
     }
@@ -352,14 +365,4 @@ final class LockedBox<Value: Sendable>: @unchecked Sendable {
     init(_ value: Value) { stored = value }
     var value: Value { lock.withLock { stored } }
     func append<Element>(_ element: Element) where Value == [Element] { lock.withLock { stored.append(element) } }
-}
-
-/// Polls `condition` every 50 ms until it holds or `seconds` pass.
-func waitFor(seconds: Double = 5, _ condition: @Sendable () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    Issue.record("The condition did not hold within \(seconds) s")
 }
