@@ -131,7 +131,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ProtectArchiveTests",
-            dependencies: ["ProtectArchive", "ProtectAPI", "ProtectSimulator"],
+            dependencies: ["ProtectArchive", "ProtectAPI", "ProtectSimulator", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,27 +1,14 @@
 import AsyncHTTPClient
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import ProtectAPI
 
-/// A time source that never waits: each sleep moves its clock on at once and is written down.
-final class MovedTime: Sendable {
-    private let state = Mutex<(now: Double, sleeps: [Double])>((0, []))
-
-    var sleeps: [Double] { state.withLock { $0.sleeps } }
-
-    var source: TimeSource {
-        TimeSource(
-            now: { self.state.withLock { $0.now } },
-            sleep: { seconds in
-                try Task.checkCancellation()
-                self.state.withLock {
-                    $0.now += seconds
-                    $0.sleeps.append(seconds)
-                }
-            })
-    }
+extension MovedTime {
+    /// This clock as the time source the library takes.
+    var source: TimeSource { TimeSource(now: now, sleep: sleep) }
 }
 
 /// Fails `failures` times with `error`, then returns the attempt number.

@@ -2,26 +2,10 @@ import Foundation
 import Logging
 import ProtectAPI
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import ProtectArchive
-
-/// A time source that never waits: each sleep moves its clock on at once and is written down.
-private final class MovedTime: Sendable {
-    private let state = Mutex<(now: Double, sleeps: [Double])>((0, []))
-    var sleeps: [Double] { state.withLock { $0.sleeps } }
-    var source: TimeSource {
-        TimeSource(
-            now: { self.state.withLock { $0.now } },
-            sleep: { seconds in
-                try Task.checkCancellation()
-                self.state.withLock {
-                    $0.now += seconds
-                    $0.sleeps.append(seconds)
-                }
-            })
-    }
-}
 
 @Suite("The daemons' loops in the library: watch restarts and the several-consoles supervisor")
 struct ServiceTests {
