@@ -50,7 +50,7 @@ struct CommandLineTests {
             .filter { $0.hasSuffix(".mp4") } ?? []
         let file = try #require(files.first)
         #expect(files.count == 1)
-        let probe = try Probe.of(folder.appendingPathComponent(file).path)
+        let probe = try await Probe.of(folder.appendingPathComponent(file).path)
         #expect(probe.codec == "h264")
         #expect((probe.duration ?? 0) > 3000)
         // A frame shows the camera's name and the second the file's name says, in the console's time zone.

@@ -188,7 +188,7 @@ struct FeatureEndToEndTests {
             #expect(finished.map { ($0["events"] as? [String] ?? []).count } == [2, 3, 1])
             let first = try #require(finished.first?["path"] as? String)
             #expect(first == "Mxxoxar_Gyd_09be/2022-01-23/20-49-37_smartDetectZone-person_channel2.mp4")
-            let probe = try Probe.of(s.destination.appendingPathComponent(first).path)
+            let probe = try await Probe.of(s.destination.appendingPathComponent(first).path)
             #expect(probe.codec == "h264" && probe.width == 480)
             #expect(abs((probe.duration ?? 0) - (1_642_971_042.412 + 3 - (1_642_970_980.367 - 3))) < 0.5)
             #expect(try fileContains(s.destination.appendingPathComponent(first), "channel=2"))
@@ -198,7 +198,7 @@ struct FeatureEndToEndTests {
             #expect(
                 images.contains("Mxxoxar_Gyd_09be/2022-01-23/20-56-41_smartDetectZone-person_channel2.thumbnail.jpg"))
             for image in images {
-                let probe = try Probe.of(s.destination.appendingPathComponent(image).path)
+                let probe = try await Probe.of(s.destination.appendingPathComponent(image).path)
                 #expect(["mjpeg", "png"].contains(probe.codec), "\(image)")
             }
             let summary = try #require(jsonLines(merged.stdout).last)
@@ -258,7 +258,7 @@ struct FeatureEndToEndTests {
                 let file = s.destination.appendingPathComponent(path)
                 #expect(try fileContains(file, tag), "\(extra)")
                 if suffix == "_timelapse60x" {
-                    #expect(abs((try Probe.of(file.path).duration ?? 0) - 60) < 1, "an hour at 60x is a minute")
+                    #expect(abs((try await Probe.of(file.path).duration ?? 0) - 60) < 1, "an hour at 60x is a minute")
                 }
             }
             let plain = try await Binary.run(s.arguments([], cameras: doorbell.id))
@@ -292,7 +292,7 @@ struct FeatureEndToEndTests {
             #expect(lines.filter { $0["event"] as? String == "failed" }.count == 1)
             #expect(allInside(s) && s.filesOnDisk().count == 4)
             for file in s.filesOnDisk() {
-                let probe = try Probe.of(s.destination.appendingPathComponent(file).path)
+                let probe = try await Probe.of(s.destination.appendingPathComponent(file).path)
                 #expect(probe.codec == "mjpeg" && probe.width == 320, "\(file)")
             }
             let doorbell = try #require(cameras.first { $0.hasPackageLens })

@@ -4,14 +4,16 @@ import ProtectSimulator
 import TestSupport
 import Testing
 
-/// Runs a shell command line (for pipes and mounts); returns its status and output.
-func shell(_ command: String) throws -> (status: Int32, output: String) {
+/// Runs a shell command line (for pipes and mounts); returns its status and output. The wait and the reads are off
+/// the concurrency pool: a command that runs protect-dl against this process's simulator must not hold one of the
+/// pool's threads while the simulator needs it.
+func shell(_ command: String) async throws -> (status: Int32, output: String) {
     let out = Pipe()
     let process = try spawn(
         "/bin/bash", ["-c", command], environment: ["PROTECT_DL_PASSWORD": "protect"], stdout: out, stderr: out)
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    async let data = drain(out)
+    try await waitForExit(process, timeout: 120)
+    return (process.terminationStatus, String(decoding: await data, as: UTF8.self))
 }
 
 /// Single-quotes a value for bash.
@@ -19,9 +21,9 @@ func quoted(_ value: String) -> String { "'" + value.replacingOccurrences(of: "'
 
 /// Makes the folder `path` and mounts a file system on it (`mount <arguments> <path>`); mounting needs root, and
 /// the test fails, saying so, without it.
-func mountFolder(_ path: String, _ arguments: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+func mountFolder(_ path: String, _ arguments: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    let mounted = try shell("mount \(arguments) \(quoted(path))")
+    let mounted = try await shell("mount \(arguments) \(quoted(path))")
     try #require(
         mounted.status == 0, "this test mounts \(arguments) (needs root): \(mounted.output)",
         sourceLocation: sourceLocation)
@@ -29,7 +31,8 @@ func mountFolder(_ path: String, _ arguments: String, sourceLocation: SourceLoca
 
 /// Undoes `mountFolder`.
 func unmount(_ path: String) {
-    _ = try? shell("umount \(quoted(path))")
+    // A moment's work that touches no simulator: waited for here, in a `defer`.
+    (try? spawn("/bin/umount", [path]))?.waitUntilExit()
 }
 
 /// The `.part` files and the empty `.mp4` files under the destination.
@@ -107,7 +110,7 @@ struct HardeningEndToEndTests {
                 let duration = try #require(
                     try MP4Check.duration(path: s.destination.appendingPathComponent(path).path))
                 #expect(abs(duration - Double(to + 1 - from) / 1000) < 2, "\(path) holds \(duration) s")
-                let probe = try Probe.of(s.destination.appendingPathComponent(path).path)
+                let probe = try await Probe.of(s.destination.appendingPathComponent(path).path)
                 #expect(abs((probe.duration ?? 0) - duration) < 2, "ffprobe agrees on \(path)")
             }
         }
@@ -168,7 +171,7 @@ struct HardeningEndToEndTests {
     func diskFull() async throws {
         try await Scenario.with(Scenario.small(.unifiOS)) { s in
             let mount = s.destination.appendingPathComponent("small").path
-            try mountFolder(mount, "-t tmpfs -o size=6m tmpfs")
+            try await mountFolder(mount, "-t tmpfs -o size=6m tmpfs")
             defer { unmount(mount) }
             var arguments = s.arguments(["--ignore-failed-downloads", "--parallel", "1"])
             arguments = try arguments.replacing({ $0.hasPrefix("--dest=") }, with: "--dest=\(mount)")
@@ -183,7 +186,7 @@ struct HardeningEndToEndTests {
 
             // sync names the full disk the same way, and keeps its state sound.
             let archive = s.destination.appendingPathComponent("small-archive").path
-            try mountFolder(archive, "-t tmpfs -o size=6m tmpfs")
+            try await mountFolder(archive, "-t tmpfs -o size=6m tmpfs")
             defer { unmount(archive) }
             let sync = try await Binary.run([
                 "sync", "--address", s.endpoint.host, "--port", String(s.endpoint.port), "--username", "admin",
@@ -202,7 +205,7 @@ struct HardeningEndToEndTests {
     func destinations() async throws {
         try await Scenario.with(Scenario.small(.unifiOS)) { s in
             let readOnly = s.destination.appendingPathComponent("ro").path
-            try mountFolder(readOnly, "--bind -o ro \(quoted(readOnly))")
+            try await mountFolder(readOnly, "--bind -o ro \(quoted(readOnly))")
             defer { unmount(readOnly) }
             var arguments = s.arguments()
             arguments = try arguments.replacing({ $0.hasPrefix("--dest=") }, with: "--dest=\(readOnly)")
@@ -235,7 +238,7 @@ struct HardeningEndToEndTests {
         try await Scenario.with(Scenario.throttled(bytesPerSecond: 400_000)) { s in
             let binary = try Binary.path("protect-dl")
             let line = ([binary] + s.arguments(["--json"])).map(quoted).joined(separator: " ")
-            let piped = try shell(
+            let piped = try await shell(
                 "\(line) 2>\(quoted(s.destination.path))/err | head -1; echo \"status=${PIPESTATUS[0]}\"")
             #expect(piped.output.contains("status=141"), "\(piped.output)")
             let stderr = (try? String(contentsOfFile: s.destination.path + "/err", encoding: .utf8)) ?? ""
@@ -243,7 +246,7 @@ struct HardeningEndToEndTests {
             #expect(leftovers(s).parts.isEmpty)
             let cameras = ([binary, "cameras", "--json"] + Array(s.arguments().prefix(4))).map(quoted)
                 .joined(separator: " ")
-            let listed = try shell("\(cameras) | head -1 >/dev/null; echo \"status=${PIPESTATUS[0]}\"")
+            let listed = try await shell("\(cameras) | head -1 >/dev/null; echo \"status=${PIPESTATUS[0]}\"")
             #expect(listed.output.contains("status=141") || listed.output.contains("status=0"), "\(listed.output)")
             #expect(!listed.output.contains("Fatal error"))
         }
@@ -349,7 +352,7 @@ struct HardeningEndToEndTests {
                 // A TLS server that shares no cipher with protect-dl (openssl s_server, TLS 1.2 with Camellia only).
                 let folder = s.destination.appendingPathComponent("tls")
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-                let made = try shell(
+                let made = try await shell(
                     "cd \(quoted(folder.path)) && openssl req -x509 -newkey rsa:2048 -nodes -keyout k.pem -out c.pem "
                         + "-days 1 -subj /CN=localhost")
                 try #require(made.status == 0, "openssl makes a certificate: \(made.output)")

@@ -124,7 +124,7 @@ extension PeerSuites {
                     "uiprotect", ["cameras", camera.id, "save-video", out, local(s.start), local(s.start + 600_000)],
                     environment: environment.merging(["TZ": "UTC"]) { $1 })
                 #expect(saved.status == 0, "\(saved.output)")
-                let probe = try Probe.of(out)
+                let probe = try await Probe.of(out)
                 #expect(probe.codec == "h264")
                 #expect(abs((probe.duration ?? 0) - 600) < 3, "\(probe)")
             }
@@ -304,7 +304,7 @@ extension PeerSuites {
                 #expect(files.contains { $0.hasPrefix(doorbell.name + "/") && $0.hasSuffix(" ring.mp4") }, "\(files)")
                 #expect(files.contains { $0.hasSuffix("smartDetectZone (person).mp4") }, "\(files)")
                 for file in files {
-                    let probe = try Probe.of(clips.appendingPathComponent(file).path)
+                    let probe = try await Probe.of(clips.appendingPathComponent(file).path)
                     #expect(probe.codec == "h264", "\(file)")
                     #expect((probe.duration ?? 0) > 0.5 && (probe.duration ?? 0) < 6, "\(file): \(probe)")
                 }

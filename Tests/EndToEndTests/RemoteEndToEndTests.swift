@@ -348,7 +348,7 @@ extension RemoteEndToEndTests {
                 // A local copy of a still is a JPEG ffprobe reads.
                 try await remote.copy(to: s.destination)
                 for still in stills {
-                    #expect(try Probe.of(s.destination.appendingPathComponent(still).path).codec == "mjpeg")
+                    #expect(try await Probe.of(s.destination.appendingPathComponent(still).path).codec == "mjpeg")
                 }
             }
         }

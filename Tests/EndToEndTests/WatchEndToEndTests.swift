@@ -34,10 +34,15 @@ struct WatchEndToEndTests {
 
     /// Waits until the daemon has received the websocket's `add` packet of the event `id`.
     static func waitHeard(_ id: String, _ what: String, daemon: Daemon) async throws {
-        try await eventually("watch to receive the start of \(what)") {
-            lines(daemon, "packet").contains {
-                $0["action"] as? String == "add" && ($0["id"] as? String)?.hasPrefix(id) == true
+        do {
+            try await eventually("watch to receive the start of \(what)") {
+                lines(daemon, "packet").contains {
+                    $0["action"] as? String == "add" && ($0["id"] as? String)?.hasPrefix(id) == true
+                }
             }
+        } catch {
+            Issue.record("watch stderr: \(daemon.stderr.suffix(3000))\nstdout: \(daemon.stdout.suffix(6000))")
+            throw error
         }
     }
 

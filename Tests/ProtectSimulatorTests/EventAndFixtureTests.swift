@@ -104,7 +104,7 @@ struct EventAndFixtureTests {
                 let file = FileManager.default.temporaryDirectory.appendingPathComponent("sim-img-\(UUID())")
                 defer { try? FileManager.default.removeItem(at: file) }
                 try Data(image.body).write(to: file)
-                let stream = try #require((try ffprobe(file.path)?["streams"] as? [[String: Any]])?.first)
+                let stream = try #require((try await ffprobe(file.path)?["streams"] as? [[String: Any]])?.first)
                 #expect(stream["width"] as? Int == width)
                 #expect(stream["height"] as? Int == height)
             }

@@ -28,7 +28,7 @@ struct ExportTests {
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("sim-export-\(UUID()).mp4")
             defer { try? FileManager.default.removeItem(at: file) }
             try Data(response.body).write(to: file)
-            let probe = try #require(try ffprobe(file.path))
+            let probe = try #require(try await ffprobe(file.path))
             let duration = Double((probe["format"] as? [String: Any])?["duration"] as? String ?? "") ?? 0
             #expect(abs(duration - 3600) < 1)
             let stream = try #require((probe["streams"] as? [[String: Any]])?.first)
@@ -124,7 +124,7 @@ struct ExportTests {
             defer { try? FileManager.default.removeItem(at: file) }
             try Data(timelapse.body).write(to: file)
             let duration =
-                Double(((try ffprobe(file.path))?["format"] as? [String: Any])?["duration"] as? String ?? "") ?? 0
+                Double(((try await ffprobe(file.path))?["format"] as? [String: Any])?["duration"] as? String ?? "") ?? 0
             #expect(abs(duration - 60) < 1)  // 60x: an hour in a minute
 
             let prepared = try await h.request(

@@ -73,7 +73,7 @@ struct FaultTests {
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("sim-cut-\(UUID()).mp4")
             defer { try? FileManager.default.removeItem(at: file) }
             try Data(cut.body).write(to: file)
-            #expect(try ffprobe(file.path) == nil)
+            #expect(try await ffprobe(file.path) == nil)
         }
     }
 

@@ -38,15 +38,13 @@ private func output(of executable: String, _ arguments: [String]) async throws -
     }
 }
 
-/// Runs ffprobe on a file; returns its JSON output (format and streams) or nil when ffprobe refuses the file.
-public func ffprobe(_ path: String) throws -> [String: Any]? {
-    let out = Pipe()
-    let process = try spawn(
-        try ffprobeExecutable(), ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", path],
-        stdout: out)
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { return nil }
+/// Runs ffprobe on a file (on a thread of its own, like every program a test waits on); returns its JSON output
+/// (format and streams) or nil when ffprobe refuses the file.
+public func ffprobe(_ path: String) async throws -> [String: Any]? {
+    let (data, status) = try await output(
+        of: try ffprobeExecutable(),
+        ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", path])
+    guard status == 0 else { return nil }
     return try JSONSerialization.jsonObject(with: data) as? [String: Any]
 }
 
@@ -62,8 +60,8 @@ public struct Probe: Sendable {
     public var duration: Double?
 
     /// Probes `path`; a file ffprobe refuses is an error.
-    public static func of(_ path: String) throws -> Probe {
-        guard let object = try ffprobe(path), let stream = (object["streams"] as? [[String: Any]])?.first else {
+    public static func of(_ path: String) async throws -> Probe {
+        guard let object = try await ffprobe(path), let stream = (object["streams"] as? [[String: Any]])?.first else {
             throw CocoaError(.fileReadCorruptFile, userInfo: [NSFilePathErrorKey: path])
         }
         let duration = ((object["format"] as? [String: Any])?["duration"] as? String).flatMap(Double.init)
@@ -74,7 +72,7 @@ public struct Probe: Sendable {
 
     /// The picture shown at `seconds` of `path`, decoded by ffmpeg to 8-bit grey, ready to read its burned-in text.
     public static func frame(_ path: String, at seconds: Double) async throws -> OverlayReader {
-        let probe = try of(path)
+        let probe = try await of(path)
         let (data, status) = try await output(
             of: try ffmpegExecutable(),
             [
