@@ -1,5 +1,6 @@
 # Helpers shared by the bench scripts; source it from the repository's root after `set -euo pipefail`.
-#   bench_init      builds protect-dl and protect-sim (PROTECT_DL_BENCH_BUILD: release, the default, or debug), sets
+#   bench_init      builds protect-dl and protect-sim (PROTECT_DL_BENCH_BUILD: release, the default, or debug;
+#                   PROTECT_DL_BENCH_SWIFT_FLAGS: extra flags of swift build), sets
 #                   $bin and $work (a temporary directory) and removes it on exit (KEEP=1 keeps it).
 #   start_sim ARGS  starts protect-sim on a free port (stopping the one before) and waits for its --ready-file; sets
 #                   sim_pid, port, B (its base URL), fingerprint and cameras (camera ids, one a line). SIM_LOG_LEVEL
@@ -12,8 +13,11 @@ pids=()
 
 bench_init() {
     local build=${PROTECT_DL_BENCH_BUILD:-release}
-    swift build -c "$build" >/dev/null
-    bin=$(swift build -c "$build" --show-bin-path)
+    # PROTECT_DL_BENCH_SWIFT_FLAGS: the extra flags a build to reuse was made with (CI's), so nothing compiles again.
+    # shellcheck disable=SC2206
+    local flags=(${PROTECT_DL_BENCH_SWIFT_FLAGS:-})
+    swift build -c "$build" "${flags[@]}" >/dev/null
+    bin=$(swift build -c "$build" "${flags[@]}" --show-bin-path)
     work=$(mktemp -d)
     trap cleanup EXIT
 }

@@ -2,17 +2,22 @@
 # Builds the release tarball: protect-dl with the Swift runtime linked statically (it runs on a Linux machine with
 # no Swift toolchain), stripped, with its man page, shell completions, systemd units and an example configuration.
 # Usage: bash scripts/release.sh [OUTPUT-FOLDER]   (default: dist/)
+#   PROTECT_DL_RELEASE_SCRATCH=.build reuses a release build made there (CI: the build its tests ran on; only the
+#   link with the static runtime is new), with PROTECT_DL_RELEASE_SWIFT_FLAGS the extra flags that build was made
+#   with (anything else would compile it again).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scratch=.build-static
+scratch=${PROTECT_DL_RELEASE_SCRATCH:-.build-static}
+# shellcheck disable=SC2206
+flags=(${PROTECT_DL_RELEASE_SWIFT_FLAGS:-})
 out=${1:-dist}
 version=$(sed -n 's/.*version: "protect-dl \([^"]*\)".*/\1/p' Sources/protect-dl/ProtectDL.swift)
 name="protect-dl-$version-linux-$(uname -m)"
 
 echo "== release build of protect-dl $version, Swift runtime linked statically"
-swift build -c release --static-swift-stdlib --scratch-path "$scratch" --product protect-dl
+swift build -c release --static-swift-stdlib --scratch-path "$scratch" --product protect-dl "${flags[@]}"
 # swift-argument-parser's manual generator, run on the built binary (its command definitions).
-swift build --scratch-path "$scratch" --product generate-manual
+swift build -c release --scratch-path "$scratch" --product generate-manual "${flags[@]}"
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
@@ -32,7 +37,7 @@ fi
 # It runs with nothing of the toolchain in reach.
 env -i PATH=/usr/bin:/bin "$binary" --version
 
-"$scratch/debug/generate-manual" "$binary" --output-directory "$root/share/man/man1" >/dev/null
+"$scratch/release/generate-manual" "$binary" --output-directory "$root/share/man/man1" >/dev/null
 "$binary" completions bash > "$root/share/bash-completion/completions/protect-dl"
 "$binary" completions zsh > "$root/share/zsh/site-functions/_protect-dl"
 "$binary" completions fish > "$root/share/fish/vendor_completions.d/protect-dl.fish"
