@@ -1,38 +1,5 @@
 import Foundation
 
-/// What the console has seen and done, for tests to assert on (`GET /__sim/stats`).
-public struct ConsoleStats: Sendable, Codable, Equatable {
-    /// Successful logins.
-    public var logins = 0
-    /// Logins refused for bad credentials, MFA or rate limiting.
-    public var failedLogins = 0
-    /// Legacy access keys handed out.
-    public var accessKeysIssued = 0
-    /// Exports answered with a body.
-    public var exports = 0
-    /// Exports whose body was sent to the end.
-    public var completedExports = 0
-    /// Exports refused because the console was overloaded.
-    public var overloadRejections = 0
-    /// Exports answered with "No files found".
-    public var emptyExports = 0
-    public var currentExports = 0
-    public var peakConcurrentExports = 0
-    public var bytesServed: Int64 = 0
-    /// Requests by HTTP status, keyed by the status as text.
-    public var requestsByStatus: [String: Int] = [:]
-    /// Requests by endpoint kind (e.g. "export", "bootstrap", "login").
-    public var requestsByEndpoint: [String: Int] = [:]
-    /// Live events that started while the console ran, and those of them that ended.
-    public var eventsCreated = 0
-    public var eventsEnded = 0
-    /// Live events whose end was never announced on the websocket (the `unendedEventCount` fault).
-    public var eventsEndedSilently = 0
-    /// The private websocket's counters.
-    public var websocket = WebSocketStats()
-    public init() {}
-}
-
 /// A camera's motion as the console reports it (`lastMotion`, `isMotionDetected`).
 struct MotionState: Sendable {
     var last: Int64
@@ -63,25 +30,25 @@ struct PreparedExport: Sendable {
 /// The console's mutable state, shared by all connections.
 public actor ConsoleState {
     let configuration: SimulatorConfiguration
-    private(set) var catalog: CameraCatalog
-    private(set) var eventStore: EventStore
+    var catalog: CameraCatalog
+    var eventStore: EventStore
     /// The websocket's update stream.
     let feed = LiveFeed()
     /// Live motion per camera id: when it last started and whether it is going on.
-    private(set) var motion: [String: MotionState] = [:]
-    private var sessions: [String: Session] = [:]
-    private var accessKeys: [String: AccessKey] = [:]
-    private var loginTimes: [Date] = []
-    private(set) var faults: FaultSettings
-    private(set) var stats = ConsoleStats()
-    private var responsesSinceRotation = 0
-    private var prepared: [String: PreparedExport] = [:]
-    private var linkBusyUntil = ContinuousClock.now
+    var motion: [String: MotionState] = [:]
+    var sessions: [String: Session] = [:]
+    var accessKeys: [String: AccessKey] = [:]
+    var loginTimes: [Date] = []
+    var faults: FaultSettings
+    var stats = ConsoleStats()
+    var responsesSinceRotation = 0
+    var prepared: [String: PreparedExport] = [:]
+    var linkBusyUntil = ContinuousClock.now
 
     /// Live events decided and waiting to be played by the live service.
     nonisolated let scheduledEvents: AsyncStream<LiveEventPlan>
     private let scheduler: AsyncStream<LiveEventPlan>.Continuation
-    private var eventRandom: SplitMix64
+    var eventRandom: SplitMix64
     /// Restart requests for the running server.
     let restarts = RestartSignal()
     /// The HTTP connections open now.
@@ -164,51 +131,11 @@ public actor ConsoleState {
         return (reset, stall, takeFault(\.cutBeforeMoovCount))
     }
 
-    // MARK: Logins
-
     enum LoginOutcome {
         case success(Session)
         case invalidCredentials
         case needsSecondFactor
         case rateLimited(retryAfter: Int)
-    }
-
-    func login(username: String, password: String) -> LoginOutcome {
-        let now = configuration.authentication.clock.date
-        loginTimes = loginTimes.filter { now.timeIntervalSince($0) < 60 }
-        loginTimes.append(now)
-        let auth = configuration.authentication
-        if takeFault(\.loginRateLimitCount) || loginTimes.count > auth.loginsPerMinute {
-            stats.failedLogins += 1
-            return .rateLimited(retryAfter: auth.loginRetryAfter)
-        }
-        if username == auth.mfaUsername {
-            stats.failedLogins += 1
-            return .needsSecondFactor
-        }
-        guard username == auth.username, password == auth.password else {
-            stats.failedLogins += 1
-            return .invalidCredentials
-        }
-        stats.logins += 1
-        let expires = now.addingTimeInterval(auth.sessionLifetime)
-        let token: String
-        if configuration.mode == .unifiOS {
-            token = JWT.make(userID: "5f1c9a2b3c4d5e6f7a8b9c0d", issuedAt: now, expires: expires, csrf: randomToken(16))
-        } else {
-            token = randomToken(32)
-        }
-        // The JWT says `expires`; a firmware that ends sessions early ends this one sooner.
-        let ends =
-            configuration.firmware == .earlySessionEnd
-            ? min(expires, now.addingTimeInterval(auth.earlySessionEnd)) : expires
-        let session = Session(token: token, expires: ends, csrfToken: UUID().uuidString.lowercased())
-        sessions[token] = session
-        return .success(session)
-    }
-
-    func logout(token: String) {
-        sessions[token] = nil
     }
 
     enum SessionCheck {
@@ -218,103 +145,8 @@ public actor ConsoleState {
         case badCSRF
     }
 
-    /// Checks a session token; for writes also its CSRF token. Counts the use and may rotate the CSRF token.
-    func useSession(token: String?, csrf: String?, isWrite: Bool) -> SessionCheck {
-        let now = configuration.authentication.clock.date
-        guard let token, var session = sessions[token] else { return token == nil ? .missing : .expired }
-        if session.expires <= now {
-            sessions[token] = nil
-            return .expired
-        }
-        if let maxUses = configuration.authentication.sessionMaxUses, session.uses >= maxUses {
-            sessions[token] = nil
-            return .expired
-        }
-        if isWrite && configuration.mode == .unifiOS {
-            guard let csrf, csrf == session.csrfToken || csrf == session.previousCSRFToken else { return .badCSRF }
-        }
-        session.uses += 1
-        var rotated: String?
-        if configuration.mode == .unifiOS, let interval = configuration.authentication.csrfRotationInterval {
-            responsesSinceRotation += 1
-            if responsesSinceRotation >= interval {
-                responsesSinceRotation = 0
-                session.previousCSRFToken = session.csrfToken
-                session.csrfToken = UUID().uuidString.lowercased()
-                rotated = session.csrfToken
-            }
-        }
-        sessions[token] = session
-        return .valid(session, rotatedCSRF: rotated)
-    }
-
-    func issueAccessKey() -> String {
-        let now = configuration.authentication.clock.date
-        let key = "\(Int(now.timeIntervalSince1970 * 1000)):\(randomToken(12)):\(randomToken(48))"
-        accessKeys[key] = AccessKey(expires: now.addingTimeInterval(configuration.authentication.accessKeyLifetime))
-        stats.accessKeysIssued += 1
-        return key
-    }
-
-    /// Checks and counts one use of a legacy access key.
-    func useAccessKey(_ key: String) -> Bool {
-        let now = configuration.authentication.clock.date
-        guard var entry = accessKeys[key], entry.expires > now else {
-            accessKeys[key] = nil
-            return false
-        }
-        if let maxUses = configuration.authentication.accessKeyMaxUses, entry.uses >= maxUses {
-            accessKeys[key] = nil
-            return false
-        }
-        entry.uses += 1
-        accessKeys[key] = entry
-        return true
-    }
-
-    // MARK: Exports
-
-    /// Reserves a place for an export; nil when the console is overloaded.
-    func beginExport() -> Bool {
-        let performance = configuration.performance
-        if performance.enabled && stats.currentExports >= performance.maxConcurrentExports {
-            stats.overloadRejections += 1
-            return false
-        }
-        stats.exports += 1
-        stats.currentExports += 1
-        stats.peakConcurrentExports = max(stats.peakConcurrentExports, stats.currentExports)
-        return true
-    }
-
-    func endExport(completed: Bool) {
-        stats.currentExports -= 1
-        if completed { stats.completedExports += 1 }
-    }
-
     /// Exports in progress now (for the performance model).
     var exportsInProgress: Int { stats.currentExports }
-
-    /// How long to wait after sending `bytes` so that all exports together stay under the global cap: the link is
-    /// busy until a moment that each chunk moves on by its size at the cap of now (the console's slow-down with the
-    /// exports in progress included); time the link stood idle is not made up later.
-    func globalDelay(for bytes: Int) -> Double {
-        guard configuration.performance.enabled, let cap = configuration.performance.totalBytesPerSecond else {
-            return 0
-        }
-        let now = ContinuousClock.now
-        let rate = cap * configuration.performance.speedFactor(exports: stats.currentExports)
-        linkBusyUntil = max(linkBusyUntil, now) + .seconds(Double(bytes) / rate)
-        return max(0, (linkBusyUntil - now).simulatorSeconds)
-    }
-
-    func prepare(camera: String, parameters: QueryParameters) -> String {
-        let name = "export-\(randomToken(10)).mp4"
-        prepared[name] = PreparedExport(camera: camera, parameters: parameters)
-        return name
-    }
-
-    func preparedExport(named name: String) -> PreparedExport? { prepared[name] }
 
     // MARK: Events and motion
 
@@ -350,10 +182,6 @@ public actor ConsoleState {
     /// Renames a camera, as the console's own interface would.
     public func rename(camera id: String, to name: String) -> Bool { catalog.rename(id: id, to: name) }
 
-    private func randomToken(_ length: Int) -> String {
-        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-        return String((0..<length).map { _ in alphabet.randomElement()! })
-    }
 }
 
 /// UniFi OS session tokens: unsigned-looking JWTs carrying `exp`, as consoles issue them.
