@@ -38,7 +38,8 @@ final class ChildProcess: Sendable {
             Thread.detachNewThread {
                 let child: ChildProcess
                 do {
-                    child = try ChildProcess(arguments, environment: environment, stdin: stdin, stdout: stdout)
+                    child = ChildProcess(
+                        try Self.launch(arguments, environment: environment, stdin: stdin, stdout: stdout))
                 } catch {
                     continuation.resume(throwing: error)
                     return
@@ -54,12 +55,33 @@ final class ChildProcess: Sendable {
     /// holding a sibling's stdin open would keep it from ever reading end of file.
     private static let spawning = Mutex(())
 
-    private init(_ arguments: [String], environment: [String: String], stdin: Bool, stdout: Bool) throws {
+    /// A spawned child's pid and this side's descriptors.
+    private struct Launched {
+        var pid: pid_t
+        var input: Int32
+        var output: Int32
+        var errorFile: Int32
+    }
+
+    // The initialiser cannot fail: a throwing one, with the default-valued `Mutex` properties already set, made the
+    // Swift 6.3.1 optimiser crash (an ownership error in CopyPropagation) in a build with `-enable-testing`.
+    private init(_ launched: Launched) {
+        self.pid = launched.pid
+        self.input = Mutex(launched.input)
+        self.output = launched.output
+        self.errorFile = launched.errorFile
+        self.writer = DispatchQueue(label: "protect-dl.rclone.stdin.\(launched.pid)")
+    }
+
+    /// Creates the pipes and the stderr file and spawns the child.
+    private static func launch(_ arguments: [String], environment: [String: String], stdin: Bool, stdout: Bool) throws
+        -> Launched
+    {
         var inputPipe: [Int32] = [-1, -1]
         var outputPipe: [Int32] = [-1, -1]
         var errorFile: Int32 = -1
         var pid: pid_t = 0
-        let result: Int32 = try Self.spawning.withLock { _ in
+        let result: Int32 = try spawning.withLock { _ in
             func closeOnExec(_ descriptor: Int32) { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
             if stdin {
                 guard pipe(&inputPipe) == 0 else { throw SpawnError(executable: arguments[0], errno: errno) }
@@ -75,7 +97,7 @@ final class ChildProcess: Sendable {
                 closeOnExec(errorFile)
                 template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
             }
-            return Self.spawn(
+            return spawn(
                 arguments, environment: environment, input: stdin ? inputPipe[0] : -1,
                 output: stdout ? outputPipe[1] : -1, error: errorFile, pid: &pid)
         }
@@ -87,11 +109,8 @@ final class ChildProcess: Sendable {
             if errorFile >= 0 { close(errorFile) }
             throw SpawnError(executable: arguments[0], errno: result)
         }
-        self.pid = pid
-        self.input = Mutex(stdin ? inputPipe[1] : -1)
-        self.output = stdout ? outputPipe[0] : -1
-        self.errorFile = errorFile
-        self.writer = DispatchQueue(label: "protect-dl.rclone.stdin.\(pid)")
+        return Launched(
+            pid: pid, input: stdin ? inputPipe[1] : -1, output: stdout ? outputPipe[0] : -1, errorFile: errorFile)
     }
 
     /// posix_spawn with the descriptors in place (/dev/null for those not given), default signal handling, an
