@@ -9,6 +9,20 @@ var swiftSettings: [SwiftSetting] = [
 if ProcessInfo.processInfo.environment["PROTECT_DL_STRICT"] != nil {
     swiftSettings.append(.treatAllWarnings(as: .error))
 }
+// PROTECT_DL_STATIC_RUNTIME=1 links protect-dl with the Swift runtime and Foundation statically (the release
+// tarball's binary) without compiling anything again: only its link changes, so one build serves the tests and the
+// tarball. The modules were compiled against the shared Foundation, whose module files do not name every archive the
+// static one needs; the last four are those.
+let staticRuntimeLink: [LinkerSetting] =
+    ProcessInfo.processInfo.environment["PROTECT_DL_STATIC_RUNTIME"] == nil
+    ? []
+    : [
+        .unsafeFlags([
+            "-static-stdlib", "-use-ld=lld", "-lswiftSynchronization", "-lCoreFoundation", "-l_FoundationICU",
+            "-l_FoundationCShims",
+            "-l_FoundationCollections",
+        ])
+    ]
 // The simulator is optimised in debug builds too: it is the ground of every test, and synthesising video (the
 // burned-in text above all) unoptimised would starve the other tests that share the process.
 let simulatorSettings = swiftSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
@@ -106,7 +120,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            linkerSettings: staticRuntimeLink
         ),
         .executableTarget(
             name: "protect-sim",
