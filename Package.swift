@@ -12,7 +12,7 @@ if ProcessInfo.processInfo.environment["PROTECT_DL_STRICT"] != nil {
 // PROTECT_DL_STATIC_RUNTIME=1 links protect-dl with the Swift runtime and Foundation statically (the release
 // tarball's binary) without compiling anything again: only its link changes, so one build serves the tests and the
 // tarball. The modules were compiled against the shared Foundation, whose module files do not name every archive the
-// static one needs; the last four are those.
+// static one needs: those are named here, and lld (unlike gold) finds symbols in archives whatever their order.
 let staticRuntimeLink: [LinkerSetting] =
     ProcessInfo.processInfo.environment["PROTECT_DL_STATIC_RUNTIME"] == nil
     ? []
