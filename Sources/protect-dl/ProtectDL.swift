@@ -11,7 +11,7 @@ struct ProtectDL: AsyncParsableCommand {
         commandName: "protect-dl",
         abstract: "Download recorded footage from a UniFi Protect console, one MP4 per camera and hour.",
         discussion: ExitStatus.documentation,
-        version: "protect-dl 0.10.0",
+        version: "protect-dl 0.11.0",
         subcommands: [
             Download.self, Events.self, Snapshot.self, Cameras.self, Sync.self, Watch.self, Verify.self, Manifest.self,
             Status.self, Demo.self, ConfigCommand.self, Completions.self,
