@@ -10,8 +10,9 @@ if ProcessInfo.processInfo.environment["PROTECT_DL_STRICT"] != nil {
     swiftSettings.append(.treatAllWarnings(as: .error))
 }
 // PROTECT_DL_STATIC_RUNTIME=1 links protect-dl with the Swift runtime and Foundation statically (the release
-// tarball's binary) without compiling anything again: only its link changes, so one build serves the tests and the
-// tarball. The modules were compiled against the shared Foundation, whose module files do not name every archive the
+// tarball's binary, scripts/release.sh) without compiling anything again: only its link changes, so one build serves
+// the tests and the tarball. Only for `--product protect-dl`: the test bundle links this target's code too, and Swift
+// Testing has no static library. The modules were compiled against the shared Foundation, whose module files do not name every archive the
 // static one needs: those are named here, and lld (unlike gold) finds symbols in archives whatever their order.
 let staticRuntimeLink: [LinkerSetting] =
     ProcessInfo.processInfo.environment["PROTECT_DL_STATIC_RUNTIME"] == nil

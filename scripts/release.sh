@@ -2,9 +2,9 @@
 # Builds the release tarball: protect-dl with the Swift runtime linked statically (it runs on a Linux machine with
 # no Swift toolchain), stripped, with its man page, shell completions, systemd units and an example configuration.
 # Usage: bash scripts/release.sh [OUTPUT-FOLDER]   (default: dist/)
-#   PROTECT_DL_RELEASE_SCRATCH=.build reuses a release build made there (CI: the build its tests ran on, made with
-#   PROTECT_DL_STATIC_RUNTIME=1, so nothing is compiled or linked again), with PROTECT_DL_RELEASE_SWIFT_FLAGS the extra
-#   flags that build was made with (anything else would compile it again).
+#   PROTECT_DL_RELEASE_SCRATCH=.build reuses a release build made there (CI: the build its tests ran on; only
+#   protect-dl's link is new), with PROTECT_DL_RELEASE_SWIFT_FLAGS the extra flags that build was made with (anything
+#   else would compile it again).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scratch=${PROTECT_DL_RELEASE_SCRATCH:-.build-static}
@@ -16,7 +16,7 @@ name="protect-dl-$version-linux-$(uname -m)"
 
 echo "== release build of protect-dl $version, Swift runtime linked statically"
 # PROTECT_DL_STATIC_RUNTIME makes the package link protect-dl with the static runtime (see Package.swift): unlike
-# --static-swift-stdlib it changes only the link, so a build made for the tests is reused as it is.
+# --static-swift-stdlib it changes only the link, so a build made for the tests is reused.
 export PROTECT_DL_STATIC_RUNTIME=1
 swift build -c release --scratch-path "$scratch" --product protect-dl "${flags[@]}"
 # swift-argument-parser's manual generator, run on the built binary (its command definitions).
