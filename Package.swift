@@ -133,7 +133,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ProtectArchiveTests",
-            dependencies: ["ProtectArchive", "ProtectAPI", "ProtectSimulator", "TestSupport"],
+            dependencies: [
+                "ProtectArchive", "ProtectAPI", "ProtectSimulator", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

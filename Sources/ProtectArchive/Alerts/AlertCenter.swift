@@ -63,16 +63,18 @@ public final class AlertCenter: Sendable {
                     center.tick()
                 }
             }
-            defer { ticker.cancel() }
             let result: T
             do {
                 result = try await body(center)
             } catch {
+                ticker.cancel()
+                await ticker.value
                 outbox.finish()
                 await Self.drain(&group, within: drain, time: time)
                 throw error
             }
             ticker.cancel()
+            await ticker.value
             outbox.finish()
             await Self.drain(&group, within: drain, time: time)
             return result
