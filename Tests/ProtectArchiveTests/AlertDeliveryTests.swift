@@ -69,12 +69,16 @@ struct AlertDeliveryTests {
             let bodies = try received.map(payload)
             #expect(bodies.map { $0["event"] as? String } == ["raised", "recovered"])
             #expect(bodies.allSatisfy { $0["schema"] as? String == "protect-dl.alert/1" })
-            #expect(bodies.allSatisfy { $0["kind"] as? String == "console-unreachable" && $0["console"] as? String == "home" })
+            #expect(
+                bodies.allSatisfy {
+                    $0["kind"] as? String == "console-unreachable" && $0["console"] as? String == "home"
+                })
             #expect(bodies[1]["duration_seconds"] as? Int == 41 * 60)
             for request in received {
                 #expect(request.path == "/hook")
                 #expect(request.headers["content-type"] == "application/json")
-                let code = HMAC<SHA256>.authenticationCode(for: request.body, using: SymmetricKey(data: Data("s3cret".utf8)))
+                let code = HMAC<SHA256>.authenticationCode(
+                    for: request.body, using: SymmetricKey(data: Data("s3cret".utf8)))
                 let expected = "sha256=" + code.map { String(format: "%02x", $0) }.joined()
                 #expect(request.headers["x-protect-dl-signature"] == expected)
             }
@@ -83,7 +87,9 @@ struct AlertDeliveryTests {
         }
     }
 
-    @Test("ntfy gets the message with its title, priority, tags and the URL's credentials; the command its variables and JSON")
+    @Test(
+        "ntfy gets the message with its title, priority, tags and the URL's credentials; the command its variables and JSON"
+    )
     func ntfyAndCommand() async throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

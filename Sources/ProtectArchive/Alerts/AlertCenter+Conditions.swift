@@ -106,14 +106,16 @@ extension AlertCenter {
             if camera.firstSeen == latest && camera.firstSeen > earliest {
                 observe(
                     .cameraAdded, active: true,
-                    detail: "\(camera.name) appeared on the console; it is archived from now on if the selection includes it.",
+                    detail:
+                        "\(camera.name) appeared on the console; it is archived from now on if the selection includes it.",
                     subject: camera.cameraID, label: camera.name)
             }
             let disconnected = !gone && camera.connected == false
             observe(
                 .cameraDisconnected, active: disconnected,
                 detail: disconnected
-                    ? "The console says \(camera.name) is disconnected: it records nothing." : "", subject: camera.cameraID,
+                    ? "The console says \(camera.name) is disconnected: it records nothing." : "",
+                subject: camera.cameraID,
                 label: camera.name)
             guard let threshold = settings.staleAfter(cameraID: camera.cameraID, name: camera.name),
                 let newest = camera.newest

@@ -46,7 +46,9 @@ public final class AlertCenter: Sendable {
             console: console, settings: settings, state: state, clock: state?.clock ?? .system, metrics: metrics,
             logger: logger, outbox: outbox)
         var dispatcher = AlertDispatcher(channels: settings.channels, logger: logger)
-        dispatcher.onResult = { channel, delivered in metrics?.recordNotification(channel: channel, delivered: delivered) }
+        dispatcher.onResult = { channel, delivered in
+            metrics?.recordNotification(channel: channel, delivered: delivered)
+        }
         let sender = dispatcher
         center.publishMetrics()
         return try await withThrowingTaskGroup(of: Void.self) { group in
@@ -81,7 +83,9 @@ public final class AlertCenter: Sendable {
         }
     }
 
-    private static func drain(_ group: inout ThrowingTaskGroup<Void, any Error>, within seconds: Double, time: TimeSource)
+    private static func drain(
+        _ group: inout ThrowingTaskGroup<Void, any Error>, within seconds: Double, time: TimeSource
+    )
         async
     {
         group.addTask {

@@ -62,7 +62,9 @@ public struct AlertPolicy: Sendable, Equatable {
     /// The defaults: the console or its websocket down for 10 minutes, passes failing for 10 minutes, a reminder
     /// a day.
     public static let standard = AlertPolicy(
-        grace: [.consoleUnreachable: 600, .loginRefused: 600, .websocketDown: 600, .passFailing: 600, .remoteFailing: 600],
+        grace: [
+            .consoleUnreachable: 600, .loginRefused: 600, .websocketDown: 600, .passFailing: 600, .remoteFailing: 600,
+        ],
         remindEvery: 86_400)
 }
 

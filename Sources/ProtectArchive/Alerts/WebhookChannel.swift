@@ -32,7 +32,9 @@ public struct WebhookChannel: AlertChannel {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "User-Agent", value: "protect-dl")
-        if let secret, !secret.isEmpty { headers.add(name: Self.signatureHeader, value: Self.signature(body, secret: secret)) }
+        if let secret, !secret.isEmpty {
+            headers.add(name: Self.signatureHeader, value: Self.signature(body, secret: secret))
+        }
         try await HTTPPost.send(url: url, headers: headers, body: body, timeout: timeout, label: label)
     }
 }

@@ -24,7 +24,8 @@ struct Notify: AsyncParsableCommand {
         func run() async throws {
             let channels = alerts.channels
             guard !channels.isEmpty else {
-                throw fail(ValidationError("No alert channel is configured: add --notify, --webhook, --ntfy or --on-alert."))
+                throw fail(
+                    ValidationError("No alert channel is configured: add --notify, --webhook, --ntfy or --on-alert."))
             }
             let now = WallClock.system.now()
             let record = AlertRecord(
@@ -40,7 +41,8 @@ struct Notify: AsyncParsableCommand {
                     to: .standardOutput)
             }
             let failed = results.filter { $0.failure != nil }.count
-            Console.write("\(results.count - failed) of \(results.count) channels took the test message", to: .standardOutput)
+            Console.write(
+                "\(results.count - failed) of \(results.count) channels took the test message", to: .standardOutput)
             if failed > 0 { throw ExitCode(ExitStatus.notifyFailed.rawValue) }
         }
     }

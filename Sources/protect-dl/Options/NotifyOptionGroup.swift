@@ -16,7 +16,9 @@ struct NotifyOptionGroup: ParsableArguments {
     var webhook: [String] = []
     @Option(help: "Sign webhook bodies: X-Protect-DL-Signature: sha256=HMAC-SHA256(body, this secret).")
     var webhookSecret: String?
-    @Option(help: ArgumentHelp("Publish alerts to this ntfy topic URL (https://ntfy.sh/TOPIC); repeatable.", valueName: "url"))
+    @Option(
+        help: ArgumentHelp(
+            "Publish alerts to this ntfy topic URL (https://ntfy.sh/TOPIC); repeatable.", valueName: "url"))
     var ntfy: [String] = []
     @Option(help: "An ntfy access token (sent as a bearer token).")
     var ntfyToken: String?
@@ -44,7 +46,8 @@ struct NotifyOptionGroup: ParsableArguments {
     var cameraThresholds: [String: Double]? {
         var result: [String: Double] = [:]
         for item in staleAfterCamera {
-            guard let equals = item.lastIndex(of: "="), let seconds = Self.seconds(String(item[item.index(after: equals)...]))
+            guard let equals = item.lastIndex(of: "="),
+                let seconds = Self.seconds(String(item[item.index(after: equals)...]))
             else { return nil }
             result[String(item[..<equals]).trimmingCharacters(in: .whitespaces)] = seconds
         }
