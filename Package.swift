@@ -122,7 +122,10 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["ProtectSimulator"],
+            dependencies: [
+                "ProtectSimulator", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
@@ -135,7 +138,6 @@ let package = Package(
             name: "ProtectArchiveTests",
             dependencies: [
                 "ProtectArchive", "ProtectAPI", "ProtectSimulator", "TestSupport",
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings

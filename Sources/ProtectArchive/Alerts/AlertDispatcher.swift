@@ -41,10 +41,11 @@ public struct AlertDispatcher: Sendable {
                         onResult(channel.label, true)
                         return (index, channel.label, nil)
                     } catch {
-                        let reason = ErrorText.sentence(error)
-                        if !(error is CancellationError) { logger.error("alert not delivered: \(reason)") }
+                        if !(error is CancellationError) {
+                            logger.error("alert not delivered: \(ErrorText.sentence(error))")
+                        }
                         onResult(channel.label, false)
-                        return (index, channel.label, reason)
+                        return (index, channel.label, (error as? AlertChannelError)?.reason ?? ErrorText.sentence(error))
                     }
                 }
             }

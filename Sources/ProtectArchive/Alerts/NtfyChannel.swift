@@ -8,7 +8,7 @@ public struct NtfyChannel: AlertChannel {
     public var token: String?
     public var timeout: Double
 
-    public init(url: String, token: String? = nil, timeout: Double = 30) {
+    public init(url: String, token: String? = nil, timeout: Double = 10) {
         self.url = url
         self.token = token
         self.timeout = timeout

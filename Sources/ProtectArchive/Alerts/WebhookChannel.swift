@@ -13,7 +13,7 @@ public struct WebhookChannel: AlertChannel {
     public var secret: String?
     public var timeout: Double
 
-    public init(url: String, secret: String? = nil, timeout: Double = 30) {
+    public init(url: String, secret: String? = nil, timeout: Double = 10) {
         self.url = url
         self.secret = secret
         self.timeout = timeout

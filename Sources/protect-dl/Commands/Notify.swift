@@ -33,7 +33,9 @@ struct Notify: AsyncParsableCommand {
                 detail: "protect-dl test message. If you read this, alerts reach you here.")
             var payload = AlertPayload(AlertMessage(phase: .test, record: record, at: now))
             payload.kind = "test"
-            let dispatcher = AlertDispatcher(channels: channels, logger: makeLogger(level: output.level))
+            // Each failure is printed below; the log says it only when asked (-v).
+            let dispatcher = AlertDispatcher(
+                channels: channels, logger: makeLogger(level: output.verbose ? output.level : "critical"))
             let results = await dispatcher.deliver(payload, retrying: false)
             for result in results {
                 Console.write(

@@ -2,32 +2,31 @@ import Foundation
 import Hummingbird
 import Logging
 import Synchronization
-import TestSupport
 import Testing
 
 /// A real HTTP server on loopback that keeps every POST it receives (webhooks, ntfy, apprise's json://), and can
 /// answer the first few with an error.
-final class AlertReceiver: Sendable {
-    struct Received: Sendable {
-        var path: String
+public final class AlertReceiver: Sendable {
+    public struct Received: Sendable {
+        public var path: String
         /// Header names in lower case.
-        var headers: [String: String]
-        var body: Data
+        public var headers: [String: String]
+        public var body: Data
     }
 
-    let port: Int
+    public let port: Int
     private let store = Mutex<(received: [Received], failFirst: Int)>(([], 0))
 
     private init(port: Int) { self.port = port }
 
-    var received: [Received] { store.withLock { $0.received } }
-    var url: String { "http://127.0.0.1:\(port)" }
+    public var received: [Received] { store.withLock { $0.received } }
+    public var url: String { "http://127.0.0.1:\(port)" }
 
     /// The next `count` requests are answered 500 (and still kept).
-    func failNext(_ count: Int) { store.withLock { $0.failFirst = count } }
+    public func failNext(_ count: Int) { store.withLock { $0.failFirst = count } }
 
     /// Runs `body` with a receiver listening.
-    static func with<T: Sendable>(_ body: @Sendable (AlertReceiver) async throws -> T) async throws -> T {
+    public static func with<T: Sendable>(_ body: @Sendable (AlertReceiver) async throws -> T) async throws -> T {
         let receiver = AlertReceiver(port: try freePort())
         let router = Router()
         router.post("**") { request, _ -> Response in
