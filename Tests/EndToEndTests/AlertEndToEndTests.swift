@@ -52,7 +52,8 @@ struct AlertEndToEndTests {
                 #expect(sent.filter { $0 == "camera-disconnected raised" }.count == 1, "\(sent)")
                 #expect(sent.filter { $0 == kind }.count == 1, "\(sent)")
                 #expect(sent.filter { $0 == recovered }.count == 1, "\(sent)")
-                #expect(receiver.received.allSatisfy { $0.headers["x-protect-dl-signature"]?.hasPrefix("sha256=") == true })
+                #expect(
+                    receiver.received.allSatisfy { $0.headers["x-protect-dl-signature"]?.hasPrefix("sha256=") == true })
                 let status = try await Binary.run(["status", "--dest", s.destination.path])
                 #expect(status.stdout.contains("alerts: 1 open"), "\(status.stdout)")
                 #expect(status.stdout.contains("the console says it is disconnected"), "\(status.stdout)")

@@ -39,6 +39,15 @@ struct AlertTrackerTests {
         #expect(AlertPayload(recovered[0]).durationSeconds == 25 * 60)
     }
 
+    @Test("A kind seen only at passes is raised by a failed pass after its grace, never by the clock alone")
+    func confirmedByPass() {
+        var tracker = AlertTracker(
+            policy: AlertPolicy(grace: [.consoleUnreachable: 600], confirmed: [.consoleUnreachable]))
+        #expect(tracker.observe(down, active: true, detail: "x", now: 0).isEmpty)
+        #expect(tracker.tick(now: 59 * minute).isEmpty)
+        #expect(tracker.observe(down, active: true, detail: "x", now: 60 * minute).map(\.phase) == [.raised])
+    }
+
     @Test("Without a reminder interval an open alert stays silent; a notice is sent once per detail")
     func remindersAndNotices() {
         var tracker = AlertTracker(policy: AlertPolicy(remindEvery: nil))

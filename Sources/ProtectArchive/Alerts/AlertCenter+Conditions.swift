@@ -92,6 +92,10 @@ extension AlertCenter {
             return
         }
         let now = clock.now()
+        // While the console cannot be reached, every camera goes stale: that is one alert, not one per camera.
+        let consoleDown = inner.withLock { inner in
+            inner.tracker.records.keys.contains { [.consoleUnreachable, .loginRefused].contains($0.kind) }
+        }
         guard let latest = cameras.map(\.lastSeen).max(), let earliest = cameras.map(\.firstSeen).min() else { return }
         for camera in cameras {
             if let newest = camera.newest {
@@ -117,7 +121,7 @@ extension AlertCenter {
                     ? "The console says \(camera.name) is disconnected: it records nothing." : "",
                 subject: camera.cameraID,
                 label: camera.name)
-            guard let threshold = settings.staleAfter(cameraID: camera.cameraID, name: camera.name),
+            guard !consoleDown, let threshold = settings.staleAfter(cameraID: camera.cameraID, name: camera.name),
                 let newest = camera.newest
             else { continue }
             let age = Double(now - newest) / 1000

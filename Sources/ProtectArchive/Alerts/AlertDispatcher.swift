@@ -45,7 +45,9 @@ public struct AlertDispatcher: Sendable {
                             logger.error("alert not delivered: \(ErrorText.sentence(error))")
                         }
                         onResult(channel.label, false)
-                        return (index, channel.label, (error as? AlertChannelError)?.reason ?? ErrorText.sentence(error))
+                        return (
+                            index, channel.label, (error as? AlertChannelError)?.reason ?? ErrorText.sentence(error)
+                        )
                     }
                 }
             }

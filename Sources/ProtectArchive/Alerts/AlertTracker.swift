@@ -53,10 +53,14 @@ public struct AlertPolicy: Sendable, Equatable {
     public var grace: [AlertKind: Double]
     /// Seconds between reminders of an open alert; nil: never.
     public var remindEvery: Double?
+    /// Kinds only seen at a pass: raised by an observation made after their grace (a second failed pass), never
+    /// by the clock alone, so that a reboot during one pass of an hourly sync is not an outage.
+    public var confirmed: Set<AlertKind>
 
-    public init(grace: [AlertKind: Double] = [:], remindEvery: Double? = nil) {
+    public init(grace: [AlertKind: Double] = [:], remindEvery: Double? = nil, confirmed: Set<AlertKind> = []) {
         self.grace = grace
         self.remindEvery = remindEvery
+        self.confirmed = confirmed
     }
 
     /// The defaults: the console or its websocket down for 10 minutes, passes failing for 10 minutes, a reminder
@@ -127,12 +131,13 @@ public struct AlertTracker: Sendable {
         for (key, record) in records where key.kind.isNotice && now - record.since > Self.noticeMemory {
             records[key] = nil
         }
-        return records.keys.sorted().flatMap { due($0, now: now) }
+        return records.keys.sorted().flatMap { due($0, now: now, observed: false) }
     }
 
-    private mutating func due(_ key: AlertKey, now: Int64) -> [AlertMessage] {
+    private mutating func due(_ key: AlertKey, now: Int64, observed: Bool = true) -> [AlertMessage] {
         guard var record = records[key], !key.kind.isNotice else { return [] }
         if record.raisedAt == nil {
+            guard observed || !policy.confirmed.contains(key.kind) else { return [] }
             let grace = Int64((policy.grace[key.kind] ?? 0) * 1000)
             guard now - record.since >= grace else { return [] }
             record.raisedAt = now
