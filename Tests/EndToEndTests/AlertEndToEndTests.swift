@@ -24,6 +24,8 @@ struct AlertEndToEndTests {
                     "--webhook-secret", "k3y",
                 ])
                 var (process, _) = try launch(daemon)
+                let first = process
+                defer { if first.isRunning { first.terminate() } }
                 try await eventually("the disconnected camera's alert") {
                     events(receiver).contains("camera-disconnected raised")
                 }
@@ -43,6 +45,8 @@ struct AlertEndToEndTests {
                 // Started again: two more passes, and nothing sent again.
                 let before = await s.simulator.state.currentStats().requestsByEndpoint["bootstrap", default: 0]
                 (process, _) = try launch(daemon)
+                let second = process
+                defer { if second.isRunning { second.terminate() } }
                 try await eventually("two passes after the restart") {
                     await s.simulator.state.currentStats().requestsByEndpoint["bootstrap", default: 0] >= before + 2
                 }

@@ -71,6 +71,19 @@ struct AlertTrackerTests {
         #expect(cleared.map(\.record.key) == [a] && cleared.map(\.phase) == [.recovered])
     }
 
+    @Test("Free space thresholds read as a share or a size; a disk below one is low")
+    func freeSpace() throws {
+        #expect(FreeSpace.Minimum("5%") == .fraction(0.05))
+        #expect(
+            FreeSpace.Minimum("20G") == .bytes(20_000_000_000) || FreeSpace.Minimum("20G") == .bytes(21_474_836_480))
+        #expect(FreeSpace.Minimum("lots") == nil)
+        let space = try #require(FreeSpace.of("/tmp"))
+        #expect(space.total > 0 && space.available <= space.total)
+        #expect(space.isBelow(.bytes(space.available + 1)) && !space.isBelow(.bytes(0)))
+        #expect(!FreeSpace(available: 10, total: 100).isBelow(.fraction(0.05)))
+        #expect(FreeSpace(available: 4, total: 100).isBelow(.fraction(0.05)))
+    }
+
     @Test("Secrets in notification URLs are hidden")
     func secretURLs() {
         #expect(SecretText.url("https://user:pw@hooks.example/T0/B1/XYZ?x=1") == "https://***@hooks.example/***")

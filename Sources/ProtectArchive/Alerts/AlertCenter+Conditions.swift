@@ -47,6 +47,7 @@ extension AlertCenter {
                 ? "\(failedHours) hours failed in the last pass; they are recorded and tried again next pass." : "")
         inner.withLock { $0.passCompleted = true }
         checkCameras()
+        checkSpace()
     }
 
     /// What `watch` reports: its websocket up or down, its hourly passes.

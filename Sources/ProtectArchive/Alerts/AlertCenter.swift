@@ -114,6 +114,7 @@ public final class AlertCenter: Sendable {
     /// Raises what has lasted its grace, sends due reminders, and looks at the cameras again.
     public func tick() {
         if inner.withLock({ $0.passCompleted }) { checkCameras() }
+        checkSpace()
         let now = clock.now()
         update { $0.tick(now: now) }
     }

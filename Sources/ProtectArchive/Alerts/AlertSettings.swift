@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a run watches and where its alerts go (the command line's `--notify`, `--webhook`, `--alert-*` options).
 public struct AlertSettings: Sendable {
     public var channels: [any AlertChannel] = []
@@ -8,8 +10,10 @@ public struct AlertSettings: Sendable {
     public var staleAfterCamera: [String: Double] = [:]
     /// How often open conditions are looked at again (grace periods, reminders, staleness).
     public var tickEvery: Double = 60
-    /// Seconds between summaries (a day, a week); nil: none.
-    public var summaryEvery: Double?
+    /// A local destination whose free space is watched; nil for none (a remote's space is the remote's).
+    public var freeSpaceFolder: URL?
+    /// The least free space before `destination-low` (default 5 % of the disk).
+    public var minimumFree: FreeSpace.Minimum? = .fraction(0.05)
 
     public init() {}
 

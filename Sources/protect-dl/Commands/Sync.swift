@@ -107,7 +107,9 @@ struct Sync: AsyncParsableCommand, ConsoleUnitCommand {
         let dryRun = self.dryRun
         let name = console ?? "default"
         let period = every.flatMap(DurationText.seconds)
-        let alerting = alerts.settings(defaultStale: AlertSettings.defaultStale(period: period))
+        let alerting = alerts.settings(
+            defaultStale: AlertSettings.defaultStale(period: period),
+            localFolder: job.options.engine.remote == nil ? job.options.engine.destination : nil)
         return ConsoleUnit(name: name, period: period) { metrics in
             try await AlertCenter.withCenter(
                 console: name, settings: alerting, state: state, metrics: metrics, logger: logger

@@ -156,7 +156,8 @@ struct Watch: AsyncParsableCommand, ConsoleUnitCommand {
         let restartSeconds: Double? = console == nil ? nil : 60
         // Without --hours, a camera's clips come and go with its events: staleness is watched only when asked.
         let alerting = alerts.settings(
-            defaultStale: options.hours == nil ? nil : 7200 + 2 * (options.hoursSeconds))
+            defaultStale: options.hours == nil ? nil : 7200 + 2 * (options.hoursSeconds),
+            localFolder: job.options.events.engine.remote == nil ? job.options.events.engine.destination : nil)
         var unit = ConsoleUnit(name: name, period: options.heartbeatSeconds, daemon: true) { metrics in
             try await AlertCenter.withCenter(
                 console: name, settings: alerting, state: state, metrics: metrics, logger: logger

@@ -35,6 +35,10 @@ struct NotifyOptionGroup: ParsableArguments {
             "Alert when a camera's newest footage in the archive is older than this (off: never; default: sync, two periods and 2h; watch --hours, 2h and two hour checks; watch, off)."
     )
     var staleAfter: String?
+    @Option(
+        help:
+            "Alert when a local destination has less free space than this (a share such as 5%, or a size such as 20G).")
+    var alertFreeSpace = "5%"
     @Option(help: ArgumentHelp("One camera's stale threshold (id or name); repeatable.", valueName: "camera=duration"))
     var staleAfterCamera: [String] = []
 
@@ -61,6 +65,9 @@ struct NotifyOptionGroup: ParsableArguments {
         }
         if let staleAfter, staleAfter != "off", Self.seconds(staleAfter) == nil {
             throw ValidationError("--stale-after must be a duration such as 4h or 2d, or off.")
+        }
+        guard FreeSpace.Minimum(alertFreeSpace) != nil else {
+            throw ValidationError("--alert-free-space must be a share such as 5% or a size such as 20G.")
         }
         guard cameraThresholds != nil else {
             throw ValidationError("--stale-after-camera must be CAMERA=DURATION, such as Garage=12h.")
@@ -89,8 +96,10 @@ struct NotifyOptionGroup: ParsableArguments {
     }
 
     /// The settings of a run; `defaultStale` is the mode's stale threshold (nil: off unless asked).
-    func settings(defaultStale: Double?) -> AlertSettings {
+    func settings(defaultStale: Double?, localFolder: URL? = nil) -> AlertSettings {
         var settings = AlertSettings()
+        settings.freeSpaceFolder = localFolder
+        settings.minimumFree = FreeSpace.Minimum(alertFreeSpace)
         settings.channels = channels
         let after = Self.seconds(alertAfter) ?? 600
         for kind in [AlertKind.consoleUnreachable, .loginRefused, .websocketDown, .passFailing, .remoteFailing] {
