@@ -87,6 +87,22 @@ struct AlertDeliveryTests {
         }
     }
 
+    @Test("A destination below its free-space threshold raises destination-low at the next tick")
+    func destinationLow() async throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let state = try ArchiveState(destination: folder)
+        var settings = AlertSettings()
+        settings.freeSpaceFolder = folder
+        settings.minimumFree = .bytes(Int64.max)
+        settings.tickEvery = 3600
+        try await AlertCenter.withCenter(console: "home", settings: settings, state: state, logger: logger) { center in
+            center.tick()
+            #expect(center.open.map(\.key.kind) == [.destinationLow])
+            #expect(center.open.first?.detail.contains("free of") == true)
+        }
+    }
+
     @Test(
         "ntfy gets the message with its title, priority, tags and the URL's credentials; the command its variables and JSON"
     )
