@@ -80,6 +80,8 @@ let package = Package(
             name: "ProtectArchive",
             dependencies: [
                 "ProtectAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -136,7 +138,10 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["ProtectSimulator"],
+            dependencies: [
+                "ProtectSimulator", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
@@ -147,7 +152,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ProtectArchiveTests",
-            dependencies: ["ProtectArchive", "ProtectAPI", "ProtectSimulator", "TestSupport"],
+            dependencies: [
+                "ProtectArchive", "ProtectAPI", "ProtectSimulator", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

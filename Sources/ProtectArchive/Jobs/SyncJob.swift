@@ -28,6 +28,7 @@ public struct SyncJob: Sendable {
         let engine = DownloadEngine(options: options.engine, logger: logger)
         let bootstrap = try await client.bootstrap()
         try state.recordCameras(bootstrap.cameras.map { ($0.id, $0.name) })
+        try state.recordCameraConnections(bootstrap.cameras.map { ($0.id, $0.reportsConnected) })
         if let name = bootstrap.nvr.name { try state.setMeta("consoleName", name) }
         if let version = bootstrap.nvr.version { try state.setMeta("consoleVersion", version) }
         try state.setMeta("timezone", bootstrap.nvr.timezone ?? "UTC")

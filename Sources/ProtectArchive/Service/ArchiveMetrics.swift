@@ -45,12 +45,12 @@ public final class ArchiveMetrics: Sendable {
         static let healthy = "1 while every console's last pass succeeded within its period."
     }
 
-    private func counter(_ name: String, labels: [(String, String)], help: String) -> Counter {
+    func counter(_ name: String, labels: [(String, String)], help: String) -> Counter {
         registry.makeCounter(
             descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
     }
 
-    private func gauge(_ name: String, labels: [(String, String)], help: String) -> Gauge {
+    func gauge(_ name: String, labels: [(String, String)], help: String) -> Gauge {
         registry.makeGauge(
             descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
     }

@@ -107,6 +107,7 @@ public final class ArchiveState: Sendable {
         registerEventMigrations(&migrator)
         registerUploadMigrations(&migrator)
         registerVerificationMigrations(&migrator)
+        registerAlertMigrations(&migrator)
         return migrator
     }
 

@@ -87,6 +87,7 @@ actor WatchSession {
         zone = events.utc ? .fixed(seconds: 0) : consoleZone
         lastUpdateID = bootstrap.lastUpdateID
         try state.recordCameras(bootstrap.cameras.map { ($0.id, $0.name) })
+        try state.recordCameraConnections(bootstrap.cameras.map { ($0.id, $0.reportsConnected) })
         if let name = bootstrap.nvr.name { try state.setMeta("consoleName", name) }
         if let version = bootstrap.nvr.version { try state.setMeta("consoleVersion", version) }
         try state.setMeta("timezone", bootstrap.nvr.timezone ?? "UTC")

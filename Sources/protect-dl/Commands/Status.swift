@@ -62,6 +62,8 @@ struct Status: AsyncParsableCommand {
             } else {
                 let tty = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
                 Console.write(status.text(colour: colour || tty), to: .standardOutput)
+                let overview = try AlertOverview.load(state: state, now: WallClock.system.now())
+                Console.write("\n" + overview.text(), to: .standardOutput)
                 if let html { Console.write("The timeline is also in \(html).", to: .standardOutput) }
             }
         } catch {

@@ -39,6 +39,7 @@ struct Sync: AsyncParsableCommand, ConsoleUnitCommand {
     var dryRun = false
     @OptionGroup var pace: PaceOptionGroup
     @OptionGroup var transfer: TransferOptionGroup
+    @OptionGroup(title: "Alerts") var alerts: NotifyOptionGroup
     @OptionGroup var output: OutputOptionGroup
 
     func validate() throws {
@@ -106,37 +107,58 @@ struct Sync: AsyncParsableCommand, ConsoleUnitCommand {
         let dryRun = self.dryRun
         let name = console ?? "default"
         let period = every.flatMap(DurationText.seconds)
+        let alerting = alerts.settings(
+            defaultStale: AlertSettings.defaultStale(period: period),
+            localFolder: job.options.engine.remote == nil ? job.options.engine.destination : nil)
         return ConsoleUnit(name: name, period: period) { metrics in
-            var service = SyncService(console: console, period: period) { first in
-                try await connection.withClient(logger: logger, transfer: transfer, quiet: quiet || !first) { client in
-                    try await job.run(client: client, state: state) { event in
-                        metrics?.record(event, console: name)
-                        reporter.handle(event)
+            try await AlertCenter.withCenter(
+                console: name, settings: alerting, state: state, metrics: metrics, logger: logger
+            ) { center in
+                try await Self.loop(
+                    console: console, period: period, reporter: reporter, metrics: metrics, center: center,
+                    quiet: quiet, dryRun: dryRun
+                ) { first in
+                    try await connection.withClient(logger: logger, transfer: transfer, quiet: quiet || !first) {
+                        client in
+                        try await job.run(client: client, state: state) { event in
+                            metrics?.record(event, console: name)
+                            reporter.handle(event)
+                        }
                     }
                 }
             }
-            service.retryEveryFailure = console != nil
-            let report = try await service.run { outcome in
-                metrics?.record(outcome, console: name)
-                switch outcome {
-                case .completed(let report):
-                    if dryRun {
-                        for path in report.wouldDownload { reporter.emit("would download  \(path)", toStderr: false) }
-                        for path in report.wouldAdopt { reporter.emit("would adopt     \(path)", toStderr: false) }
-                        for path in report.pruned { reporter.emit("would remove    \(path)", toStderr: false) }
-                    } else {
-                        for path in report.pruned where !quiet { reporter.emit("removed     \(path)", toStderr: false) }
-                    }
-                    reporter.emit(Self.stamp() + report.line, toStderr: false)
-                case .failed(let error, let willRetry):
-                    if willRetry {
-                        reporter.emit(Self.stamp() + "sync pass failed: \(ErrorText.sentence(error))", toStderr: true)
-                    }
-                }
-            }
-            return ConsoleUnit.Result(
-                failedItems: report?.summary.failed ?? 0, interrupted: report?.interrupted ?? false)
         }
+    }
+
+    /// The daemon loop: passes, their lines, their metrics and their alerts.
+    static func loop(
+        console: String?, period: Double?, reporter: Reporter, metrics: ArchiveMetrics?, center: AlertCenter,
+        quiet: Bool, dryRun: Bool, pass: @escaping @Sendable (_ first: Bool) async throws -> SyncReport
+    ) async throws -> ConsoleUnit.Result {
+        let name = center.console
+        var service = SyncService(console: console, period: period, pass: pass)
+        service.retryEveryFailure = console != nil
+        let report = try await service.run { outcome in
+            metrics?.record(outcome, console: name)
+            if !dryRun { center.passEnded(outcome) }
+            switch outcome {
+            case .completed(let report):
+                if dryRun {
+                    for path in report.wouldDownload { reporter.emit("would download  \(path)", toStderr: false) }
+                    for path in report.wouldAdopt { reporter.emit("would adopt     \(path)", toStderr: false) }
+                    for path in report.pruned { reporter.emit("would remove    \(path)", toStderr: false) }
+                } else {
+                    for path in report.pruned where !quiet { reporter.emit("removed     \(path)", toStderr: false) }
+                }
+                reporter.emit(Self.stamp() + report.line, toStderr: false)
+            case .failed(let error, let willRetry):
+                if willRetry {
+                    reporter.emit(Self.stamp() + "sync pass failed: \(ErrorText.sentence(error))", toStderr: true)
+                }
+            }
+        }
+        return ConsoleUnit.Result(
+            failedItems: report?.summary.failed ?? 0, interrupted: report?.interrupted ?? false)
     }
 
     static func stamp() -> String {

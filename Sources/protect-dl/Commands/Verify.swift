@@ -28,6 +28,7 @@ struct Verify: AsyncParsableCommand {
     @Option(help: "Files read and hashed at once on a local archive (default: twice the cores, 2 to 8).")
     var jobs: Int?
     @OptionGroup var remote: RemoteOptionGroup
+    @OptionGroup(title: "Alerts") var alerts: NotifyOptionGroup
     @OptionGroup var output: OutputOptionGroup
 
     func validate() throws {
@@ -73,6 +74,12 @@ struct Verify: AsyncParsableCommand {
             }
         } catch {
             throw fail(error)
+        }
+        let missing = report.problems.filter { $0.kind == .missing }.count
+        let altered = report.problems.filter { $0.kind == .altered }.count
+        let alerting = alerts.settings(defaultStale: nil)
+        _ = try? await AlertCenter.withCenter(console: "default", settings: alerting, state: state, logger: logger) {
+            $0.verified(missing: missing, altered: altered)
         }
         reporter.emit(
             "\(report.checked) files checked, \(report.problems.filter { $0.kind == .missing }.count) missing, "

@@ -54,6 +54,7 @@ struct Watch: AsyncParsableCommand, ConsoleUnitCommand {
     @OptionGroup var naming: NamingOptionGroup
     @OptionGroup var pace: PaceOptionGroup
     @OptionGroup var transfer: TransferOptionGroup
+    @OptionGroup(title: "Alerts") var alerts: NotifyOptionGroup
     @OptionGroup var output: OutputOptionGroup
 
     static func seconds(_ text: String, allowZero: Bool = false) -> Double? {
@@ -153,20 +154,35 @@ struct Watch: AsyncParsableCommand, ConsoleUnitCommand {
         let renderer = WatchRenderer(reporter: reporter, json: output.json, quiet: quiet, packets: output.verbose)
         let name = console ?? "default"
         let restartSeconds: Double? = console == nil ? nil : 60
+        // Without --hours, a camera's clips come and go with its events: staleness is watched only when asked.
+        let alerting = alerts.settings(
+            defaultStale: options.hours == nil ? nil : 7200 + 2 * (options.hoursSeconds),
+            localFolder: job.options.events.engine.remote == nil ? job.options.events.engine.destination : nil)
         var unit = ConsoleUnit(name: name, period: options.heartbeatSeconds, daemon: true) { metrics in
-            let service = WatchService(restartAfter: restartSeconds) {
-                try await connection.withClient(logger: logger, transfer: transfer, quiet: quiet) { client in
-                    try await job.run(client: client, state: state) { event in
-                        metrics?.record(event, console: name)
-                        renderer.render(event)
+            try await AlertCenter.withCenter(
+                console: name, settings: alerting, state: state, metrics: metrics, logger: logger
+            ) { center in
+                let service = WatchService(restartAfter: restartSeconds) {
+                    try await connection.withClient(logger: logger, transfer: transfer, quiet: quiet) { client in
+                        try await job.run(client: client, state: state) { event in
+                            metrics?.record(event, console: name)
+                            center.watchEvent(event)
+                            renderer.render(event)
+                        }
                     }
                 }
+                do {
+                    try await service.run { error, _ in
+                        metrics?.passFailed(console: name, reason: errorText(error))
+                        center.watchFailed(error)
+                        reporter.emit("protect-dl: \(errorText(error)); starting again in 1 minute", toStderr: true)
+                    }
+                } catch {
+                    if !(error is CancellationError) { center.watchFailed(error) }
+                    throw error
+                }
+                return ConsoleUnit.Result()
             }
-            try await service.run { error, _ in
-                metrics?.passFailed(console: name, reason: errorText(error))
-                reporter.emit("protect-dl: \(errorText(error)); starting again in 1 minute", toStderr: true)
-            }
-            return ConsoleUnit.Result()
         }
         unit.onStopped = { signal in renderer.stopped(signal: signal) }
         return unit

@@ -40,7 +40,9 @@ struct ArgumentLayers {
         ["password", "password-file"], ["verify-ssl", "ca-cert", "pin-sha256"], ["start", "last"], ["end", "last"],
     ]
     /// Values never shown.
-    static let secret: Set<String> = ["password"]
+    static let secret: Set<String> = ["password", "webhook-secret", "ntfy-token"]
+    /// URLs whose credentials, paths and tokens are never shown (see `SecretText.url`).
+    static let secretURLs: Set<String> = ["notify", "webhook", "ntfy"]
     /// Environment variables of the project that are not options.
     static let notOptions: Set<String> = ["PROTECT_DL_CONFIG", "PROTECT_DL_CONSOLE"]
 
@@ -77,6 +79,10 @@ struct ArgumentLayers {
                     command = next
                     tokens.removeFirst()
                 }
+            } else if command == "notify" {
+                guard tokens.first == "test" else { return .asTyped(arguments) }
+                tokens.removeFirst()
+                command = "notify test"
             } else if ["completions", "demo"].contains(command) {
                 return .asTyped(arguments)
             }
@@ -292,10 +298,15 @@ struct ArgumentLayers {
         sources = sources.map { source in
             var source = source
             if Self.secret.contains(source.option) { source.value = "********" }
+            if Self.secretURLs.contains(source.option) {
+                source.value = source.value.split(separator: ",").map { SecretText.url(String($0)) }.joined(
+                    separator: ",")
+            }
             return source
         }.sorted { $0.option < $1.option }
         return LayeredCommand(
-            command: command, console: console, arguments: [command] + fileArguments + environmentArguments + typed,
+            command: command, console: console,
+            arguments: command.split(separator: " ").map(String.init) + fileArguments + environmentArguments + typed,
             sources: sources, configPath: file?.path)
     }
 }

@@ -1,0 +1,81 @@
+import Foundation
+import ProtectSimulator
+import TestSupport
+import Testing
+
+@Suite("sync --every alerts through a webhook: a disconnected camera, a console outage, a restart")
+struct AlertEndToEndTests {
+    /// The events a receiver got, as `kind event` strings.
+    func events(_ receiver: AlertReceiver) -> [String] {
+        receiver.received.compactMap { request in
+            guard let json = try? JSONSerialization.jsonObject(with: request.body) as? [String: Any] else { return nil }
+            return "\(json["kind"] as? String ?? "?") \(json["event"] as? String ?? "?")"
+        }
+    }
+
+    @Test("One alert and one recovery per condition, none repeated by a restart of the daemon; status shows it open")
+    func outageAndRestart() async throws {
+        var configuration = syncConsole(cameras: 2)
+        configuration.cameras.disconnectedCount = 1
+        try await Scenario.with(configuration, frozen: true) { s in
+            try await AlertReceiver.with { receiver in
+                let daemon = s.sync([
+                    "--every", "1s", "--quiet", "--alert-after", "0", "--webhook", receiver.url + "/hook",
+                    "--webhook-secret", "k3y",
+                ])
+                var (process, _) = try launch(daemon)
+                let first = process
+                defer { if first.isRunning { first.terminate() } }
+                try await eventually("the disconnected camera's alert") {
+                    events(receiver).contains("camera-disconnected raised")
+                }
+                // The console answers every request 503 until told otherwise: passes fail, then recover.
+                var faults = FaultSettings()
+                faults.failCount = 1_000_000
+                await s.simulator.state.setFaults(faults)
+                let kind = try await eventually("the failing passes' alert", timeout: .seconds(90)) {
+                    events(receiver).first { $0.hasSuffix(" raised") && !$0.hasPrefix("camera-") }
+                }
+                await s.simulator.state.setFaults(FaultSettings())
+                let recovered = kind.replacingOccurrences(of: " raised", with: " recovered")
+                try await eventually("the recovery", timeout: .seconds(90)) { events(receiver).contains(recovered) }
+                process.terminate()
+                try await waitForExit(process)
+                #expect(process.terminationStatus == 0)
+                // Started again: two more passes, and nothing sent again.
+                let before = await s.simulator.state.currentStats().requestsByEndpoint["bootstrap", default: 0]
+                (process, _) = try launch(daemon)
+                let second = process
+                defer { if second.isRunning { second.terminate() } }
+                try await eventually("two passes after the restart") {
+                    await s.simulator.state.currentStats().requestsByEndpoint["bootstrap", default: 0] >= before + 2
+                }
+                process.terminate()
+                try await waitForExit(process)
+                let sent = events(receiver)
+                #expect(sent.filter { $0 == "camera-disconnected raised" }.count == 1, "\(sent)")
+                #expect(sent.filter { $0 == kind }.count == 1, "\(sent)")
+                #expect(sent.filter { $0 == recovered }.count == 1, "\(sent)")
+                #expect(
+                    receiver.received.allSatisfy { $0.headers["x-protect-dl-signature"]?.hasPrefix("sha256=") == true })
+                let status = try await Binary.run(["status", "--dest", s.destination.path])
+                #expect(status.stdout.contains("alerts: 1 open"), "\(status.stdout)")
+                #expect(status.stdout.contains("the console says it is disconnected"), "\(status.stdout)")
+            }
+        }
+    }
+
+    @Test("notify test says which channel took the message; secrets stay out of its output")
+    func notifyTest() async throws {
+        try await AlertReceiver.with { receiver in
+            let result = try await Binary.run([
+                "notify", "test", "--webhook", receiver.url + "/secret-path", "--ntfy", "http://127.0.0.1:1/topic",
+            ])
+            #expect(result.status == 18, "\(result.stdout)\(result.stderr)")
+            #expect(result.stdout.contains("delivered  webhook \(receiver.url)/***"), "\(result.stdout)")
+            #expect(result.stdout.contains("failed     ntfy http://127.0.0.1:1/***"), "\(result.stdout)")
+            #expect(!(result.stdout + result.stderr).contains("secret-path"))
+            #expect(receiver.received.count == 1)
+        }
+    }
+}
