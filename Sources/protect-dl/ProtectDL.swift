@@ -57,7 +57,7 @@ enum ExitStatus: Int32 {
     case unknownRemote = 15
     case remoteRefused = 16
     case remoteFailed = 17
-    case notifyFailed = 18
+    case notifyFailed = 19
     case usage = 64
     case config = 78
     case internalError = 70
@@ -74,7 +74,8 @@ enum ExitStatus: Int32 {
         11 the archive is locked by another protect-dl or its state cannot be used; \
         12 the destination's disk is full; 13 rclone (needed for a remote --dest) is missing; 14 rclone is older than \
         1.60; 15 rclone has no such remote; 16 the remote refused the credentials; 17 the remote failed (unreachable, \
-        an upload or a check failed); 18 an alert channel did not take notify test's message; 64 invalid options, times or output template; 70 internal error; \
+        an upload or a check failed); 19 an alert channel did not take notify test's message; \
+        64 invalid options, times or output template; 70 internal error; \
         78 the configuration file cannot be used (the message names the file, line and key); \
         130 interrupted (Ctrl-C); 141 the output was closed (e.g. piped into head); 143 terminated (SIGTERM).
         """

@@ -71,7 +71,7 @@ struct AlertEndToEndTests {
             let result = try await Binary.run([
                 "notify", "test", "--webhook", receiver.url + "/secret-path", "--ntfy", "http://127.0.0.1:1/topic",
             ])
-            #expect(result.status == 18, "\(result.stdout)\(result.stderr)")
+            #expect(result.status == 19, "\(result.stdout)\(result.stderr)")
             #expect(result.stdout.contains("delivered  webhook \(receiver.url)/***"), "\(result.stdout)")
             #expect(result.stdout.contains("failed     ntfy http://127.0.0.1:1/***"), "\(result.stdout)")
             #expect(!(result.stdout + result.stderr).contains("secret-path"))
