@@ -297,10 +297,10 @@ extension RemoteEndToEndTests {
     }
 }
 
-/// Waits for protect-dl to start an upload (an `rclone rcat` child); its PID.
+/// Waits for protect-dl to start its rclone (an `rclone rcd` child, which takes the uploads); its PID.
 func waitForChild(of pid: Int32) async throws -> Int32 {
-    try await eventually("protect-dl to start an upload (an rclone rcat child)", timeout: .seconds(30)) {
-        children(of: pid, containing: "rcat").first
+    try await eventually("protect-dl to start its rclone (an rclone rcd child)", timeout: .seconds(30)) {
+        children(of: pid, containing: "rcd").first
     }
 }
 
