@@ -20,6 +20,7 @@ actor RcloneDaemon {
     private let rclone: Rclone
     private let remote: String
     private var current: Endpoint?
+    private var launching: Task<Endpoint, any Error>?
     private var starts = 0
 
     init(rclone: Rclone, remote: String) {
@@ -34,13 +35,17 @@ actor RcloneDaemon {
     /// The running daemon, started (again) when there is none.
     func endpoint() async throws -> Endpoint {
         if let current, !current.child.hasExited { return current }
+        if let launching { return try await launching.value }
         guard starts < Self.maximumStarts else {
             throw RemoteError.failed(
                 remote: remote, doing: "keep rclone running",
                 reason: "rclone's remote-control daemon stopped \(starts) times in this run")
         }
         starts += 1
-        let started = try await launch()
+        let task = Task { try await self.launch() }
+        launching = task
+        defer { launching = nil }
+        let started = try await task.value
         current = started
         return started
     }
@@ -67,7 +72,13 @@ actor RcloneDaemon {
             if let range = text.range(of: "Serving remote control on http://") {
                 let address = text[range.upperBound...].prefix { $0 != "/" && !$0.isWhitespace }
                 let credentials = Data("protect-dl:\(password)".utf8).base64EncodedString()
-                return Endpoint(base: "http://\(address)/", authorization: "Basic \(credentials)", child: child)
+                let endpoint = Endpoint(
+                    base: "http://\(address)/", authorization: "Basic \(credentials)", child: child)
+                // The remote described once before any concurrent call: rclone 1.60's sftp backend probes its hash
+                // commands on first use and, meanwhile, answers other callers that it has no hashes.
+                _ = try? await Self.post(
+                    endpoint, "operations/fsinfo", JSONSerialization.data(withJSONObject: ["fs": remote]))
+                return endpoint
             }
             if child.hasExited {
                 let status = await child.wait()
@@ -82,7 +93,8 @@ actor RcloneDaemon {
         }
         child.terminateOnce()
         throw RemoteError.failed(
-            remote: remote, doing: "start rclone's remote-control daemon", reason: "it did not listen within 30 seconds")
+            remote: remote, doing: "start rclone's remote-control daemon", reason: "it did not listen within 30 seconds"
+        )
     }
 
     /// Calls `command` with a JSON object; rclone's JSON answer. A call that fails because the daemon died is made
@@ -93,14 +105,8 @@ actor RcloneDaemon {
         let body = try JSONSerialization.data(withJSONObject: parameters)
         for attempt in 0..<2 {
             let endpoint = try await endpoint()
-            var request = HTTPClientRequest(url: endpoint.base + command)
-            request.method = .POST
-            request.headers.add(name: "Authorization", value: endpoint.authorization)
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(data: body))
             do {
-                return try await Self.answer(
-                    try await HTTPClient.shared.execute(request, deadline: .distantFuture), command: command)
+                return try await Self.post(endpoint, command, body)
             } catch let error as RcloneCallError {
                 throw error
             } catch {
@@ -109,6 +115,17 @@ actor RcloneDaemon {
             }
         }
         throw RcloneCallError.daemonDied
+    }
+
+    /// Posts a JSON body to `command`; rclone's JSON answer.
+    private static func post(_ endpoint: Endpoint, _ command: String, _ body: Data) async throws -> [String: Any] {
+        var request = HTTPClientRequest(url: endpoint.base + command)
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: endpoint.authorization)
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(data: body))
+        return try await answer(
+            try await HTTPClient.shared.execute(request, deadline: .distantFuture), command: command)
     }
 
     /// Streams `body` (a whole `multipart/form-data` body with `boundary`) to `operations/uploadfile`, which writes
