@@ -49,6 +49,7 @@ struct UploadBody<Chunks: AsyncSequence & Sendable>: AsyncSequence, Sendable whe
         var md5 = Insecure.MD5()
         var mp4 = MP4StreamCheck()
         var written: Int64 = 0
+        var sourceEnded = false
 
         init(body: UploadBody, source: Chunks.AsyncIterator) {
             self.body = body
@@ -77,10 +78,18 @@ struct UploadBody<Chunks: AsyncSequence & Sendable>: AsyncSequence, Sendable whe
             }
         }
 
+        /// Bytes gathered into one piece of the request: each piece costs a round of hand-offs between this task and
+        /// the connection's event loop, so pieces the size of a TLS record would bound the rate.
+        static var pieceSize: Int { 512 << 10 }
+
         private mutating func nextOfFile() async throws -> ByteBuffer? {
-            while true {
+            var piece: ByteBuffer?
+            while !sourceEnded {
                 try Task.checkCancellation()
-                guard let chunk = try await source.next() else { break }
+                guard let chunk = try await source.next() else {
+                    sourceEnded = true
+                    break
+                }
                 // An empty buffer would read as the end of a chunked body.
                 if chunk.readableBytes == 0 { continue }
                 chunk.withUnsafeReadableBytes { bytes in
@@ -90,8 +99,15 @@ struct UploadBody<Chunks: AsyncSequence & Sendable>: AsyncSequence, Sendable whe
                 }
                 written += Int64(chunk.readableBytes)
                 body.onBytes?(chunk.readableBytes)
-                return chunk
+                if piece == nil && chunk.readableBytes >= Self.pieceSize { return chunk }
+                if piece == nil {
+                    piece = ByteBuffer()
+                    piece?.reserveCapacity(Self.pieceSize + chunk.readableBytes)
+                }
+                piece?.writeImmutableBuffer(chunk)
+                if let piece, piece.readableBytes >= Self.pieceSize { return piece }
             }
+            if let piece { return piece }
             try Task.checkCancellation()
             if let expected = body.expectedLength, expected != written {
                 throw ProtectError.network(reason: "the body ended after \(written) of \(expected) bytes")
