@@ -6,7 +6,8 @@ import NIOHTTP1
 /// The one rclone of a run: `rclone rcd` on a loopback port the system picks, behind a random password given
 /// through its environment (never its command line), asked over HTTP so that its connections to the remote (an SSH
 /// session, an S3 connection pool) serve every file. Started at the first call; a daemon that died (killed, out of
-/// memory) is started again, at most `maximumStarts` times in a run.
+/// memory) is started again, at most `maximumStarts` times in a run. It ends with its store (a signal: its uploads
+/// abort) or with protect-dl (its parent-death signal).
 actor RcloneDaemon {
     /// A running daemon: its base URL, the `Authorization` header it wants and its process.
     struct Endpoint: Sendable {
@@ -48,14 +49,6 @@ actor RcloneDaemon {
         let started = try await task.value
         current = started
         return started
-    }
-
-    /// Stops the daemon (`core/quit` would wait for running calls; a signal ends it at once and its uploads abort).
-    func stop() async {
-        guard let child = current?.child else { return }
-        current = nil
-        child.terminateOnce()
-        _ = await child.wait()
     }
 
     private func launch() async throws -> Endpoint {

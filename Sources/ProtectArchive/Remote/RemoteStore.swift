@@ -45,11 +45,6 @@ public final class RemoteStore: Sendable {
         self.logger = logger
     }
 
-    /// Stops the run's rclone daemon (it also stops when protect-dl ends, by its parent-death signal).
-    public func close() async {
-        await daemon.stop()
-    }
-
     /// Checks rclone and the remote before anything is asked of the console (rclone's version, the remote known,
     /// the credentials accepted, the root created), opens the local state in `stateFolder` and reconciles uploads
     /// an earlier run left unfinished.
