@@ -219,6 +219,11 @@ extension RemoteEndToEndTests {
                 // rclone dies mid-stream: the upload fails, the temporary file is removed, the export is asked again.
                 let first = try Daemon(try Binary.path("protect-dl"), arguments, environment: environment)
                 let victim = try await waitForChild(of: first.process.processIdentifier)
+                // The daemon's password is in its environment, not on its command line (which `ps` shows anyone).
+                let commandLine = String(
+                    decoding: (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(victim)/cmdline"))) ?? Data(),
+                    as: UTF8.self)
+                #expect(commandLine.contains("rcd") && !commandLine.contains("rc-pass"), "\(commandLine)")
                 try await eventually("a second's worth of the export streamed (mid-upload)") {
                     await s.simulator.state.currentStats().bytesServed >= 900_000
                 }
