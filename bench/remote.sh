@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # protect-dl to a remote: `sync` of the same hours into a loopback S3 server (moto) and a loopback SFTP server
-# (OpenSSH), against `rclone copy` of the same files from the local disk, with protect-dl's and rclone's peak RSS.
+# (OpenSSH), against `rclone copy` of the same files from the local disk, with protect-dl's and rclone's peak RSS,
+# for Debian's rclone (/usr/bin/rclone) and PyPI's (.build-peers/remote-venv/bin/rclone) alike.
 # Needs what .ci/run installs (rclone, sshd, .build-peers/remote-venv). Prints a table; exits 0.
 # Usage: bash bench/remote.sh [--quick]   (--quick: smaller files, for a smoke run)
 set -euo pipefail
@@ -57,8 +58,8 @@ export RCLONE_CONFIG_OSSH_TYPE=sftp RCLONE_CONFIG_OSSH_HOST=127.0.0.1 RCLONE_CON
     RCLONE_CONFIG_OSSH_USER=$(id -un) RCLONE_CONFIG_OSSH_KEY_FILE=$work/ssh/client \
     RCLONE_CONFIG_OSSH_KNOWN_HOSTS_FILE=$work/ssh/known_hosts
 unset AWS_CA_BUNDLE
-rclone mkdir moto:bench >/dev/null 2>&1
-rclone backend versioning moto:bench Enabled >/dev/null
+/usr/bin/rclone mkdir moto:bench >/dev/null 2>&1
+/usr/bin/rclone backend versioning moto:bench Enabled >/dev/null
 
 since=$(date -u -d "@$(( ($(date +%s) / 3600 - hours - 1) * 3600 ))" '+%Y-%m-%dT%H:%M:%SZ')
 # Runs protect-dl sync in place of the calling (sub)shell, so that `( pdl_sync ... ) &` gives protect-dl's PID.
@@ -75,41 +76,65 @@ local_took=$(calc "($(now_ms) - $began) / 1000")
 bytes=$(find "$work/local" -name '*.mp4' -printf '%s\n' | awk '{ s += $1 } END { print s }')
 files=$(find "$work/local" -name '*.mp4' | wc -l)
 
+# CPU seconds (user + sys) a process and its reaped children (sshd's sessions) have used so far; 0 once it is gone.
+cpu_of() { awk '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13 + $14 + $15) / 100 }' /proc/$1/stat 2>/dev/null || echo 0; }
 row() { printf '| %s | %s |\n' "$1" "$2"; }
 echo
-echo "protect-dl to remotes: $files hourly files, $(calc "$bytes / 1048576") MiB in all (rclone $(rclone version | head -1 | cut -d' ' -f2))"
+echo "protect-dl to remotes: $files hourly files, $(calc "$bytes / 1048576") MiB in all"
 echo
 echo "| measure | result |"
 echo "|---|---|"
 row "local disk: protect-dl sync (console → disk, hashing)" "${local_took} s, $(calc "$bytes / 1048576 / $local_took") MiB/s"
-for target in moto:bench ossh:$work/sftp; do
-    name=${target%%:*}
-    began=$(now_ms)
-    /usr/bin/time -f "%M" -o "$work/copy-rss.txt" rclone copy "$work/local" "$target/copy" --exclude '.protect-dl/**' \
-        2>/dev/null
-    copy=$(calc "($(now_ms) - $began) / 1000")
-    copy_rss=$(calc "$(cat "$work/copy-rss.txt") / 1024")
-    row "$name: rclone copy of the same files from local disk (4 transfers)" "${copy} s, $(calc "$bytes / 1048576 / $copy") MiB/s; rclone peak RSS ${copy_rss} MiB"
-    for jobs in 2 4; do
-        # protect-dl's own peak RSS (VmHWM: /usr/bin/time would count the largest child, rclone) and the largest
-        # rclone RSS seen, sampled every 0.2 s.
+# Both rclone versions protect-dl is tested with: Debian's and PyPI's.
+for client in /usr/bin/rclone "$PWD/$venv/rclone"; do
+    version=$("$client" version | head -1 | cut -d' ' -f2)
+    for target in moto:bench ossh:$work/sftp; do
+        name=${target%%:*}
+        server=$([ $name = moto ] && echo "${pids[0]}" || echo "${pids[1]}")
+        server_cpu=$(cpu_of "$server")
         began=$(now_ms)
-        (pdl_sync --dest "$target/pdl$jobs" --state-dir "$work/state-$name-$jobs" --parallel $jobs) &
-        pdl=$!
-        pdl_peak=0
-        rclone_peak=0
-        while kill -0 $pdl 2>/dev/null; do
-            hwm=$(awk '/VmHWM/ {print $2}' /proc/$pdl/status 2>/dev/null || echo 0)
-            [ "${hwm:-0}" -gt "$pdl_peak" ] && pdl_peak=$hwm
-            for child in $(pgrep -x rclone); do
-                r=$(awk '/VmRSS/ {print $2}' /proc/$child/status 2>/dev/null || echo 0)
-                [ "${r:-0}" -gt "$rclone_peak" ] && rclone_peak=$r
+        /usr/bin/time -f "%M %U %S" -o "$work/copy-rss.txt" "$client" copy "$work/local" "$target/copy-$version" \
+            --exclude '.protect-dl/**' 2>/dev/null
+        copy=$(calc "($(now_ms) - $began) / 1000")
+        sleep 0.5 # sshd reaps the session
+        server_cpu=$(calc "$(cpu_of "$server") - $server_cpu")
+        read -r copy_rss copy_user copy_sys <"$work/copy-rss.txt"
+        copy_rss=$(calc "$copy_rss / 1024")
+        row "$name, rclone $version: rclone copy of the same files from local disk (its defaults: 4 transfers)" \
+            "${copy} s, $(calc "$bytes / 1048576 / $copy") MiB/s; rclone peak RSS ${copy_rss} MiB; CPU s: rclone $(calc "$copy_user + $copy_sys"), $name $server_cpu"
+        for jobs in 2 4; do
+            # protect-dl's own peak RSS (VmHWM: /usr/bin/time would count the largest child, rclone) and its rclone
+            # daemon's (a child of protect-dl), sampled every 0.2 s.
+            began=$(now_ms)
+            (pdl_sync --dest "$target/pdl-$version-$jobs" --state-dir "$work/state-$name-$version-$jobs" \
+                --parallel $jobs --rclone "$client") &
+            pdl=$!
+            pdl_peak=0
+            rclone_peak=0
+            sim_cpu=$(cpu_of $sim_pid)
+            server_cpu=$(cpu_of "$server")
+            pdl_cpu=0
+            rclone_cpu=0
+            while kill -0 $pdl 2>/dev/null; do
+                c=$(cpu_of $pdl)
+                [ "$c" != 0 ] && pdl_cpu=$c
+                hwm=$(awk '/VmHWM/ {print $2}' /proc/$pdl/status 2>/dev/null || echo 0)
+                [ "${hwm:-0}" -gt "$pdl_peak" ] && pdl_peak=$hwm
+                for child in $(pgrep -P $pdl); do
+                    r=$(awk '/VmHWM/ {print $2}' /proc/$child/status 2>/dev/null || echo 0)
+                    [ "${r:-0}" -gt "$rclone_peak" ] && rclone_peak=$r
+                    c=$(cpu_of $child)
+                    [ "$c" != 0 ] && rclone_cpu=$c
+                done
+                sleep 0.2
             done
-            sleep 0.2
+            wait $pdl
+            took=$(calc "($(now_ms) - $began) / 1000")
+            sleep 0.5 # sshd reaps the session
+            sim_cpu=$(calc "$(cpu_of $sim_pid) - $sim_cpu")
+            server_cpu=$(calc "$(cpu_of "$server") - $server_cpu")
+            row "$name, rclone $version: protect-dl sync --parallel $jobs (console → remote, hashing)" \
+                "${took} s, $(calc "$bytes / 1048576 / $took") MiB/s, $(calc "$copy / $took")× rclone copy (goal ≥ 0.8); protect-dl peak RSS $(calc "$pdl_peak / 1024") MiB, its rclone rcd $(calc "$rclone_peak / 1024") MiB; CPU s: protect-dl ≥$pdl_cpu, rcd ≥$rclone_cpu, console $sim_cpu, $name $server_cpu"
         done
-        wait $pdl
-        took=$(calc "($(now_ms) - $began) / 1000")
-        row "$name: protect-dl sync --parallel $jobs (console → remote, hashing)" \
-            "${took} s, $(calc "$bytes / 1048576 / $took") MiB/s, $(calc "$copy / $took")× rclone copy (goal ≥ 0.8); protect-dl peak RSS $(calc "$pdl_peak / 1024") MiB, largest rclone rcat $(calc "$rclone_peak / 1024") MiB"
     done
 done

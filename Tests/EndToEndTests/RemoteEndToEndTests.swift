@@ -219,6 +219,11 @@ extension RemoteEndToEndTests {
                 // rclone dies mid-stream: the upload fails, the temporary file is removed, the export is asked again.
                 let first = try Daemon(try Binary.path("protect-dl"), arguments, environment: environment)
                 let victim = try await waitForChild(of: first.process.processIdentifier)
+                // The daemon's password is in its environment, not on its command line (which `ps` shows anyone).
+                let commandLine = String(
+                    decoding: (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(victim)/cmdline"))) ?? Data(),
+                    as: UTF8.self)
+                #expect(commandLine.contains("rcd") && !commandLine.contains("rc-pass"), "\(commandLine)")
                 try await eventually("a second's worth of the export streamed (mid-upload)") {
                     await s.simulator.state.currentStats().bytesServed >= 900_000
                 }
@@ -297,10 +302,10 @@ extension RemoteEndToEndTests {
     }
 }
 
-/// Waits for protect-dl to start an upload (an `rclone rcat` child); its PID.
+/// Waits for protect-dl to start its rclone (an `rclone rcd` child, which takes the uploads); its PID.
 func waitForChild(of pid: Int32) async throws -> Int32 {
-    try await eventually("protect-dl to start an upload (an rclone rcat child)", timeout: .seconds(30)) {
-        children(of: pid, containing: "rcat").first
+    try await eventually("protect-dl to start its rclone (an rclone rcd child)", timeout: .seconds(30)) {
+        children(of: pid, containing: "rcd").first
     }
 }
 

@@ -213,6 +213,9 @@ final class ChildProcess: Sendable {
         if first && exit.withLock({ $0.status == nil }) { kill(pid, SIGTERM) }
     }
 
+    /// Whether the child has ended (and was reaped).
+    var hasExited: Bool { exit.withLock { $0.status != nil } }
+
     /// Waits for the child to end; its exit code, or 128 + the signal that ended it.
     func wait() async -> Int32 {
         await withCheckedContinuation { continuation in

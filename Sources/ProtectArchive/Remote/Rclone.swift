@@ -71,11 +71,14 @@ public struct Rclone: Sendable {
     }
 
     /// Starts rclone with `arguments` (after the common flags) and returns the running process.
-    func start(_ arguments: [String], stdin: Bool = false, stdout: Bool = false) async throws -> ChildProcess {
+    func start(
+        _ arguments: [String], stdin: Bool = false, stdout: Bool = false, environment: [String: String] = [:]
+    ) async throws -> ChildProcess {
         let command = wrapper + [configuration.executable] + arguments + commonFlags
         do {
             return try await ChildProcess.start(
-                command, environment: configuration.environment, stdin: stdin, stdout: stdout)
+                command, environment: configuration.environment.merging(environment) { $1 }, stdin: stdin,
+                stdout: stdout)
         } catch is ChildProcess.SpawnError {
             throw RemoteError.rcloneMissing(configuration.executable)
         }

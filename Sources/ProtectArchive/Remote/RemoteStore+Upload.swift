@@ -16,94 +16,62 @@ public struct UploadedFile: Sendable, Equatable {
 }
 
 extension RemoteStore {
-    /// Streams `chunks` to `relative` through `rclone rcat`, hashing as it goes, and makes sure nothing partial is
-    /// ever visible at the final name.
+    /// Streams `chunks` to `relative` through rclone's daemon (`operations/uploadfile`), hashing as it goes, and
+    /// makes sure nothing partial is ever visible at the final name.
     ///
-    /// Every file goes to `.<name>.partial-<random>` first and is moved to its name once checked (a rename on file
-    /// remotes, a server-side copy and delete on buckets). On buckets an object appears only when complete, but a
-    /// protect-dl killed mid-stream closes rclone's input at the moment rclone gets its parent-death signal, and
-    /// rclone may take the end of input for the end of the file and commit it before the signal: under a
-    /// temporary name that is a leftover the next run deletes, never a short file at a final name. (Remotes that
-    /// can neither move nor copy are written at the final name.) A stream that fails (the console's body
-    /// breaks, it is shorter than announced, it is not a whole MP4, the task is cancelled) is aborted by exactly one
-    /// SIGTERM while rclone's stdin is still open: end of input would tell rclone the stream is whole. After rclone
-    /// exits 0 the object is listed and its size (and the remote's hash, where it has one) compared.
-    public func upload<Chunks: AsyncSequence>(
+    /// The body is `multipart/form-data`: rclone takes the file as whole only at the closing boundary, which is sent
+    /// once the stream ended at the length announced and (for a video) as a whole MP4. Any other end (the console's
+    /// body breaks, the task is cancelled, protect-dl is killed) drops the connection, and rclone aborts the upload:
+    /// a bucket's multipart upload is never completed, so on buckets the file goes straight to its name. On file
+    /// remotes (sftp, smb) rclone writes in place, so the file goes to `.<name>.partial-<random>` first and is
+    /// renamed once checked. After rclone's answer the object is looked at once: its size, and the remote's MD5
+    /// where it has one, compared with what was sent.
+    public func upload<Chunks: AsyncSequence & Sendable>(
         _ chunks: Chunks, expectedLength: Int64?, to relative: String, checkMP4: Bool,
         onBytes: (@Sendable (Int) -> Void)? = nil
     ) async throws -> UploadedFile where Chunks.Element == ByteBuffer {
         await slots.acquire()
         defer { Task { await slots.release() } }
-        let temporary = features.canMove || features.canCopy ? Self.temporaryName(for: relative) : nil
+        let direct = features.bucketBased || !(features.canMove || features.canCopy)
+        let temporary = direct ? nil : Self.temporaryName(for: relative)
         let target = temporary ?? relative
         try state.beginUpload(path: relative, remote: root, temporary: temporary)
-        var arguments = ["rcat", remotePath(target)]
-        if let expectedLength { arguments += ["--size", String(expectedLength)] }
-        if let limit = rclone.configuration.bandwidthLimit { arguments += ["--bwlimit", limit] }
-        let child = try await rclone.start(arguments, stdin: true)
-        var sha = SHA256()
-        var md5 = Insecure.MD5()
-        var mp4 = MP4StreamCheck()
-        var written: Int64 = 0
-        var duration: Double?
+        let tally = UploadTally()
+        let slash = target.lastIndex(of: "/")
+        let folder = slash.map { String(target[..<$0]) } ?? ""
+        let name = slash.map { String(target[target.index(after: $0)...]) } ?? target
+        let body = UploadBody(
+            chunks: chunks, boundary: "protect-dl-" + UUID().uuidString, fileName: name,
+            expectedLength: expectedLength, checkMP4: checkMP4, onBytes: onBytes, tally: tally)
         do {
-            try await withTaskCancellationHandler {
-                for try await chunk in chunks {
-                    try Task.checkCancellation()
-                    chunk.withUnsafeReadableBytes { bytes in
-                        sha.update(bufferPointer: bytes)
-                        md5.update(bufferPointer: bytes)
-                        if checkMP4 { mp4.feed(bytes) }
-                    }
-                    do {
-                        try await child.write(chunk)
-                    } catch {
-                        // rclone went away mid-stream: its own failure is the one to report.
-                        throw RemoteError.failed(
-                            remote: root, doing: "take \(relative)",
-                            reason: Rclone.lastError(child) ?? "rclone stopped reading")
-                    }
-                    written += Int64(chunk.readableBytes)
-                    onBytes?(chunk.readableBytes)
-                }
-                try Task.checkCancellation()
-                if let expectedLength, expectedLength != written {
-                    throw ProtectError.network(reason: "the body ended after \(written) of \(expectedLength) bytes")
-                }
-                if checkMP4 { duration = try mp4.finish() }
-            } onCancel: {
-                child.terminateOnce()
-            }
+            try await daemon.upload(body, boundary: body.boundary, fs: root, folder: folder)
         } catch {
-            child.terminateOnce()
-            _ = await child.wait()
-            child.closeInput()
-            await cleanUp(relative)
-            throw error
-        }
-        child.closeInput()
-        let status = await child.wait()
-        guard status == 0 else {
-            let failure = RemoteError.failed(
-                remote: root, doing: "store \(relative)",
-                reason: Rclone.lastError(child) ?? "rclone exited with status \(status)")
+            let failure = tally.error ?? failure(error, doing: "store \(relative)")
             await cleanUp(relative)
             throw failure
         }
+        guard let whole = tally.whole else {
+            await cleanUp(relative)
+            throw RemoteError.failed(
+                remote: root, doing: "store \(relative)", reason: "rclone answered before the file was sent whole")
+        }
         let file = UploadedFile(
-            bytes: written, sha256: FileHash.hex(sha.finalize()),
-            md5: md5.finalize().map { String(format: "%02x", $0) }.joined(), remoteHash: nil, duration: duration)
+            bytes: whole.bytes, sha256: whole.sha256, md5: whole.md5, remoteHash: nil, duration: whole.duration)
         do {
             let checked = try await check(target, against: file)
             if let temporary {
                 try await move(temporary, to: relative)
-                guard let moved = try await stat(relative), moved.size == written else {
-                    throw RemoteError.failed(
-                        remote: root, doing: "store \(relative)", reason: "the file is not at its name after the move")
+                // A rename is atomic; a copy and delete is looked at again.
+                if !features.canMove {
+                    guard let moved = try await stat(relative), moved.size == whole.bytes else {
+                        throw RemoteError.failed(
+                            remote: root, doing: "store \(relative)",
+                            reason: "the file is not at its name after the move")
+                    }
                 }
             }
             try state.finishUpload(
-                path: relative, size: written, sha256: file.sha256, md5: file.md5, remoteHash: checked.remoteHash)
+                path: relative, size: whole.bytes, sha256: file.sha256, md5: file.md5, remoteHash: checked.remoteHash)
             return checked
         } catch {
             await cleanUp(relative)

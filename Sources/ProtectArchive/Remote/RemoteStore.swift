@@ -21,8 +21,8 @@ public struct RemoteFeatures: Sendable, Equatable {
     public var hashes: [String]
 }
 
-/// An archive on an rclone remote: files stream through `rclone rcat`, never whole in memory or on local disk,
-/// while the state (SQLite) stays in a local folder and journals every upload.
+/// An archive on an rclone remote: files stream through one `rclone rcd` per run, never whole in memory or on local
+/// disk, while the state (SQLite) stays in a local folder and journals every upload.
 public final class RemoteStore: Sendable {
     /// The remote root, as given to `--dest` (`name:path`).
     public let root: String
@@ -31,6 +31,8 @@ public final class RemoteStore: Sendable {
     /// The local state of this remote archive (its `.protect-dl/` lives in `state.destination`).
     public let state: ArchiveState
     let slots: UploadSlots
+    /// The run's rclone daemon: uploads and the per-file calls (look, rename, delete) go through it.
+    let daemon: RcloneDaemon
     let logger: Logger
 
     init(root: String, rclone: Rclone, features: RemoteFeatures, state: ArchiveState, logger: Logger) {
@@ -39,6 +41,7 @@ public final class RemoteStore: Sendable {
         self.features = features
         self.state = state
         self.slots = UploadSlots(rclone.configuration.uploadJobs)
+        self.daemon = RcloneDaemon(rclone: rclone, remote: root)
         self.logger = logger
     }
 
@@ -94,22 +97,39 @@ public final class RemoteStore: Sendable {
 
     /// The file at `relative`, or nil when there is none; with `hashes`, the remote's own hashes of it.
     public func stat(_ relative: String, hashes: Bool = false) async throws -> RemoteObject? {
-        var arguments = ["lsjson", "--stat", "--no-mimetype", "--no-modtime"]
+        var options: [String: Any] = ["noModTime": true, "noMimeType": true]
         // Only MD5 is compared (it is what protect-dl computes besides SHA-256): asking for it alone spares an SFTP
         // server reading the file a second time for SHA-1.
-        if hashes && features.hashes.contains("md5") { arguments += ["--hash", "--hash-type", "md5"] }
-        let output = try await rclone.run(arguments + [remotePath(relative)])
-        if output.status != 0 {
-            if output.saysNotFound { return nil }
-            throw Rclone.error(output, remote: root, doing: "look at \(relative)")
+        if hashes && features.hashes.contains("md5") {
+            options["showHash"] = true
+            options["hashTypes"] = ["md5"]
         }
+        guard
+            let answer = try await call(
+                "operations/stat", ["fs": root, "remote": relative, "opt": options], doing: "look at \(relative)")
+        else { return nil }
         // S3 answers a key that is not there with a directory of that name (its "prefix"): not a file.
-        guard let item = try? JSONSerialization.jsonObject(with: Data(output.stdout)) as? [String: Any],
-            item["IsDir"] as? Bool != true
-        else {
-            return nil
-        }
+        guard let item = answer["item"] as? [String: Any], item["IsDir"] as? Bool != true else { return nil }
         return Self.object(item, path: relative)
+    }
+
+    /// Calls rclone's daemon; nil when rclone says the file is not there.
+    func call(_ command: String, _ parameters: [String: Any], doing: String) async throws -> [String: Any]? {
+        do {
+            return try await daemon.call(command, parameters)
+        } catch let error as RcloneCallError {
+            if error.output.saysNotFound { return nil }
+            throw failure(error, doing: doing)
+        }
+    }
+
+    /// The error a failed call to rclone means, in one sentence.
+    func failure(_ error: any Error, doing: String) -> any Error {
+        switch error {
+        case let error as RcloneCallError: return Rclone.error(error.output, remote: root, doing: doing)
+        case is RemoteError, is CancellationError: return error
+        default: return RemoteError.failed(remote: root, doing: doing, reason: String(describing: error))
+        }
     }
 
     static func object(_ item: [String: Any], path: String) -> RemoteObject {
@@ -140,17 +160,15 @@ public final class RemoteStore: Sendable {
 
     /// Deletes one file; a file already gone is not an error.
     public func delete(_ relative: String) async throws {
-        let output = try await rclone.run(["deletefile", remotePath(relative)])
-        if output.status != 0 {
-            if output.saysNotFound { return }
-            throw Rclone.error(output, remote: root, doing: "delete \(relative)")
-        }
+        _ = try await call("operations/deletefile", ["fs": root, "remote": relative], doing: "delete \(relative)")
     }
 
     /// Moves a file to another name on the same remote (a server-side rename where the remote has one).
     func move(_ from: String, to: String) async throws {
-        let output = try await rclone.run(["moveto", remotePath(from), remotePath(to)])
-        guard output.status == 0 else { throw Rclone.error(output, remote: root, doing: "rename \(from)") }
+        let parameters = ["srcFs": root, "srcRemote": from, "dstFs": root, "dstRemote": to]
+        guard try await call("operations/movefile", parameters, doing: "rename \(from)") != nil else {
+            throw RemoteError.failed(remote: root, doing: "rename \(from)", reason: "it is not there any more")
+        }
     }
 
     /// Removes folders left empty under the root (after retention).
