@@ -4,9 +4,10 @@ import ProtectSimulator
 import TestSupport
 import Testing
 
-/// A console whose pictures carry a readable clock: 320x180 at 1 fps (a key frame every 5 s), two hours.
+/// A console whose pictures carry a readable clock: 320x180 at 1 fps (a key frame every 5 s), two whole hours and
+/// the half hour before them.
 func clipConsole(cameras: Int = 2) -> SimulatorConfiguration {
-    .small(.unifiOS, cameras: cameras, bitrate: 24_000, framesPerSecond: 1, width: 320, height: 180, historyHours: 2)
+    .small(.unifiOS, cameras: cameras, bitrate: 24_000, framesPerSecond: 1, width: 320, height: 180, historyHours: 3)
 }
 
 /// What ffprobe says of a clip: its tags, streams, and the video packets' times and key flags.
@@ -43,16 +44,20 @@ struct ClipProbe {
 }
 
 extension Scenario {
-    /// Runs protect-dl with `arguments` and extra environment.
+    /// Runs protect-dl with `arguments` and extra environment (the console's password in it).
     func run(_ arguments: [String], environment: [String: String?] = [:]) async throws -> RunResult {
-        try await runProcess(try Binary.path("protect-dl"), arguments, environment: environment, timeout: 120)
+        try await runProcess(
+            try Binary.path("protect-dl"), arguments,
+            environment: environment.merging(["PROTECT_DL_PASSWORD": "protect"]) { first, _ in first }, timeout: 120)
     }
 
-    /// Two archived hours of `camera` that follow each other: the boundary's millisecond.
+    /// The last two whole archived hours of `camera` that follow each other.
     func archivedBoundary(camera: String) throws -> (first: SegmentRecord, second: SegmentRecord) {
-        let records = try state().segments(cameraID: camera, stream: "0").values.filter { $0.status == .complete }
+        let records = try state().segments(cameraID: camera, stream: "0").values.filter {
+            $0.status == .complete && ($0.duration ?? 0) >= 3599
+        }
         let sorted = records.sorted { $0.start < $1.start }
-        let pair = zip(sorted, sorted.dropFirst()).first { $0.end == $1.start }
+        let pair = Array(zip(sorted, sorted.dropFirst())).last { $0.end == $1.start }
         let found = try #require(pair, "two consecutive hours in \(sorted.map(\.start))")
         return found
     }
@@ -100,7 +105,7 @@ struct ClipEndToEndTests {
                     == true,
                 "\(probe.tags)")
             // The pictures: the key frame 15 s before the hour, the hour's first second, the last second asked.
-            for (offset, shown) in [(0.5, boundary - 15_000), (15.5, boundary), (34.5, boundary + 19_000)] {
+            for (offset, shown) in [(0.0, boundary - 15_000), (15.0, boundary), (34.0, boundary + 19_000)] {
                 let frame = try await Probe.frame(out.path, at: offset)
                 #expect(frame.time() == s.clockText(shown), "at \(offset) s")
             }

@@ -35,7 +35,12 @@ struct TimelapseEndToEndTests {
                 let frame = try await Probe.frame(plain.path, at: seconds)
                 let shownAt = first.start + Int64(seconds * 120_000)
                 let candidates = (0...7).map { s.clockText(shownAt - Int64($0) * 1000) }
-                #expect(candidates.contains(frame.time()), "at \(seconds) s: \(frame.time()), \(candidates)")
+                // Re-encoded: a glyph may blur past reading (`?`), never read as another.
+                let read = frame.time()
+                let matches = candidates.contains { candidate in
+                    zip(candidate, read).allSatisfy { $0 == $1 || $1 == "?" } && read.filter { $0 == "?" }.count <= 1
+                }
+                #expect(matches, "at \(seconds) s: \(read), \(candidates)")
             }
 
             let burned = try await s.run(arguments + ["--out", out.path, "--burn-in"])

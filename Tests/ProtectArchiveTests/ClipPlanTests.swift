@@ -40,3 +40,25 @@ struct ClipPlanTests {
         #expect(none.pieces.isEmpty && none.gaps == [later])
     }
 }
+
+@Suite("Files shorter than their hour")
+struct ClipPlanPartialTests {
+    @Test("A short first file holds the end of its hour; a short file after another holds the start of its hour")
+    func partialHours() {
+        func segment(_ hour: Int64, seconds: Double) -> SegmentRecord {
+            SegmentRecord(
+                cameraID: "c", stream: "0", start: hour * 3_600_000, end: (hour + 1) * 3_600_000,
+                path: "h\(hour).mp4", size: 1, sha256: nil, status: .complete, attempts: 1, lastReason: nil,
+                updatedAt: 0, adopted: false, duration: seconds)
+        }
+        let range: Range<Int64> = 36_000_000..<46_800_000
+        let plan = ClipPlan.make(
+            segments: [segment(10, seconds: 1800), segment(11, seconds: 3600), segment(12, seconds: 600)],
+            range: range)
+        #expect(plan.pieces.map(\.start) == [37_800_000, 39_600_000, 43_200_000])
+        #expect(plan.pieces.map(\.end) == [39_600_000, 43_200_000, 43_800_000])
+        #expect(plan.pieces.allSatisfy { $0.inpoint == nil && $0.outpoint == nil })
+        let gaps: [Range<Int64>] = [36_000_000..<37_800_000, 43_800_000..<46_800_000]
+        #expect(plan.gaps == gaps)
+    }
+}

@@ -56,30 +56,33 @@ public struct ClipJob: Sendable {
         defer {
             for temporary in [list, subtitles, joined, trimmed] { try? FileManager.default.removeItem(at: temporary) }
         }
+        // The subtitles start where the picture does (with --exact, at the asked moment itself).
+        var shownPieces = pieces
+        if skip > 0 { shownPieces[0].inpoint = asked }
         do {
             try Data(Self.concatList(pieces, destination: request.destination).utf8).write(to: list)
             if request.subtitles {
-                try Data(Self.subtitleText(pieces, camera: camera.name, zone: zone).utf8).write(to: subtitles)
+                try Data(Self.subtitleText(shownPieces, camera: camera.name, zone: zone).utf8).write(to: subtitles)
             }
         } catch {
             throw ArchiveError.destinationNotWritable(folder.path, reason: error.localizedDescription)
         }
-        var arguments = ["-f", "concat", "-safe", "0", "-i", list.path]
-        if request.subtitles { arguments += ["-i", subtitles.path] }
-        arguments += ["-map", "0:v", "-map", "0:a?"]
-        if request.subtitles { arguments += ["-map", "1:s", "-c:s", "mov_text", "-metadata:s:s:0", "language=eng"] }
-        arguments += ["-c:v", "copy", "-c:a", "copy"]
+        let subtitleInput = request.subtitles ? ["-i", subtitles.path] : []
+        let subtitleOutput =
+            request.subtitles ? ["-map", "1:s", "-c:s", "mov_text", "-metadata:s:s:0", "language=eng"] : []
+        let media = ["-map", "0:v", "-map", "0:a?", "-c:v", "copy", "-c:a", "copy"]
         let metadata = [
             "-metadata", "creation_time=\(TimeFormatting.iso(shownStart))", "-metadata", "title=\(camera.name)",
             "-movflags", "+faststart", "-f", "mp4",
         ]
+        let concat = ["-f", "concat", "-safe", "0", "-i", list.path]
         if skip > 0 {
-            try await request.ffmpeg.run(arguments + ["-f", "mp4", joined.path])
+            try await request.ffmpeg.run(concat + media + ["-f", "mp4", joined.path])
             try await request.ffmpeg.run(
-                ["-ss", String(format: "%.3f", skip), "-i", joined.path, "-map", "0", "-c", "copy"] + metadata
-                    + [trimmed.path])
+                ["-ss", String(format: "%.3f", skip), "-i", joined.path] + subtitleInput + media + subtitleOutput
+                    + metadata + [trimmed.path])
         } else {
-            try await request.ffmpeg.run(arguments + metadata + [trimmed.path])
+            try await request.ffmpeg.run(concat + subtitleInput + media + subtitleOutput + metadata + [trimmed.path])
         }
         guard rename(trimmed.path, file.path) == 0 else {
             throw ArchiveError.destinationNotWritable(file.path, reason: String(cString: strerror(errno)))

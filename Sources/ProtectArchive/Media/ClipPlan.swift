@@ -4,7 +4,8 @@ public struct ClipPlan: Sendable, Equatable {
     public struct Piece: Sendable, Equatable {
         /// Path relative to the archive.
         public var path: String
-        /// The file's first millisecond and the next file's.
+        /// The first millisecond the file shows and the one after its last: its hour, or the part of it the file
+        /// holds when it is shorter (see `make`).
         public var start: Int64
         public var end: Int64
         /// Seconds into the file where the range starts (nil: from its start).
@@ -29,10 +30,21 @@ public struct ClipPlan: Sendable, Equatable {
     }
 
     /// The plan for `range` from a stream's segments (only complete ones count as footage).
+    ///
+    /// A file shorter than its hour (by its recorded duration) holds the end of the hour when the hour before has no
+    /// file (the recording began in it), else the start (the recording stopped in it); the rest is a gap.
     public static func make(segments: [SegmentRecord], range: Range<Int64>) -> ClipPlan {
-        let usable =
-            segments.filter { $0.status == .complete && $0.start < range.upperBound && $0.end > range.lowerBound }
-            .sorted { $0.start < $1.start }
+        let complete = segments.filter { $0.status == .complete }
+        let ends = Set(complete.map(\.end))
+        let usable = complete.map { segment -> SegmentRecord in
+            guard let duration = segment.duration else { return segment }
+            let held = Int64((duration * 1000).rounded())
+            guard held > 0, held < segment.end - segment.start - 2000 else { return segment }
+            var part = segment
+            if ends.contains(segment.start) { part.end = segment.start + held } else { part.start = segment.end - held }
+            return part
+        }
+        .filter { $0.start < range.upperBound && $0.end > range.lowerBound }.sorted { $0.start < $1.start }
         var pieces: [Piece] = []
         var gaps: [Range<Int64>] = []
         var cursor = range.lowerBound

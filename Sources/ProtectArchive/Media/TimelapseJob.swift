@@ -88,7 +88,7 @@ public struct TimelapseJob: Sendable {
         if speed >= Self.keyFramesOnlyFrom { arguments += ["-skip_frame", "nokey"] }
         arguments += ["-f", "concat", "-safe", "0", "-i", list.path, "-map", "0:v", "-an", "-vf"]
         arguments += [filters.joined(separator: ","), "-frames:v", String(frameCount)]
-        arguments += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "26", "-pix_fmt", "yuv420p"]
+        arguments += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p"]
         arguments += [
             "-metadata", "creation_time=\(TimeFormatting.iso(start))", "-metadata", "title=\(camera.name)",
             "-movflags", "+faststart", "-f", "mp4", partial.path,
