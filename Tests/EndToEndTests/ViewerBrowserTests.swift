@@ -36,13 +36,13 @@ struct ViewerBrowserTests {
                         Self.root.appendingPathComponent("Tests/EndToEndTests/Peers/viewer_browser.py").path,
                         base + "/",
                         camera.id, String(target), "15", shots.path, String(first.start + 1_800_000),
-                        String(second.start + 1_800_000), String(first.start - 1_800_000),
+                        String(second.start + 1_800_000), String(first.start - 5_400_000),
                     ], timeout: 180)
             }
             try #require(run.status == 0, "\(run.stderr)")
             let result = try #require(
                 try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stdout)")
-            // Both archived hours are drawn green; the hour before the archive is not.
+            // Both archived hours are drawn green; an hour before the archive began is not.
             let colours = try #require(result["colours"] as? [[Int]])
             #expect(colours.count == 3)
             #expect(colours.prefix(2).allSatisfy { $0 == [0x3a, 0x8f, 0x4a] }, "\(colours)")

@@ -46,6 +46,7 @@ enum ViewerPage {
         #players { display: flex; flex-wrap: wrap; gap: 6px; padding: 6px; }
         #players figure { margin: 0; width: 480px; max-width: 100%; }
         #players video { width: 100%; background: #000; display: block; }
+        #players video[hidden] { display: none; }
         #players figcaption { font-size: 12px; color: #aaa; }
         .help { color: #888; font-size: 12px; padding: 0 10px; }
         .key::before { content: ""; display: inline-block; width: 10px; height: 10px; margin-right: 3px; }
