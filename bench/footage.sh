@@ -101,12 +101,15 @@ if [ -x /usr/bin/chromedriver ] && [ -x .build-peers/browser-venv/bin/python ]; 
     until grep -q "http://" "$work/serve.txt" 2>/dev/null; do sleep 0.1; done
     url=$(grep -o 'http://[^ ]*' "$work/serve.txt")
     second=$(tail -2 "$work/hours" | tail -1 | cut -d' ' -f1)
+    browser_pids=()
     for b in $(seq 1 $browsers); do
         mkdir -p "$work/shots$b"
         .build-peers/browser-venv/bin/python Tests/EndToEndTests/Peers/viewer_browser.py "$url" "$camera" \
             $(( second - 10000 )) 15 "$work/shots$b" >"$work/browser$b.json" 2>"$work/browser$b.err" &
+        browser_pids+=($!)
     done
-    wait $(jobs -p | grep -v "^$serve_pid$") 2>/dev/null || true
+    # Only the browsers: the simulator runs in the background too.
+    wait "${browser_pids[@]}" || true
     rss_kib=$(awk '/VmHWM/ { print $2 }' "/proc/$serve_pid/status")
     kill "$serve_pid" 2>/dev/null || true
     clicks=$(cat "$work"/browser*.json | python3 -c '
