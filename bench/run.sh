@@ -2,7 +2,7 @@
 # protect-dl benchmark: raw throughput and CPU per GiB against curl (alternating rounds, median ratio), peak memory on
 # a 2 GiB segment, the original downloader side by side with protect-dl on a legacy console's performance model, an
 # archive's sync and verify; then the capacity table (bench/capacity.sh) and the large-archive figures
-# (bench/archive.sh). Prints tables; exits 0.
+# (bench/archive.sh). Prints tables; exits 0. (bench/footage.sh, clip/timelapse/serve, runs on its own.)
 # Usage: bash bench/run.sh [--quick]   (--quick: smaller sizes and fewer rounds, a smoke run that CI may run)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -14,7 +14,8 @@ struct ProtectDL: AsyncParsableCommand {
         version: "protect-dl 0.11.0",
         subcommands: [
             Download.self, Events.self, Snapshot.self, Cameras.self, Sync.self, Watch.self, Verify.self, Manifest.self,
-            Status.self, Notify.self, Demo.self, ConfigCommand.self, Completions.self,
+            Status.self, Clip.self, Playlist.self, Timelapse.self, Serve.self, Notify.self, Demo.self,
+            ConfigCommand.self, Completions.self,
         ],
         defaultSubcommand: Download.self
     )
@@ -58,6 +59,10 @@ enum ExitStatus: Int32 {
     case remoteRefused = 16
     case remoteFailed = 17
     case notifyFailed = 19
+    case ffmpegMissing = 20
+    case ffmpegLacks = 21
+    case damagedFootage = 22
+    case footageMissing = 23
     case usage = 64
     case config = 78
     case internalError = 70
@@ -74,7 +79,9 @@ enum ExitStatus: Int32 {
         11 the archive is locked by another protect-dl or its state cannot be used; \
         12 the destination's disk is full; 13 rclone (needed for a remote --dest) is missing; 14 rclone is older than \
         1.60; 15 rclone has no such remote; 16 the remote refused the credentials; 17 the remote failed (unreachable, \
-        an upload or a check failed); 19 an alert channel did not take notify test's message; \
+        an upload or a check failed); 19 an alert channel did not take notify test's message; 20 ffmpeg or ffprobe \
+        (needed by clip, timelapse and serve) cannot be run; 21 ffmpeg lacks a filter or encoder; 22 ffmpeg could not \
+        read an archive file or failed on it; 23 the archive has no footage for part of the range (see --allow-gaps); \
         64 invalid options, times or output template; 70 internal error; \
         78 the configuration file cannot be used (the message names the file, line and key); \
         130 interrupted (Ctrl-C); 141 the output was closed (e.g. piped into head); 143 terminated (SIGTERM).
@@ -110,6 +117,11 @@ enum ExitStatus: Int32 {
             case .notWritable, .other: return .destination
             }
         case is SafePath.Outside: return .destination
+        case let error as ViewerServer.StartError:
+            switch error {
+            case .authenticationRequired: return .usage
+            case .cannotListen: return .network
+            }
         case let error as RemoteError:
             switch error {
             case .rcloneMissing: return .rcloneMissing
@@ -119,6 +131,16 @@ enum ExitStatus: Int32 {
             case .failed: return .remoteFailed
             }
         case is MP4Check.Problem: return .invalidFile
+        case let error as MediaError:
+            switch error {
+            case .ffmpegMissing: return .ffmpegMissing
+            case .filterMissing: return .ffmpegLacks
+            case .damagedInput: return .damagedFootage
+            case .failed: return .damagedFootage
+            case .footageMissing: return .footageMissing
+            case .unknownCamera: return .unknownCamera
+            case .remoteArchive, .oneFileForSeveralCameras: return .usage
+            }
         case is TemplateError: return .usage
         case StateError.diskFull: return .diskFull
         case is StateError: return .state
@@ -139,7 +161,8 @@ func fail(_ error: any Error, console: String? = nil) -> ExitCode {
 /// The one sentence an error is shown as.
 func errorText(_ error: any Error) -> String {
     if ExitStatus.of(error) == .usage, !(error is ValidationError), !(error is ArchiveError),
-        !(error is TemplateError)
+        !(error is TemplateError), !(error is MediaError),
+        !(error is ViewerServer.StartError)
     {
         // swift-argument-parser's own parse errors.
         return ProtectDL.message(for: error)

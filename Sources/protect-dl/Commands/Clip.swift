@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import ProtectArchive
+
+/// `protect-dl clip`: one MP4 per camera over an exact range, joined from the archive without re-encoding.
+struct Clip: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write one MP4 per camera covering a range, joined losslessly from the archive's hour files.",
+        discussion: """
+            The file starts at the key frame at or before --from (or, with --exact, at --from itself through an MP4 \
+            edit list; nothing is re-encoded either way) and ends just before --to; it carries its real start as \
+            creation_time and the camera as title. \(ExitStatus.documentation)
+            """
+    )
+
+    @OptionGroup var clip: ClipOptionGroup
+    @Flag(help: "Start the picture at --from itself rather than at the key frame before it.")
+    var exact = false
+    @Flag(help: "Add a subtitle track (mov_text) with the camera's name and the wall-clock time.")
+    var subtitles = false
+
+    func run() async throws {
+        do {
+            let (folder, state) = try clip.open()
+            var request = try clip.request(state: state, destination: folder)
+            request.exact = exact
+            request.subtitles = subtitles
+            let results = try await ClipJob(request: request).run(state: state)
+            let zone = DisplayZone.named(try state.meta("timezone") ?? "UTC")
+            for result in results {
+                Console.write(ClipOptionGroup.summary(result, zone: zone, noun: "clip"), to: .standardOutput)
+            }
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+/// `protect-dl playlist`: an M3U of the archive's files over a range, for VLC or mpv.
+struct Playlist: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write an .m3u8 playlist of the archive's files over a range, in order (nothing is copied).",
+        discussion: ExitStatus.documentation
+    )
+
+    @OptionGroup var clip: ClipOptionGroup
+
+    func run() async throws {
+        do {
+            let (folder, state) = try clip.open()
+            let request = try clip.request(state: state, destination: folder)
+            let results = try PlaylistJob(request: request).run(state: state)
+            let zone = DisplayZone.named(try state.meta("timezone") ?? "UTC")
+            for result in results {
+                Console.write(ClipOptionGroup.summary(result, zone: zone, noun: "playlist"), to: .standardOutput)
+            }
+        } catch {
+            throw fail(error)
+        }
+    }
+}

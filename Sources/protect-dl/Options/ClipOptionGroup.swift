@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import ProtectArchive
+
+/// The archive, cameras and range `clip` and `playlist` share.
+struct ClipOptionGroup: ParsableArguments {
+    @Option(help: "The local archive folder (as sync and watch keep it).")
+    var dest: String
+    @Option(help: "A camera's name or id; repeat for several cameras.")
+    var camera: [String] = []
+    @Option(
+        parsing: .unconditional,
+        help: "Start, in the formats of download's --start (without an offset: the console's time zone).")
+    var from: String
+    @Option(parsing: .unconditional, help: "End (not included), in the same formats.")
+    var to: String
+    @Option(help: "A file (one camera) or a folder (one file per camera, created if missing).")
+    var out: String
+    @Flag(help: "Make the file even when the archive lacks part of the range; the summary says what is missing.")
+    var allowGaps = false
+
+    func validate() throws {
+        if dest.isEmpty { throw ValidationError("--dest is empty; give the archive folder.") }
+        if camera.isEmpty { throw ValidationError("Missing expected argument '--camera <camera>'.") }
+    }
+
+    /// The request, with the times read in the archive's time zone.
+    func request(state: ArchiveState, destination: URL) throws -> ClipRequest {
+        let zone = DisplayZone.named(try state.meta("timezone") ?? "UTC")
+        let range: Range<Int64>
+        do {
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let start = try UserTime.parse(from, defaultZone: zone, now: now).milliseconds
+            let end = try UserTime.parse(to, defaultZone: zone, now: now).milliseconds
+            guard start < end else { throw TimeError.endNotAfterStart }
+            range = start..<end
+        } catch let error as TimeError {
+            throw ArchiveError.time(error)
+        }
+        var request = ClipRequest(
+            destination: destination, cameras: camera, range: range, output: URL(fileURLWithPath: out))
+        request.allowGaps = allowGaps
+        return request
+    }
+
+    /// The archive's folder and state, read without its lock (a sync may run meanwhile).
+    func open() throws -> (URL, ArchiveState) {
+        guard case .local(let folder) = ArchiveLocation(dest) else { throw MediaError.remoteArchive(dest) }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {
+            throw ArchiveError.destinationMissing(folder.path)
+        }
+        return (folder, try ArchiveState(destination: folder, create: false, exclusive: false))
+    }
+
+    /// One line per file made, with the span it shows and what was missing.
+    static func summary(_ result: ClipResult, zone: DisplayZone, noun: String) -> String {
+        var line =
+            "\(result.camera.name): \(result.path), \(ClipRequest.describe(result.shown, in: zone)), "
+            + "from \(result.files) archive file\(result.files == 1 ? "" : "s")"
+        if !result.gaps.isEmpty {
+            line +=
+                "; without footage for "
+                + result.gaps.map { ClipRequest.describe($0, in: zone) }.joined(separator: ", ")
+                + " (the \(noun) goes straight on)"
+        }
+        return line
+    }
+}
