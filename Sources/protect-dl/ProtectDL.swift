@@ -31,7 +31,13 @@ struct ProtectDL: AsyncParsableCommand {
         switch prepared {
         case .asTyped(let arguments): await main(arguments)
         case .show: await main(Array(CommandLine.arguments.dropFirst()))
-        case .one(let layered): await main(layered.arguments)
+        case .one(let layered):
+            do {
+                try layered.checkFileValues()
+            } catch {
+                exit(withError: fail(error))
+            }
+            await main(layered.arguments)
         case .allConsoles(let commands): await AllConsoles.main(commands)
         }
     }
@@ -57,6 +63,7 @@ enum ExitStatus: Int32 {
     case unknownRemote = 15
     case remoteRefused = 16
     case remoteFailed = 17
+    case otherDestination = 18
     case usage = 64
     case config = 78
     case internalError = 70
@@ -73,9 +80,11 @@ enum ExitStatus: Int32 {
         11 the archive is locked by another protect-dl or its state cannot be used; \
         12 the destination's disk is full; 13 rclone (needed for a remote --dest) is missing; 14 rclone is older than \
         1.60; 15 rclone has no such remote; 16 the remote refused the credentials; 17 the remote failed (unreachable, \
-        an upload or a check failed); 64 invalid options, times or output template; 70 internal error; \
+        an upload or a check failed); 18 the archive state belongs to another destination (the remote was emptied \
+        or points elsewhere); 64 invalid options, times or output template; 70 internal error; \
         78 the configuration file cannot be used (the message names the file, line and key); \
-        130 interrupted (Ctrl-C); 141 the output was closed (e.g. piped into head); 143 terminated (SIGTERM).
+        130 interrupted (Ctrl-C); 141 the output was closed (e.g. piped into head); 143 terminated (SIGTERM) \
+        during a one-off command (watch and sync --every stop cleanly on SIGTERM or Ctrl-C and exit 0).
         """
 
     /// The one place errors become exit codes. An error no case names is an internal error (70), never a
@@ -119,6 +128,7 @@ enum ExitStatus: Int32 {
         case is MP4Check.Problem: return .invalidFile
         case is TemplateError: return .usage
         case StateError.diskFull: return .diskFull
+        case StateError.otherDestination: return .otherDestination
         case is StateError: return .state
         case is CancellationError: return .interrupted
         default: return .internalError

@@ -53,11 +53,10 @@ public struct MetricsServer: Sendable {
         }
         router.get("healthz") { _, _ -> Response in
             let problems = metrics.problems()
+            let text = problems.isEmpty ? (["ok"] + metrics.notes()) : problems
             return Response(
                 status: problems.isEmpty ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain"],
-                body: ResponseBody(
-                    byteBuffer: ByteBuffer(string: problems.isEmpty ? "ok\n" : problems.joined(separator: "\n") + "\n"))
-            )
+                body: ResponseBody(byteBuffer: ByteBuffer(string: text.joined(separator: "\n") + "\n")))
         }
         return router
     }

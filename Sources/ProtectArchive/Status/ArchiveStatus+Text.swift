@@ -40,9 +40,12 @@ extension ArchiveStatus {
         lines.append("legend: \(legend)   (one mark per hour, 00-23, \(timezone))")
         for camera in cameras {
             lines.append("")
+            let what = camera.clips ? "\(camera.hours.count) clips: " : ""
             lines.append(
-                "\(camera.name) (\(camera.id), stream \(camera.stream)): " + Self.totalsText(camera.totals)
+                "\(camera.name) (\(camera.id), \(camera.label)): " + what + Self.totalsText(camera.totals)
                     + ", " + ByteCountFormatter.string(fromByteCount: camera.bytes, countStyle: .file))
+            if camera.clips { lines.append("  (a mark per hour that holds clips; blank hours had no event)") }
+            lines.append("  hour       " + Self.hourAxis)
             var days: [(String, [State?])] = []
             for hour in camera.hours {
                 let slot = Self.slot(hour.start, zone: zone)
@@ -62,12 +65,22 @@ extension ArchiveStatus {
             lines.append(
                 "\(cameras.count) streams, " + Self.totalsText(totals) + "; "
                     + ByteCountFormatter.string(fromByteCount: bytes, countStyle: .file) + "; oldest "
-                    + TimeFormatting.iso(oldest) + ", newest " + TimeFormatting.iso(newest))
+                    + TimeFormatting.original(oldest, in: zone) + ", newest "
+                    + TimeFormatting.original(newest, in: zone))
         } else {
             lines.append("The archive has no hours yet.")
         }
+        if let disconnected {
+            lines.append("disconnected (as the console said at the last pass): " + disconnected.joined(separator: ", "))
+        }
+        lines.append("last pass: " + (lastPass.map { TimeFormatting.original($0, in: zone) } ?? "none yet"))
         return lines.joined(separator: "\n")
     }
+
+    /// The hours of the day above the marks: a number every third hour.
+    static let hourAxis: String = stride(from: 0, to: 24, by: 3).map { hour in
+        (hour < 10 ? "0\(hour)" : "\(hour)") + " "
+    }.joined()
 
     static func rank(_ state: State) -> Int {
         switch state {
