@@ -125,6 +125,7 @@ enum ExitStatus: Int32 {
             case .refused: return .remoteRefused
             case .failed: return .remoteFailed
             }
+        case is MetricsServer.ListenError: return .usage
         case is MP4Check.Problem: return .invalidFile
         case is TemplateError: return .usage
         case StateError.diskFull: return .diskFull
@@ -147,7 +148,7 @@ func fail(_ error: any Error, console: String? = nil) -> ExitCode {
 /// The one sentence an error is shown as.
 func errorText(_ error: any Error) -> String {
     if ExitStatus.of(error) == .usage, !(error is ValidationError), !(error is ArchiveError),
-        !(error is TemplateError)
+        !(error is TemplateError), !(error is MetricsServer.ListenError)
     {
         // swift-argument-parser's own parse errors.
         return ProtectDL.message(for: error)

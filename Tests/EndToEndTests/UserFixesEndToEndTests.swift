@@ -77,4 +77,36 @@ struct UserFixesEndToEndTests {
             #expect(picture.disconnected == [gone.name] && picture.lastPass != nil)
         }
     }
+
+    @Test("A metrics port in use is its own sentence and exit 64; a clean stop logs no HummingbirdCore error")
+    func metricsPort() async throws {
+        try await Scenario.with(syncConsole(cameras: 1), frozen: true) { s in
+            let port = try freePort()
+            let holder = try Daemon(
+                "/usr/bin/python3",
+                [
+                    "-c",
+                    "import socket,sys,time; s=socket.socket(); s.bind(('127.0.0.1', \(port))); s.listen(); "
+                        + "print('ready', flush=True); time.sleep(120)",
+                ])
+            try await eventually("the port taken") { holder.stdout.contains("ready") }
+            let taken = try await Binary.run(s.sync(["--every", "1h", "--metrics-address", "127.0.0.1:\(port)"]))
+            #expect(taken.status == 64, "\(taken.stderr)")
+            #expect(
+                taken.stderr.contains("Cannot serve metrics on 127.0.0.1:\(port): another program already listens")
+                    && !taken.stderr.contains("errno") && !taken.stderr.contains("internal error"), "\(taken.stderr)")
+            _ = try await holder.stop(SIGKILL)
+
+            let free = try freePort()
+            let daemon = try Daemon(
+                try Binary.path("protect-dl"), s.sync(["--every", "1h", "--metrics-address", "127.0.0.1:\(free)"]),
+                environment: ["PROTECT_DL_PASSWORD": "protect"])
+            try await eventually("a pass", timeout: .seconds(60)) { daemon.stdout.contains("sync: ") }
+            _ = try await fetch("http://127.0.0.1:\(free)/metrics")
+            let stop = try await daemon.stop()
+            #expect(stop.status == 0, "\(daemon.stderr)")
+            #expect(
+                !daemon.stderr.contains("HummingbirdCore") && !daemon.stderr.contains(" error "), "\(daemon.stderr)")
+        }
+    }
 }

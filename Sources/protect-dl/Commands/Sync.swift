@@ -123,7 +123,10 @@ struct Sync: AsyncParsableCommand, ConsoleUnitCommand {
         let period = self.period
         return ConsoleUnit(name: name, period: period) { metrics in
             var service = SyncService(console: console, period: period) { first in
-                try await connection.withClient(logger: logger, transfer: transfer, quiet: quiet || !first) { client in
+                try await connection.withClient(
+                    logger: logger, transfer: transfer, quiet: quiet || !first, console: console
+                ) {
+                    client in
                     try await job.run(client: client, state: state, firstPass: first) { event in
                         metrics?.record(event, console: name)
                         reporter.handle(event)

@@ -155,7 +155,8 @@ struct Watch: AsyncParsableCommand, ConsoleUnitCommand {
         let restartSeconds: Double? = console == nil ? nil : 60
         var unit = ConsoleUnit(name: name, period: options.heartbeatSeconds, daemon: true) { metrics in
             let service = WatchService(restartAfter: restartSeconds) {
-                try await connection.withClient(logger: logger, transfer: transfer, quiet: quiet) { client in
+                try await connection.withClient(logger: logger, transfer: transfer, quiet: quiet, console: console) {
+                    client in
                     try await job.run(client: client, state: state) { event in
                         metrics?.record(event, console: name)
                         renderer.render(event)
