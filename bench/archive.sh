@@ -75,6 +75,11 @@ read -r sync_s sync_rss <<<"$(measure "$bin/protect-dl" sync "${common[@]}")"
 grep -q " 0 downloaded" "$work/out" || { echo "the sync pass was not empty:" >&2; cat "$work/out" >&2; exit 1; }
 grep -q "gone" "$work/out" && { echo "the sync pass found files gone:" >&2; cat "$work/out" >&2; exit 1; }
 read -r find_s _ <<<"$(measure sh -c "find '$archive' -name '*.mp4' | wc -l")"
+# BENCH_COMPARE_BIN: another build of protect-dl (an older one, without the per-file look) timed on the same pass.
+if [ -n "${BENCH_COMPARE_BIN:-}" ]; then
+    read -r other_s other_rss <<<"$(measure "$BENCH_COMPARE_BIN" sync "${common[@]}")"
+    read -r sync2_s _ <<<"$(measure "$bin/protect-dl" sync "${common[@]}")"
+fi
 read -r dry_s dry_rss <<<"$(measure "$bin/protect-dl" sync "${common[@]}" --dry-run)"
 read -r status_s status_rss <<<"$(measure "$bin/protect-dl" status --dest "$archive" --json)"
 read -r manifest_s manifest_rss <<<"$(measure "$bin/protect-dl" manifest --dest "$archive")"
@@ -87,6 +92,10 @@ if [ -n "$state_only" ]; then
     printf '%-64s %s\n' "state: $cams cameras x $hours hours ($rows complete rows)" "$state_mib MiB on disk"
     printf '%-64s %s\n' "sync pass with nothing to do (a stat of each of $rows files)" "$sync_s s, peak RSS $sync_rss MiB"
     printf '%-64s %s\n' "find | wc -l over the same files" "$find_s s"
+    if [ -n "${BENCH_COMPARE_BIN:-}" ]; then
+        printf '%-64s %s\n' "the same pass by $BENCH_COMPARE_BIN" "$other_s s, peak RSS $other_rss MiB"
+        printf '%-64s %s\n' "the same pass by this build, again" "$sync2_s s"
+    fi
     printf '%-64s %s\n' "sync --dry-run" "$dry_s s, peak RSS $dry_rss MiB"
     exit 0
 fi
