@@ -84,7 +84,7 @@ enum ExitStatus: Int32 {
         or points elsewhere); 64 invalid options, times or output template; 70 internal error; \
         78 the configuration file cannot be used (the message names the file, line and key); \
         130 interrupted (Ctrl-C); 141 the output was closed (e.g. piped into head); 143 terminated (SIGTERM) \
-        during a one-off command (watch and sync --every stop cleanly on SIGTERM or Ctrl-C and exit 0).
+        during a one-off command (watch and sync --every stop cleanly on SIGTERM and exit 0).
         """
 
     /// The one place errors become exit codes. An error no case names is an internal error (70), never a

@@ -55,6 +55,6 @@ struct MessageEndToEndTests {
         let text = watch.stdout.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(
             of: "  +", with: " ", options: .regularExpression)
         #expect(text.contains("Runs until SIGTERM or Ctrl-C (exit 0)"), "\(text)")
-        #expect(text.contains("watch and sync --every stop cleanly on SIGTERM or Ctrl-C and exit 0"), "\(text)")
+        #expect(text.contains("watch and sync --every stop cleanly on SIGTERM and exit 0"), "\(text)")
     }
 }
