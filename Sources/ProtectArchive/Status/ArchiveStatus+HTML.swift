@@ -24,7 +24,7 @@ extension ArchiveStatus {
             .day > span.date { width: 7.5em; font-family: monospace; }
             .h { width: 14px; height: 14px; border-radius: 2px; background: #eee; }
             .archived { background: #2e9e44; } .unverified { background: #7cc7d8; } .empty { background: #cfcfcf; }
-            .failed { background: #d63a3a; } .missing { background: #f2c230; }
+            .failed { background: #d63a3a; } .missing { background: #f2c230; } .short { background: #b04fc4; }
             .pruned { background: repeating-linear-gradient(135deg, #9a9a9a 0 2px, #e4e4e4 2px 5px); }
             .none { background: transparent; box-shadow: inset 0 0 0 1px #e2e2e2; }
             .axis > span.h { background: none; font: 9px monospace; color: #777; text-align: left; }
@@ -41,11 +41,11 @@ extension ArchiveStatus {
             <script>
             (function () {
               const status = JSON.parse(document.getElementById("status").textContent);
-              const states = ["archived", "unverified", "empty", "failed", "missing", "pruned"];
+              const states = ["archived", "unverified", "empty", "failed", "missing", "short", "pruned"];
               const zone = status.timezone;
               const dayOf = new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" });
               const hourOf = new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "2-digit", hourCycle: "h23" });
-              const rank = { archived: 0, pruned: 1, empty: 2, unverified: 3, missing: 4, failed: 5 };
+              const rank = { archived: 0, pruned: 1, empty: 2, unverified: 3, missing: 4, short: 5, failed: 6 };
               // Decimal units, as the terminal's status prints them.
               const size = (b) => b >= 1e9 ? (b / 1e9).toFixed(2) + " GB" : (b / 1e6).toFixed(1) + " MB";
               const local = new Intl.DateTimeFormat("sv-SE", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit",

@@ -11,6 +11,7 @@ extension ArchiveStatus.State {
             case .failed: return "X"
             case .missing: return "?"
             case .pruned: return "-"
+            case .short: return "!"
             }
         }
         switch self {
@@ -20,6 +21,7 @@ extension ArchiveStatus.State {
         case .failed: return "\u{1B}[31m✗\u{1B}[0m"
         case .missing: return "\u{1B}[33m░\u{1B}[0m"
         case .pruned: return "\u{1B}[90m-\u{1B}[0m"
+        case .short: return "\u{1B}[35m!\u{1B}[0m"
         }
     }
 }
@@ -89,7 +91,8 @@ extension ArchiveStatus {
         case .empty: return 2
         case .unverified: return 3
         case .missing: return 4
-        case .failed: return 5
+        case .short: return 5
+        case .failed: return 6
         }
     }
 

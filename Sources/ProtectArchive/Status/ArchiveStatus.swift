@@ -1,7 +1,7 @@
 import Foundation
 
 /// A picture of an archive from its state: per camera and stream, every hour from the oldest to the newest, as
-/// archived (verified), archived but not yet verified, empty, failed, missing or pruned.
+/// archived (verified), archived but not yet verified, empty, failed, missing, pruned or short (damaged).
 public struct ArchiveStatus: Sendable, Codable, Equatable {
     /// What an hour of a camera is in the archive.
     public enum State: String, Sendable, Codable, CaseIterable {
@@ -18,6 +18,9 @@ public struct ArchiveStatus: Sendable, Codable, Equatable {
         case missing
         /// Removed by retention.
         case pruned
+        /// A damaged recording: the console ended every attempt at the same byte; what it sent is kept under the
+        /// hour's name with `.short` before `.mp4` (the note says so); later passes leave it.
+        case short
     }
 
     /// One hour (or the part of one a segment covers).
@@ -193,6 +196,11 @@ struct HourBuilder {
         case .missing:
             // Recorded complete once, found gone from the destination since.
             item.path = record.path
+            item.note = record.lastReason
+        case .short:
+            item.state = .short
+            item.path = record.path
+            item.size = record.size
             item.note = record.lastReason
         }
         result.append(item)
