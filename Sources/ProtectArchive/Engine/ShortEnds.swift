@@ -22,14 +22,16 @@ final class ShortEnds: Sendable {
         return kept != nil
     }
 
-    /// When at least two attempts had a body and every one ended at the same byte, moves the `.part` to the short
-    /// name, reports it and answers `.short`; nil otherwise.
+    /// When every attempt (at least two) had a body and each ended at the same byte, moves the `.part` to the short
+    /// name, reports it and answers `.short`; nil otherwise (an attempt refused or failed another way is no sign of
+    /// damage).
     func settle(
         part: String, relative: String, destination: URL, error: any Error, attempts: Int, info: SegmentInfo,
         onEvent: @Sendable (DownloadEvent) -> Void
     ) -> DownloadEngine.ItemResult? {
         let seen = ends.withLock { $0 }
-        guard seen.count >= 2, let first = seen[0], seen.allSatisfy({ $0 == first }), LocalFile.size(part) == first
+        guard seen.count >= max(2, attempts), let first = seen[0], seen.allSatisfy({ $0 == first }),
+            LocalFile.size(part) == first
         else { return nil }
         let short = FileNaming.shortPath(relative)
         guard rename(part, destination.appendingPathComponent(short).path) == 0 else { return nil }
