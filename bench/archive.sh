@@ -2,14 +2,23 @@
 # Large archives: a state of 50 cameras x 1 year of complete hours (438,000 rows, filled directly rather than
 # downloaded), then a sync pass with nothing to do, a dry run, status and manifest: wall time and peak RSS each, and
 # the state's size. Then verify's parallel hashing against the disk's read speed (page cache dropped before each).
-# Usage: bash bench/archive.sh [--quick]   (--quick: 5 cameras x 30 days, 256 MiB to verify)
+# Every complete row gets an (empty) file at its path, since sync looks at each (one stat per complete file: the
+# destination is the truth); `find` over the same files is printed beside it.
+# Usage: bash bench/archive.sh [--quick] [--state-only]   (--quick: 5 cameras x 30 days, 256 MiB to verify;
+#        --state-only: skip verify's part)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cams=50
 hours=8760
 verify_mib=2048
-if [ "${1:-}" = "--quick" ]; then cams=5; hours=720; verify_mib=256; fi
+state_only=""
+for arg in "$@"; do
+    case "$arg" in
+        --quick) cams=5; hours=720; verify_mib=256 ;;
+        --state-only) state_only=1 ;;
+    esac
+done
 
 source bench/lib.sh
 bench_init
@@ -50,15 +59,46 @@ db.executemany("INSERT INTO segment (cameraID, stream, start, end, path, size, s
 db.commit()
 print(db.execute("SELECT count(*) FROM segment").fetchone()[0], file=sys.stderr)
 PY
+# The files the rows name (empty: sync only looks whether each is there).
+python3 - "$archive" <<'PY'
+import os, sqlite3, sys
+root = sys.argv[1]
+db = sqlite3.connect(os.path.join(root, ".protect-dl", "state.sqlite"))
+for (path,) in db.execute("SELECT path FROM segment WHERE status = 'complete'"):
+    full = os.path.join(root, path)
+    os.makedirs(os.path.dirname(full), exist_ok=True)
+    open(full, "wb").close()
+PY
 rows=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from segment').fetchone()[0])" "$archive/.protect-dl/state.sqlite")
 state_mib=$(du -sm "$archive/.protect-dl" | cut -f1)
 read -r sync_s sync_rss <<<"$(measure "$bin/protect-dl" sync "${common[@]}")"
 grep -q " 0 downloaded" "$work/out" || { echo "the sync pass was not empty:" >&2; cat "$work/out" >&2; exit 1; }
+grep -q "gone" "$work/out" && { echo "the sync pass found files gone:" >&2; cat "$work/out" >&2; exit 1; }
+read -r find_s _ <<<"$(measure sh -c "find '$archive' -name '*.mp4' | wc -l")"
+# BENCH_COMPARE_BIN: another build of protect-dl (an older one, without the per-file look) timed on the same pass.
+if [ -n "${BENCH_COMPARE_BIN:-}" ]; then
+    read -r other_s other_rss <<<"$(measure "$BENCH_COMPARE_BIN" sync "${common[@]}")"
+    read -r sync2_s _ <<<"$(measure "$bin/protect-dl" sync "${common[@]}")"
+fi
 read -r dry_s dry_rss <<<"$(measure "$bin/protect-dl" sync "${common[@]}" --dry-run)"
 read -r status_s status_rss <<<"$(measure "$bin/protect-dl" status --dest "$archive" --json)"
 read -r manifest_s manifest_rss <<<"$(measure "$bin/protect-dl" manifest --dest "$archive")"
 manifest_mib=$(du -cm "$archive/manifest.json" "$archive/SHA256SUMS" | tail -1 | cut -f1)
 rm -rf "$archive"
+
+if [ -n "$state_only" ]; then
+    echo
+    echo "protect-dl large-archive benchmark, state only ($(date -u '+%Y-%m-%d'), $(nproc) cores)"
+    printf '%-64s %s\n' "state: $cams cameras x $hours hours ($rows complete rows)" "$state_mib MiB on disk"
+    printf '%-64s %s\n' "sync pass with nothing to do (a stat of each of $rows files)" "$sync_s s, peak RSS $sync_rss MiB"
+    printf '%-64s %s\n' "find | wc -l over the same files" "$find_s s"
+    if [ -n "${BENCH_COMPARE_BIN:-}" ]; then
+        printf '%-64s %s\n' "the same pass by $BENCH_COMPARE_BIN" "$other_s s, peak RSS $other_rss MiB"
+        printf '%-64s %s\n' "the same pass by this build, again" "$sync2_s s"
+    fi
+    printf '%-64s %s\n' "sync --dry-run" "$dry_s s, peak RSS $dry_rss MiB"
+    exit 0
+fi
 
 # 2. verify: real MP4s from the simulator, hashed with 1 thread and with the default, against cat's read speed.
 per_hour_mib=256
@@ -82,7 +122,8 @@ echo
 echo "protect-dl large-archive benchmark ($(date -u '+%Y-%m-%d'), $(nproc) cores)"
 printf '%-64s %s\n' "measure" "result"
 printf '%-64s %s\n' "state: $cams cameras x $hours hours ($rows complete rows)" "$state_mib MiB on disk"
-printf '%-64s %s\n' "sync pass with nothing to do" "$sync_s s, peak RSS $sync_rss MiB (targets < 3 s, < 64 MiB)"
+printf '%-64s %s\n' "sync pass with nothing to do (a stat of each of $rows files)" "$sync_s s, peak RSS $sync_rss MiB (targets < 3 s, < 64 MiB)"
+printf '%-64s %s\n' "find | wc -l over the same files" "$find_s s"
 printf '%-64s %s\n' "sync --dry-run" "$dry_s s, peak RSS $dry_rss MiB (target < 5 s)"
 printf '%-64s %s\n' "status --json" "$status_s s, peak RSS $status_rss MiB"
 printf '%-64s %s\n' "manifest ($manifest_mib MiB written, streamed)" "$manifest_s s, peak RSS $manifest_rss MiB"

@@ -90,10 +90,16 @@ extension ProtectClient {
                 guard await handle(packet) else { return }
             }
         }
-        let close = try await ClientConnection(
-            channel, address: .hostname(host, port: port), eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-            logger: logger
-        ).run()
+        let close: WebSocketCloseFrame?
+        do {
+            close = try await ClientConnection(
+                channel, address: .hostname(host, port: port), eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+                logger: logger
+            ).run()
+        } catch let error as NIOConnectionError {
+            // The same sentence as any other connection that fails, never NIO's own text.
+            throw Transport.translate(error)
+        }
         return UpdateSessionEnd(
             code: close.map { Int(UInt16(webSocketErrorCode: $0.closeCode)) }, reason: close?.reason,
             packets: await received.count)

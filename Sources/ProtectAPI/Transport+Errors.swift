@@ -44,7 +44,19 @@ extension Transport {
         if let error = error as? IOError, error.errnoCode == ECONNRESET {
             return ProtectError.network(reason: "the console reset the connection", underlying: error)
         }
-        if error is NIOConnectionError || error is IOError || error is ChannelError {
+        if let error = error as? NIOConnectionError {
+            // The one-sentence connection message the first connection gives, never NIO's own text.
+            let problem = connectProblem(error, timeout: 0)
+            let reason: String
+            if case .timedOut = problem {
+                reason = "connecting to \(error.host):\(error.port) timed out"
+            } else {
+                let sentence = problem.sentence(host: error.host, port: error.port)
+                reason = sentence.prefix(1).lowercased() + sentence.dropFirst().dropLast()
+            }
+            return ProtectError.network(reason: reason, underlying: error)
+        }
+        if error is IOError || error is ChannelError {
             return ProtectError.network(reason: "connecting again failed (\(sanitized(error)))", underlying: error)
         }
         return ProtectError.network(reason: sanitized(error), underlying: error)

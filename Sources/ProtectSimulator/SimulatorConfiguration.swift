@@ -234,6 +234,11 @@ public struct FaultSettings: Sendable, Codable, Equatable {
     public var stallWebsockets = false
     public var dropWebsockets = false
     public var restartSeconds: Double?
+    /// A damaged recording, not a counter: every export of camera `damagedCamera` whose range holds the instant
+    /// `damagedAt` (milliseconds) ends after `damagedAfterBytes` body bytes, on every attempt (the connection closes).
+    public var damagedCamera: String?
+    public var damagedAt: Int64?
+    public var damagedAfterBytes: Int64 = 65_536
 
     public init() {}
 
@@ -243,6 +248,7 @@ public struct FaultSettings: Sendable, Codable, Equatable {
         case htmlLoginPageCount, cutBeforeMoovCount, loginRateLimitCount, unauthorizedCount
         case websocketUnauthorizedCount, staleUpdateIDCount, stalledWebsocketCount, unendedEventCount
         case stallWebsockets, dropWebsockets, restartSeconds
+        case damagedCamera, damagedAt, damagedAfterBytes
     }
 
     public init(from decoder: any Decoder) throws {
@@ -266,6 +272,9 @@ public struct FaultSettings: Sendable, Codable, Equatable {
         stallWebsockets = try container.decodeIfPresent(Bool.self, forKey: .stallWebsockets) ?? false
         dropWebsockets = try container.decodeIfPresent(Bool.self, forKey: .dropWebsockets) ?? false
         restartSeconds = try container.decodeIfPresent(Double.self, forKey: .restartSeconds)
+        damagedCamera = try container.decodeIfPresent(String.self, forKey: .damagedCamera)
+        damagedAt = try container.decodeIfPresent(Int64.self, forKey: .damagedAt)
+        damagedAfterBytes = try container.decodeIfPresent(Int64.self, forKey: .damagedAfterBytes) ?? 65_536
     }
 }
 

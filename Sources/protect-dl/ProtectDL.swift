@@ -32,7 +32,13 @@ struct ProtectDL: AsyncParsableCommand {
         switch prepared {
         case .asTyped(let arguments): await main(arguments)
         case .show: await main(Array(CommandLine.arguments.dropFirst()))
-        case .one(let layered): await main(layered.arguments)
+        case .one(let layered):
+            do {
+                try layered.checkFileValues()
+            } catch {
+                exit(withError: fail(error))
+            }
+            await main(layered.arguments)
         case .allConsoles(let commands): await AllConsoles.main(commands)
         }
     }
@@ -58,6 +64,7 @@ enum ExitStatus: Int32 {
     case unknownRemote = 15
     case remoteRefused = 16
     case remoteFailed = 17
+    case otherDestination = 18
     case notifyFailed = 19
     case ffmpegMissing = 20
     case ffmpegLacks = 21
@@ -79,12 +86,14 @@ enum ExitStatus: Int32 {
         11 the archive is locked by another protect-dl or its state cannot be used; \
         12 the destination's disk is full; 13 rclone (needed for a remote --dest) is missing; 14 rclone is older than \
         1.60; 15 rclone has no such remote; 16 the remote refused the credentials; 17 the remote failed (unreachable, \
-        an upload or a check failed); 19 an alert channel did not take notify test's message; 20 ffmpeg or ffprobe \
+        an upload or a check failed); 18 the archive state belongs to another destination (the remote was emptied \
+        or points elsewhere); 19 an alert channel did not take notify test's message; 20 ffmpeg or ffprobe \
         (needed by clip, timelapse and serve) cannot be run; 21 ffmpeg lacks a filter or encoder; 22 ffmpeg could not \
         read an archive file or failed on it; 23 the archive has no footage for part of the range (see --allow-gaps); \
         64 invalid options, times or output template; 70 internal error; \
         78 the configuration file cannot be used (the message names the file, line and key); \
-        130 interrupted (Ctrl-C); 141 the output was closed (e.g. piped into head); 143 terminated (SIGTERM).
+        130 interrupted (Ctrl-C); 141 the output was closed (e.g. piped into head); 143 terminated (SIGTERM) \
+        during a one-off command (watch and sync --every stop cleanly on SIGTERM and exit 0).
         """
 
     /// The one place errors become exit codes. An error no case names is an internal error (70), never a
@@ -130,6 +139,7 @@ enum ExitStatus: Int32 {
             case .refused: return .remoteRefused
             case .failed: return .remoteFailed
             }
+        case is MetricsServer.ListenError: return .usage
         case is MP4Check.Problem: return .invalidFile
         case let error as MediaError:
             switch error {
@@ -143,6 +153,7 @@ enum ExitStatus: Int32 {
             }
         case is TemplateError: return .usage
         case StateError.diskFull: return .diskFull
+        case StateError.otherDestination: return .otherDestination
         case is StateError: return .state
         case is CancellationError: return .interrupted
         default: return .internalError
@@ -161,7 +172,7 @@ func fail(_ error: any Error, console: String? = nil) -> ExitCode {
 /// The one sentence an error is shown as.
 func errorText(_ error: any Error) -> String {
     if ExitStatus.of(error) == .usage, !(error is ValidationError), !(error is ArchiveError),
-        !(error is TemplateError), !(error is MediaError),
+        !(error is TemplateError), !(error is MediaError), !(error is MetricsServer.ListenError),
         !(error is ViewerServer.StartError)
     {
         // swift-argument-parser's own parse errors.

@@ -108,6 +108,13 @@ struct ProtectSim: AsyncParsableCommand {
     var faultWsStall = 0
     @Option(help: "Fault: the next N live events never get their closing update on the websocket.")
     var faultUnendedEvents = 0
+    @Option(
+        help: "Fault: a damaged recording on this camera (id): exports holding --fault-damaged-at always end early.")
+    var faultDamagedCamera: String?
+    @Option(help: "With --fault-damaged-camera: the damaged instant, in milliseconds since 1970.")
+    var faultDamagedAt: Int64?
+    @Option(help: "With --fault-damaged-camera: the body bytes every such export ends after.")
+    var faultDamagedBytes: Int64 = 65_536
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel = "info"
     @Option(
@@ -156,6 +163,9 @@ struct ProtectSim: AsyncParsableCommand {
         configuration.faults.staleUpdateIDCount = faultWsStale
         configuration.faults.stalledWebsocketCount = faultWsStall
         configuration.faults.unendedEventCount = faultUnendedEvents
+        configuration.faults.damagedCamera = faultDamagedCamera
+        configuration.faults.damagedAt = faultDamagedAt
+        configuration.faults.damagedAfterBytes = faultDamagedBytes
         configuration.cameras.count = cameras
         configuration.cameras.hostileNames = hostileNames
         configuration.cameras.timeZone = timeZone

@@ -173,6 +173,8 @@ struct ConfigEndToEndTests {
             let stop = try await daemon.stop()
             #expect(stop.status == 0, "\(daemon.stderr)")
             #expect(daemon.stderr.contains("[dead]") && daemon.stderr.contains("Connection refused"))
+            // Beside other consoles, the certificate note names its console too.
+            #expect(daemon.stderr.contains("protect-dl: [live] note: the console's certificate is not checked"))
             let files = try FileManager.default.subpathsOfDirectory(atPath: s.destination.path)
                 .filter { $0.hasSuffix(".mp4") }
             #expect(files.count >= 2 && Double(files.count) == savedCount, "\(files) \(metrics.body)")

@@ -1,4 +1,5 @@
 import Foundation
+import ProtectArchive
 import TestSupport
 import Testing
 
@@ -164,7 +165,7 @@ struct RemoteServer: Sendable {
         ["--rclone", rclone ?? testCase.rclone, "--state-dir", scratch.appendingPathComponent(state).path]
     }
 
-    /// Every file under the remote root, by path relative to it, with its size.
+    /// Every file under the remote root but the archive's mark, by path relative to it, with its size.
     func files() async throws -> [String: Int64] {
         let listed = try await rclone(["lsjson", "-R", "--files-only", "--no-mimetype", dest])
         guard listed.status == 0 else {
@@ -174,7 +175,9 @@ struct RemoteServer: Sendable {
         let items = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]] ?? []
         var files: [String: Int64] = [:]
         for item in items {
-            if let path = item["Path"] as? String { files[path] = (item["Size"] as? NSNumber)?.int64Value ?? -1 }
+            // The archive's own mark at the root is not footage.
+            guard let path = item["Path"] as? String, !path.hasPrefix(RemoteStore.archiveMarkerPrefix) else { continue }
+            files[path] = (item["Size"] as? NSNumber)?.int64Value ?? -1
         }
         return files
     }

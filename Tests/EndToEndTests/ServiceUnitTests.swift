@@ -70,4 +70,32 @@ struct ServiceUnitTests {
         #expect(result.status == 5, "\(result.stderr)")
         #expect(result.stderr.contains("Connection refused"), "\(result.stderr)")
     }
+
+    @Test("systemd-analyze security rates each service's exposure at most 2.0 (3.7 before the system-call filter)")
+    func exposure() async throws {
+        let analyze = "/usr/bin/systemd-analyze"
+        try #require(
+            FileManager.default.isExecutableFile(atPath: analyze), "systemd-analyze is missing (Debian: systemd)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("unit-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for name in Self.services {
+            let text = try String(contentsOf: Self.unit(name), encoding: .utf8)
+            for directive in [
+                "SystemCallFilter=@system-service", "SystemCallFilter=~@privileged @resources", "ProtectClock=yes",
+                "ProtectKernelLogs=yes", "RestrictSUIDSGID=yes", "PrivateUsers=yes",
+            ] {
+                #expect(text.contains(directive + "\n"), "\(name): \(directive)")
+            }
+            let copy = folder.appendingPathComponent(name)
+            try text.replacingOccurrences(of: "/usr/local/bin/protect-dl", with: try Binary.path("protect-dl"))
+                .write(to: copy, atomically: true, encoding: .utf8)
+            let result = try await runProcess(analyze, ["security", "--offline=true", "--no-pager", copy.path])
+            let line = try #require(
+                result.stdout.split(separator: "\n").first { $0.contains("Overall exposure level") }, "\(result.stdout)"
+            )
+            let score = line.split(separator: " ").compactMap { Double($0) }.last
+            #expect(score.map { $0 <= 2.0 } == true, "\(name): \(line)")
+        }
+    }
 }

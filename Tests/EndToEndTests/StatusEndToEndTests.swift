@@ -79,6 +79,19 @@ struct StatusEndToEndTests {
             #expect(dom.stdout.contains(archived.path) && dom.stdout.contains("SHA-256 \(archived.sha256 ?? "?")"))
             #expect(dom.stdout.contains("\(archived.size) bytes"))
             #expect(dom.stdout.contains("2 streams: \(complete.count - 1) archived, 1 unverified"))
+            // An hour axis, the stream as people say it, the time it was made and of the last pass in the console's
+            // zone without milliseconds, decimal units as in the terminal, hours outside the range told from pruned.
+            #expect(dom.stdout.contains(#"<span class="date">hour</span><span class="h">00</span>"#))
+            #expect(dom.stdout.contains("(hours, high quality)") && !dom.stdout.contains("(stream 0)"))
+            #expect(dom.stdout.contains("generated at ") && dom.stdout.contains("; last pass: "))
+            let summary = try #require(
+                dom.stdout.components(separatedBy: #"id="summary">"#).dropFirst().first?.components(
+                    separatedBy: "</p>"
+                ).first)
+            #expect(!summary.contains(".000Z") && summary.contains("oldest 20"), "\(summary)")
+            #expect(!dom.stdout.contains("MiB"))
+            #expect(dom.stdout.contains(" MB") && dom.stdout.contains("outside the range"))
+            #expect(result.stdout.contains("  hour       00 03 06"), "\(result.stdout)")
         }
     }
 }

@@ -290,10 +290,14 @@ struct WatchEndToEndTests {
             #expect(lines.contains("protect_dl_websocket_connected{console=\"live\"} 1.0"), "\(metrics.body)")
             let health = try await fetch("http://127.0.0.1:\(port)/healthz")
             #expect(health.status == 503 && health.body.hasPrefix("dead: "), "\(health.body)")
+            // The one-sentence connection message, never NIO's own text.
+            #expect(health.body.contains("Connection refused by 127.0.0.1:"), "\(health.body)")
+            #expect(!health.body.contains("ConnectionFailure") && !health.body.contains("errno"), "\(health.body)")
             #expect(!health.body.contains("live:"))
             let stop = try await daemon.stop()
             #expect(stop.status == 0, "\(daemon.stderr)")
             #expect(daemon.stderr.contains("[dead]") && daemon.stderr.contains("starting again in 1 minute"))
+            #expect(!daemon.stderr.contains("ConnectionFailure"), "\(daemon.stderr)")
             #expect(daemon.stdout.contains("[live]") || daemon.stdout.contains("\"console\":\"live\""))
         }
     }

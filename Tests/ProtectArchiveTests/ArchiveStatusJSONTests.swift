@@ -90,4 +90,40 @@ struct ArchiveStatusJSONTests {
         }
         #expect(calls == 1)
     }
+
+    @Test("An event archive is clips on a time line: the hours between events are not missing; labels are human")
+    func eventClips() throws {
+        let (state, folder) = try sampleState()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let hour: Int64 = 3_600_000
+        let base: Int64 = 1_790_000_000_000 / hour * hour
+        // Three clips hours apart, and one file found gone since.
+        for (index, offset) in [Int64(0), 3 * hour + 60_000, 9 * hour].enumerated() {
+            try state.recordComplete(
+                cameraID: "cam-b", stream: "event:0", start: base + offset, end: base + offset + 20_000,
+                path: "events/\(index).mp4", size: 100, sha256: String(repeating: "e", count: 64), adopted: false)
+        }
+        try state.recordMissing(paths: ["events/2.mp4"], reason: "gone from the destination (found by verify)")
+        try state.setMeta(ArchiveStatus.lastPassKey, String(base + 10 * hour))
+        let loaded = try ArchiveStatus.load(state: state, cameras: ["alpha"])
+        let clips = try #require(loaded.cameras.first { $0.stream == "event:0" })
+        #expect(clips.clips && clips.label == "event clips, high quality")
+        #expect(clips.hours.map(\.state) == [.unverified, .unverified, .missing])
+        #expect(clips.totals == ["unverified": 2, "missing": 1])
+        #expect(clips.hours.last?.note?.contains("found by verify") == true)
+        let hours = try #require(loaded.cameras.first { $0.stream == "0" })
+        #expect(!hours.clips && hours.label == "hours, high quality")
+        #expect(ArchiveStatus.label("1+timelapse60x") == "hours, medium quality, timelapse 60x")
+        #expect(loaded.lastPass == base + 10 * hour)
+        // The streamed JSON says the same.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        #expect(
+            try streamed(state, cameras: ["alpha"]).text == String(decoding: try encoder.encode(loaded), as: UTF8.self))
+        // The terminal: a label, an hour axis, the last pass in the console's zone without milliseconds.
+        let text = loaded.text(colour: false)
+        #expect(text.contains("alpha (cam-b, event clips, high quality): 3 clips:"), "\(text)")
+        #expect(text.contains("  hour       00 03 06 09 12 15 18 21 "), "\(text)")
+        #expect(!text.contains(".000Z") && text.contains("last pass: "), "\(text)")
+    }
 }

@@ -82,8 +82,12 @@ struct ServiceTests {
                 }
             })
         metrics.register(console: "c", period: 300)
+        // The first pass (a long first back-fill) is running: healthy, and said so.
+        #expect(metrics.problems().isEmpty)
+        #expect(metrics.notes() == ["c: first pass running"])
         var report = SyncReport()
         metrics.record(.completed(report), console: "c")
+        #expect(metrics.notes().isEmpty)
         #expect(metrics.exposition().contains(#"protect_dl_passes_total{console="c",result="ok"} 1"#))
         report.summary.failed = 2
         metrics.record(.completed(report), console: "c")

@@ -53,6 +53,32 @@ struct FaultTests {
         }
     }
 
+    @Test("A damaged recording: every export of the camera's hour that holds the instant ends at the same byte")
+    func damagedRecording() async throws {
+        try await Harness.with(Harness.configuration()) { h in
+            let (cookie, _) = try await h.loginUniFiOS()
+            let (start, end) = pastHour()
+            let camera = await h.firstCamera()
+            var faults = FaultSettings()
+            faults.damagedCamera = camera.id
+            faults.damagedAt = start + 1_800_000
+            faults.damagedAfterBytes = 30_000
+            try await h.setFaults(faults)
+            for _ in 0..<3 {
+                await #expect(throws: (any Error).self) {
+                    _ = try await h.request(Self.exportPath(camera, start, end), headers: [("Cookie", cookie)])
+                }
+            }
+            let cut = try await h.stats()
+            #expect(cut.exports == 3 && cut.completedExports == 0 && cut.bytesServed == 90_000, "\(cut)")
+            // Not a counter: still set; another hour of the camera is whole.
+            #expect(try await h.request("/__sim/faults").json().flatMap { $0 as? [String: Any] }?["damagedAt"] != nil)
+            let (other, otherEnd) = pastHour(hoursAgo: 5)
+            let whole = try await h.request(Self.exportPath(camera, other, otherEnd), headers: [("Cookie", cookie)])
+            #expect(topLevelBoxes(whole.body).last?.0 == "moov")
+        }
+    }
+
     @Test("HTML login page with status 200 in place of an export; a body cut before moov")
     func htmlAndCutBeforeMoov() async throws {
         try await Harness.with(Harness.configuration()) { h in

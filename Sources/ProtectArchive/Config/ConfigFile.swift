@@ -45,13 +45,24 @@ public struct ConfigFile: Sendable {
     /// Reads and parses `path`; `commands` are the names that may narrow settings to one command.
     public static func load(path: String, commands: Set<String>) throws -> ConfigFile {
         guard let data = FileManager.default.contents(atPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
+            let reason =
+                mayExist(path)
+                ? "cannot be read by this user (uid \(getuid())): give it read access to the file and its folders "
+                    + "(e.g. chgrp protect-dl and chmod g+r the file, chmod g+x its folder)"
+                : "does not exist"
             throw ConfigError(path: path, line: nil, key: nil, message: "the configuration file \(reason)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigError(path: path, line: nil, key: nil, message: "the configuration file is not UTF-8 text")
         }
         return try parse(text, path: path, commands: commands)
+    }
+
+    /// Whether something may be at `path`: it is there, or a folder on the way cannot be searched (a file behind a
+    /// folder of mode 0700 owned by another user is not "missing").
+    public static func mayExist(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 || errno == EACCES
     }
 
     /// Parses the text of a configuration file.

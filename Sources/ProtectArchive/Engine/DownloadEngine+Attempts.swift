@@ -6,10 +6,13 @@ extension DownloadEngine {
     /// Waits for the item's moment, then asks for it until `store` has it whole at its final name, it is empty, or
     /// it has failed for good. Retries follow `options.exportRetryPolicy`; an answer that refuses the export because
     /// of how many run is not one of the file's retries (the governor lowers the level and paces instead), up to
-    /// `options.overloadRetries` times.
+    /// `options.overloadRetries` times. `settle`, asked when the item fails for good, may give another outcome (a
+    /// damaged recording kept short) and report it itself.
     func attempts(
         _ item: ExportItem, client: ProtectClient, governor: ConcurrencyGovernor,
-        onEvent: @Sendable (DownloadEvent) -> Void, store: @escaping @Sendable (ExportBody) async throws -> StoredFile
+        onEvent: @Sendable (DownloadEvent) -> Void,
+        settle: @Sendable (_ error: any Error, _ attempts: Int) -> ItemResult? = { _, _ in nil },
+        store: @escaping @Sendable (ExportBody) async throws -> StoredFile
     ) async throws -> ItemResult {
         let info = item.info
         let time = options.time
@@ -44,6 +47,7 @@ extension DownloadEngine {
                 })
         } catch {
             if error is CancellationError || Task.isCancelled { throw CancellationError() }
+            if let settled = settle(error, lastAttempt) { return settled }
             onEvent(.failed(info, error: error, attempts: lastAttempt))
             return .failed(info.path, error)
         }

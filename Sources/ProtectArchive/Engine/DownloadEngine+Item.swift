@@ -62,26 +62,39 @@ extension DownloadEngine {
         }
         let registry = options.partFiles
         let onBytes = options.onBytes
+        let ends = ShortEnds()
+        let destination = options.destination
         do {
-            let result = try await attempts(item, client: client, governor: governor, onEvent: onEvent) { body in
-                registry.add(part)
-                defer { registry.remove(part) }
-                do {
-                    let written = try await PartFile.write(body, to: part, onBytes: onBytes)
-                    let duration = try MP4Check.duration(path: part)
-                    // rename(2) replaces the placeholder or an older file atomically.
-                    guard rename(part, target.path) == 0 else {
-                        throw LocalFileError(errno: errno, path: target.path, doing: "rename the finished file")
+            let result = try await attempts(
+                item, client: client, governor: governor, onEvent: onEvent,
+                settle: { error, attempts in
+                    ends.settle(
+                        part: part, relative: relative, destination: destination, error: error, attempts: attempts,
+                        info: info, onEvent: onEvent)
+                },
+                store: { body in
+                    registry.add(part)
+                    defer { registry.remove(part) }
+                    do {
+                        let written = try await PartFile.write(body, to: part, onBytes: onBytes)
+                        let duration = try MP4Check.duration(path: part)
+                        // rename(2) replaces the placeholder or an older file atomically.
+                        guard rename(part, target.path) == 0 else {
+                            throw LocalFileError(errno: errno, path: target.path, doing: "rename the finished file")
+                        }
+                        return StoredFile(bytes: written.bytes, sha256: written.sha256, duration: duration)
+                    } catch {
+                        // A body that ended early stays until the next attempt: the same end every time is a damaged
+                        // recording, kept short.
+                        if !ends.note(error, part: part) { unlink(part) }
+                        throw error
                     }
-                    return StoredFile(bytes: written.bytes, sha256: written.sha256, duration: duration)
-                } catch {
-                    unlink(part)
-                    throw error
-                }
-            }
+                })
+            if case .failed = result { unlink(part) }
             if case .downloaded = result {} else { dropPlaceholder() }
             return result
         } catch {
+            unlink(part)
             dropPlaceholder()
             throw error
         }

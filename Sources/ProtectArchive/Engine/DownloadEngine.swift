@@ -18,6 +18,8 @@ public struct DownloadEngine: Sendable {
         case skipped
         case placeholder
         case noFootage
+        /// A damaged recording: every attempt ended at this many bytes, kept under the short name.
+        case short(Int64)
         case failed(String, any Error)
     }
 
@@ -70,7 +72,7 @@ public struct DownloadEngine: Sendable {
                             switch result {
                             case .downloaded, .skipped, .placeholder, .noFootage:
                                 return (result, try await engine.saveImages(item, client: client, onEvent: onEvent))
-                            case .failed:
+                            case .failed, .short:
                                 return (result, ImageResults())
                             }
                         }
@@ -90,6 +92,9 @@ public struct DownloadEngine: Sendable {
                     case .noFootage:
                         summary.noFootage += 1
                         summary.skipped += 1
+                    case .short(let bytes):
+                        summary.shortRecordings += 1
+                        summary.bytes += bytes
                     case .failed(let path, let error):
                         summary.failed += 1
                         failure = (path, error)

@@ -14,6 +14,9 @@ public enum DownloadEvent: Sendable {
     /// recordings do not reach the range).
     case notice(String)
     case noFootage(SegmentInfo, reason: String)
+    /// A damaged recording: the console ended every attempt at `bytes`; what it sent is at `path` (the hour's name
+    /// with `.short` before `.mp4`), never at the hour's name.
+    case short(SegmentInfo, path: String, bytes: Int64, attempts: Int, reason: String)
     /// A file failed for good after `attempts` attempts, and why.
     case failed(SegmentInfo, error: any Error, attempts: Int)
     /// Attempt `attempt` failed and the file is asked again.

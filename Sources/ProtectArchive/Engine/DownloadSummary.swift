@@ -10,6 +10,9 @@ public struct DownloadSummary: Sendable, Equatable, Codable {
     public var images = 0
     /// Of the skipped files, empty placeholders left by a run that died (never footage).
     public var placeholders = 0
+    /// Damaged recordings: the console ended their export at the same byte on every attempt; what it sent is kept
+    /// under the hour's name with `.short` before `.mp4`.
+    public var shortRecordings = 0
     /// Times the console signalled overload (429, 5xx) and the engine slowed down.
     public var overloads = 0
     /// The run was stopped by a signal before the end.
@@ -26,6 +29,10 @@ public struct DownloadSummary: Sendable, Equatable, Codable {
     public var note: String? {
         var parts: [String] = []
         if failed > 0 { parts.append("\(failed) failed") }
+        if shortRecordings > 0 {
+            parts.append(
+                "\(shortRecordings) damaged on the console (every attempt ended at the same byte), kept as .short.mp4")
+        }
         if placeholders > 0 {
             parts.append(
                 "\(placeholders) of the skipped files are empty placeholders left by a run that died, not footage")

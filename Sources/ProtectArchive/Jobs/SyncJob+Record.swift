@@ -37,6 +37,10 @@ extension SyncJob {
                 try state.recordOutcome(
                     cameraID: info.cameraID, stream: stream, start: info.start, end: info.end + 1, path: info.path,
                     status: .empty, reason: reason, attempts: 1)
+            case .short(let info, let path, let bytes, let attempts, let reason):
+                try state.recordShort(
+                    cameraID: info.cameraID, stream: stream, start: info.start, end: info.end + 1, path: path,
+                    size: bytes, reason: reason, attempts: max(1, attempts))
             case .failed(let info, let error, let attempts):
                 try state.recordOutcome(
                     cameraID: info.cameraID, stream: stream, start: info.start, end: info.end + 1, path: info.path,

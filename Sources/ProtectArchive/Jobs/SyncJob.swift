@@ -20,9 +20,11 @@ public struct SyncJob: Sendable {
         return try OutputTemplate(options.effectiveTemplate)
     }
 
-    /// One pass against a connected console.
+    /// One pass against a connected console. `firstPass`: the first of this process (a remote is always listed
+    /// then).
     public func run(
-        client: ProtectClient, state: ArchiveState, onEvent: @escaping @Sendable (DownloadEvent) -> Void
+        client: ProtectClient, state: ArchiveState, firstPass: Bool = true,
+        onEvent: @escaping @Sendable (DownloadEvent) -> Void
     ) async throws -> SyncReport {
         let template = try preflight()
         let engine = DownloadEngine(options: options.engine, logger: logger)
@@ -37,6 +39,11 @@ public struct SyncJob: Sendable {
         let cameras = try options.variant.cameras(
             try CameraSelection.resolve(options.cameras, among: bootstrap.cameras),
             explicit: CameraSelection.isExplicit(options.cameras))
+        // A camera the console reports disconnected is said so (by the pass's report and by `status`).
+        let disconnected = cameras.filter { $0.isConnected == false }
+        if !options.dryRun {
+            try state.setMeta(ArchiveStatus.disconnectedKey, disconnected.map(\.id).joined(separator: "\n"))
+        }
         var since: Int64?
         if let text = options.sinceText {
             do {
@@ -52,6 +59,7 @@ public struct SyncJob: Sendable {
         let keepFrom = options.keepSeconds.map { now - Int64($0 * 1000) }
         let stream = options.variant.streamKey
         var report = SyncReport()
+        report.disconnected = disconnected.map(\.name)
         var work: [ExportItem] = []
         var adoption: AdoptionIndex?
         var plan: [(Camera, [Segment])] = []
@@ -68,13 +76,19 @@ public struct SyncJob: Sendable {
                     SegmentPlanner.segments(from: SegmentPlanner.hourFloor(lower, in: zone), to: cameraUpper, in: zone)
                 ))
         }
+        let gone = try await findGone(
+            cameras: plan.map(\.0), stream: stream, state: state, firstPass: firstPass, report: &report)
         // What is left to do: the state's settled hours are skipped by their start alone (two columns read, no
         // name rendered), so a pass over a year of complete hours is quick.
         var todo: [(Camera, Segment)] = []
         for (camera, segments) in plan {
             let settledHours = try state.settledStarts(cameraID: camera.id, stream: stream)
+            let goneHere = gone.starts[camera.id] ?? []
             for segment in segments {
-                if settledHours.done.contains(segment.start) {
+                if goneHere.contains(segment.start) {
+                    report.goneRefetched += 1
+                    todo.append((camera, segment))
+                } else if settledHours.done.contains(segment.start) {
                     report.alreadyComplete += 1
                 } else if settledHours.empty.contains(segment.start) && !options.recheckEmpty {
                     report.knownEmpty += 1
@@ -119,7 +133,9 @@ public struct SyncJob: Sendable {
                 try prune(before: keepFrom, state: state, report: &report)
             }
         }
+        if !options.dryRun && !report.interrupted {
+            try state.setMeta(ArchiveStatus.lastPassKey, String(options.engine.clock.now()))
+        }
         return report
     }
-
 }

@@ -16,6 +16,9 @@ public struct SyncOptions: Sendable {
     public var safetyMargin: Double = 300
     /// Remove complete files older than this many seconds; nil keeps everything.
     public var keepSeconds: Double?
+    /// Seconds between listings of a remote destination, to find files gone from it (a process's first pass always
+    /// lists): a day by default, well inside any console's retention.
+    public var remoteListingInterval: Double = 86_400
     /// Say what would be downloaded, adopted and removed; change nothing.
     public var dryRun = false
     public var engine: EngineOptions

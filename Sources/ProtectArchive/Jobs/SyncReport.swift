@@ -15,6 +15,17 @@ public struct SyncReport: Sendable {
     public var wouldDownload: [String] = []
     /// Files a dry run would adopt.
     public var wouldAdopt: [String] = []
+    /// Files recorded complete that this pass found gone from the destination (relative paths); now `missing`.
+    public var goneFromDestination: [String] = []
+    /// Of those, the ones the console still has, asked for again in this pass; the rest are lost for good.
+    public var goneRefetched = 0
+    /// The chosen cameras the console reports disconnected, by name.
+    public var disconnected: [String] = []
+    /// Whether this pass listed the remote (a local archive is looked at on every pass).
+    public var destinationListed = false
+    /// Damaged recordings this pass met (the console ended every attempt at the same byte), kept as `.short.mp4`
+    /// and recorded `short`: later passes leave them, so each is counted once, by the pass that found it.
+    public var shortRecordings: Int { summary.shortRecordings }
     /// The pass was stopped by a signal.
     public var interrupted: Bool { summary.interrupted }
 
@@ -22,6 +33,17 @@ public struct SyncReport: Sendable {
     public var line: String {
         var text = "sync: \(summary.downloaded) downloaded, \(adopted) adopted, \(summary.noFootage) empty, "
         text += "\(summary.failed) failed, \(alreadyComplete) already complete, \(knownEmpty) known empty"
+        if shortRecordings > 0 {
+            text += ", \(shortRecordings) damaged on the console (kept short)"
+        }
+        if !goneFromDestination.isEmpty {
+            text += ", \(goneFromDestination.count) gone from the destination (\(goneRefetched) fetched again, "
+            text += "\(goneFromDestination.count - goneRefetched) no longer on the console)"
+        }
+        if !disconnected.isEmpty {
+            text += ", \(disconnected.count) camera\(disconnected.count == 1 ? "" : "s") disconnected ("
+            text += disconnected.joined(separator: ", ") + ")"
+        }
         if !pruned.isEmpty {
             text +=
                 ", \(pruned.count) removed (\(ByteCountFormatter.string(fromByteCount: prunedBytes, countStyle: .file)))"

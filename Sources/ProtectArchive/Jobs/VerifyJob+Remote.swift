@@ -8,8 +8,9 @@ extension VerifyJob {
         -> VerifyReport
     {
         var report = VerifyReport()
-        let records = try state.segments(status: .complete)
+        let records = try state.segments(status: .complete) + state.segments(status: .missing)
         let listing = try await remote.list(hashes: true)
+        try await SyncJob.checkIdentity(remote, listing: listing, state: state, mark: false)
         let uploads = Dictionary(
             try state.remoteFiles(status: .uploaded).map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         var readBack: [SegmentRecord] = []
@@ -37,6 +38,7 @@ extension VerifyJob {
                 onProblem(problem)
                 continue
             }
+            if record.status == .missing { try state.recordRestored(path: record.path) }
             if deep && record.size <= budget {
                 budget -= record.size
                 readBack.append(record)
@@ -62,6 +64,7 @@ extension VerifyJob {
             }
         }
         report.readBack = readBack.count
+        try noteMissing(report.problems, state: state)
         return report
     }
 }

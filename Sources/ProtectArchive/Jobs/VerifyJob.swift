@@ -53,7 +53,8 @@ public struct VerifyJob: Sendable {
         if let remote { return try await checkRemote(remote, state: state, onProblem: onProblem) }
         var report = VerifyReport()
         var verified: [(path: String, sha256: String)] = []
-        let records = try state.segments(status: .complete)
+        // Files an earlier check found gone are checked again: still missing, or back (restored by hand).
+        let records = try state.segments(status: .complete) + state.segments(status: .missing)
         let destination = self.destination
         // Files are read and hashed on several threads at once: one thread hashes slower than a disk reads.
         let found = await BlockingWork.map(records, width: jobs) { Self.problem(with: $0, in: destination) }
@@ -65,8 +66,10 @@ public struct VerifyJob: Sendable {
                 onProblem(problem)
             } else if let sha256 = record.sha256 {
                 verified.append((record.path, sha256))
+                if record.status == .missing { try state.recordRestored(path: record.path) }
             }
         }
+        try noteMissing(report.problems, state: state)
         // `status` shows which hours were read back and matched, and when. A state that cannot take the note (a full
         // disk) does not make the files any less whole: the check's answer stands.
         do {
@@ -75,6 +78,14 @@ public struct VerifyJob: Sendable {
             logger.warning("The verified files could not be noted in the archive state: \(error.localizedDescription)")
         }
         return report
+    }
+
+    /// Records the files found not there as `missing`, so `status` shows them and the next `sync` fetches them
+    /// again while the console still has them.
+    func noteMissing(_ problems: [VerifyProblem], state: ArchiveState) throws {
+        let gone = problems.filter { $0.kind == .missing && $0.record.status == .complete }.map(\.record.path)
+        try state.recordMissing(
+            paths: gone, reason: "gone from the destination (found by verify at \(TimeFormatting.iso(clock.now())))")
     }
 
     static func problem(with record: SegmentRecord, in destination: URL) -> VerifyProblem? {

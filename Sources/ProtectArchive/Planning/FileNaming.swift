@@ -18,6 +18,11 @@ public enum FileNaming {
             + TimeFormatting.fileTime(segment.displayEnd, in: zone) + ".mp4"
     }
 
+    /// The name of what a damaged recording's export held: the hour's name with `.short` before `.mp4`.
+    public static func shortPath(_ path: String) -> String {
+        (path.hasSuffix(".mp4") ? String(path.dropLast(4)) : path) + ".short.mp4"
+    }
+
     /// The path under the destination: `YYYY/MM/DD/<camera part>/<file>` with subfolders, else the file alone.
     public static func relativePath(
         cameraName: String, cameraID: String, segment: Segment, zone: DisplayZone, useSubfolders: Bool

@@ -155,8 +155,9 @@ public final class ArchiveMetrics: Sendable {
                     guard connection != "connected" else { return nil }
                     return "\(console): websocket \(connection)" + (state.lastError.map { " (\($0))" } ?? "")
                 }
+                // The first pass (a long first back-fill) is running: healthy, and said so by `notes()`.
                 guard let success = state.lastSuccess else {
-                    return state.lastError.map { "\(console): last pass failed: \($0)" } ?? "\(console): no pass yet"
+                    return state.lastError.map { "\(console): last pass failed: \($0)" }
                 }
                 if let failure = state.lastFailure, failure > success {
                     return "\(console): last pass failed: \(state.lastError ?? "unknown")"
@@ -165,6 +166,16 @@ public final class ArchiveMetrics: Sendable {
                     return "\(console): no successful pass for \(Int(Double(now - success) / 1000)) s"
                 }
                 return nil
+            }
+        }
+    }
+
+    /// What is healthy but worth saying: consoles whose first pass is still running.
+    public func notes() -> [String] {
+        health.withLock { health in
+            health.sorted { $0.key < $1.key }.compactMap { console, state in
+                state.connection == nil && state.lastSuccess == nil && state.lastError == nil
+                    ? "\(console): first pass running" : nil
             }
         }
     }

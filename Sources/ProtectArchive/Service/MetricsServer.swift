@@ -29,7 +29,18 @@ public struct MetricsServer: Sendable {
         public var address: String
         public var underlying: any Error
         public var errorDescription: String? {
-            "cannot serve metrics on \(address): \(ErrorText.sentence(underlying))"
+            switch (underlying as? IOError)?.errnoCode {
+            case EADDRINUSE:
+                return "Cannot serve metrics on \(address): another program already listens on that port; choose "
+                    + "another --metrics-address, or stop the other program."
+            case EACCES:
+                return "Cannot serve metrics on \(address): ports below 1024 need privileges; choose a port above 1023."
+            case EADDRNOTAVAIL:
+                return "Cannot serve metrics on \(address): that address is not one of this machine's; use "
+                    + "127.0.0.1:PORT, or :PORT for every interface."
+            default:
+                return "Cannot serve metrics on \(address): \(ErrorText.sentence(underlying))."
+            }
         }
     }
 
@@ -53,19 +64,20 @@ public struct MetricsServer: Sendable {
         }
         router.get("healthz") { _, _ -> Response in
             let problems = metrics.problems()
+            let text = problems.isEmpty ? (["ok"] + metrics.notes()) : problems
             return Response(
                 status: problems.isEmpty ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain"],
-                body: ResponseBody(
-                    byteBuffer: ByteBuffer(string: problems.isEmpty ? "ok\n" : problems.joined(separator: "\n") + "\n"))
-            )
+                body: ResponseBody(byteBuffer: ByteBuffer(string: text.joined(separator: "\n") + "\n")))
         }
         return router
     }
 
     /// Listens, runs `body`, and stops listening when it returns or throws.
     public func withRunning<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        // Hummingbird logs a clean shutdown's closed connections as errors: its failures that matter (a port in
+        // use) come back as `ListenError`, so only its critical lines are shown.
         var quiet = logger
-        quiet.logLevel = max(logger.logLevel, .warning)
+        quiet.logLevel = max(logger.logLevel, .critical)
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
         let application = Application(
             router: router(), configuration: .init(address: .hostname(address.host, port: address.port)),

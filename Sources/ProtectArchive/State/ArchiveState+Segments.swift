@@ -11,7 +11,7 @@ extension ArchiveState {
         return Dictionary(rows.map { ($0.start, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    /// The starts of a camera's stream that need no download (complete or pruned), and those the console had no
+    /// The starts of a camera's stream that need no download (complete, pruned or short), and those the console had no
     /// footage for: two columns, not whole rows, so a year of hours is read at once.
     public func settledStarts(cameraID: String, stream: String) throws -> (done: Set<Int64>, empty: Set<Int64>) {
         try read { db in
@@ -21,7 +21,7 @@ extension ArchiveState {
                 db,
                 sql: """
                     SELECT start, status FROM segment
-                    WHERE cameraID = ? AND stream = ? AND status IN ('complete', 'pruned', 'empty')
+                    WHERE cameraID = ? AND stream = ? AND status IN ('complete', 'pruned', 'empty', 'short')
                     """, arguments: [cameraID, stream])
             while let row = try rows.next() {
                 let start: Int64 = row[0]

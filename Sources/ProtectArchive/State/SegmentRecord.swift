@@ -3,9 +3,11 @@ import GRDB
 /// What the archive knows about one segment of one camera's stream.
 public struct SegmentRecord: Sendable, Codable, Equatable, FetchableRecord {
     /// `complete`: the file is there and checked; `empty`: the console had no footage; `failed`: not yet had;
-    /// `pruned`: removed by retention.
+    /// `pruned`: removed by retention; `missing`: recorded complete, then found gone from the destination (by `sync`
+    /// or `verify`): the next `sync` fetches it again while the console still has it; `short`: a damaged recording,
+    /// the console ended every attempt at the same byte; what it sent is at `path` (`.short.mp4`), not asked again.
     public enum Status: String, Sendable, Codable {
-        case complete, empty, failed, pruned
+        case complete, empty, failed, pruned, missing, short
     }
 
     public var cameraID: String

@@ -3,8 +3,8 @@ import Foundation
 extension ArchiveStatus {
     /// A self-contained page (no network, no external file) with the same timeline: one row per day and camera,
     /// one cell per hour; hovering a cell shows its file, size and SHA-256. The data is embedded as JSON and drawn
-    /// by an inline script, so the page opens offline from disk.
-    public func html(title: String) throws -> String {
+    /// by an inline script, so the page opens offline from disk. `generatedAt`: now, shown on the page.
+    public func html(title: String, generatedAt: Int64) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = String(decoding: try encoder.encode(self), as: UTF8.self)
@@ -24,7 +24,10 @@ extension ArchiveStatus {
             .day > span.date { width: 7.5em; font-family: monospace; }
             .h { width: 14px; height: 14px; border-radius: 2px; background: #eee; }
             .archived { background: #2e9e44; } .unverified { background: #7cc7d8; } .empty { background: #cfcfcf; }
-            .failed { background: #d63a3a; } .missing { background: #f2c230; } .pruned { background: #f6f6f6; }
+            .failed { background: #d63a3a; } .missing { background: #f2c230; } .short { background: #b04fc4; }
+            .pruned { background: repeating-linear-gradient(135deg, #9a9a9a 0 2px, #e4e4e4 2px 5px); }
+            .none { background: transparent; box-shadow: inset 0 0 0 1px #e2e2e2; }
+            .axis > span.h { background: none; font: 9px monospace; color: #777; text-align: left; }
             .legend span.h { display: inline-block; vertical-align: middle; margin: 0 .3em 0 1em; }
             .totals { color: #555; }
             </style></head>
@@ -32,36 +35,54 @@ extension ArchiveStatus {
             <h1>\(escapedTitle)</h1>
             <p class="legend" id="legend"></p>
             <p id="summary"></p>
+            <p id="generated" data-generated="\(generatedAt)"></p>
             <div id="cameras"></div>
             <script type="application/json" id="status">\(json)</script>
             <script>
             (function () {
               const status = JSON.parse(document.getElementById("status").textContent);
-              const states = ["archived", "unverified", "empty", "failed", "missing", "pruned"];
+              const states = ["archived", "unverified", "empty", "failed", "missing", "short", "pruned"];
               const zone = status.timezone;
               const dayOf = new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" });
               const hourOf = new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "2-digit", hourCycle: "h23" });
-              const rank = { archived: 0, pruned: 1, empty: 2, unverified: 3, missing: 4, failed: 5 };
-              const size = (b) => b >= 1073741824 ? (b / 1073741824).toFixed(2) + " GiB" : (b / 1048576).toFixed(1) + " MiB";
+              const rank = { archived: 0, pruned: 1, empty: 2, unverified: 3, missing: 4, short: 5, failed: 6 };
+              // Decimal units, as the terminal's status prints them.
+              const size = (b) => b >= 1e9 ? (b / 1e9).toFixed(2) + " GB" : (b / 1e6).toFixed(1) + " MB";
+              const local = new Intl.DateTimeFormat("sv-SE", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit",
+                hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short" });
+              const when = (ms) => local.format(new Date(ms));
               const totals = (t) => states.map((s) => (t[s] || 0) + " " + s).join(", ");
               const legend = document.getElementById("legend");
-              for (const s of states) {
+              for (const s of states.concat(["none"])) {
                 const cell = document.createElement("span"); cell.className = "h key " + s; legend.appendChild(cell);
-                legend.appendChild(document.createTextNode(s));
+                legend.appendChild(document.createTextNode(s === "none" ? "outside the range" : s));
               }
               const summary = document.getElementById("summary");
               summary.textContent = status.cameras.length + " streams: " + totals(status.totals) + "; " + size(status.bytes) +
-                (status.oldest ? "; oldest " + new Date(status.oldest).toISOString() + ", newest " + new Date(status.newest).toISOString() : "") +
+                (status.oldest ? "; oldest " + when(status.oldest) + ", newest " + when(status.newest) : "") +
                 " (hours in " + zone + ")";
+              const generated = document.getElementById("generated");
+              generated.textContent = "generated at " + when(Number(generated.dataset.generated)) + "; last pass: " +
+                (status.lastPass ? when(status.lastPass) : "none yet") +
+                (status.disconnected ? "; disconnected (as the console said): " + status.disconnected.join(", ") : "");
               const root = document.getElementById("cameras");
               for (const camera of status.cameras) {
                 const section = document.createElement("section");
                 section.className = "camera"; section.dataset.id = camera.id;
                 const heading = document.createElement("h2");
-                heading.textContent = camera.name + " (stream " + camera.stream + ")";
+                heading.textContent = camera.name + " (" + camera.label + ")";
                 const line = document.createElement("div"); line.className = "totals";
-                line.textContent = totals(camera.totals) + "; " + size(camera.bytes);
-                section.append(heading, line);
+                line.textContent = (camera.clips ? camera.hours.length + " clips (a cell per hour that holds clips): " : "") +
+                  totals(camera.totals) + "; " + size(camera.bytes);
+                const axis = document.createElement("div"); axis.className = "day axis";
+                const corner = document.createElement("span"); corner.className = "date"; corner.textContent = "hour";
+                axis.appendChild(corner);
+                for (let h = 0; h < 24; h++) {
+                  const tick = document.createElement("span"); tick.className = "h";
+                  tick.textContent = h % 3 === 0 ? String(h).padStart(2, "0") : "";
+                  axis.appendChild(tick);
+                }
+                section.append(heading, line, axis);
                 const days = new Map();
                 for (const hour of camera.hours) {
                   const at = new Date(hour.start);

@@ -21,8 +21,9 @@ extension ArchiveStatus {
         try out.append(#"{"bytes":\#(streams.reduce(0) { $0 + $1.bytes }),"cameras":["#)
         for (index, summary) in streams.enumerated() {
             if index > 0 { try out.append(",") }
-            try out.append(#"{"bytes":\#(summary.bytes),"hours":["#)
-            var builder = HourBuilder()
+            let clips = isClips(summary.stream)
+            try out.append(#"{"bytes":\#(summary.bytes),"clips":\#(clips),"hours":["#)
+            var builder = HourBuilder(clips: clips)
             var counts: [String: Int] = [:]
             var first = true
             try state.forEachSegment(cameraID: summary.cameraID, stream: summary.stream) { record, verified in
@@ -37,6 +38,8 @@ extension ArchiveStatus {
             }
             try out.append(#"],"id":"#)
             try out.append(string: summary.cameraID)
+            try out.append(#","label":"#)
+            try out.append(string: label(summary.stream))
             try out.append(#","name":"#)
             try out.append(string: name(summary))
             try out.append(#","stream":"#)
@@ -47,6 +50,17 @@ extension ArchiveStatus {
             for (state, count) in counts { totals[state, default: 0] += count }
         }
         try out.append("]")
+        if let disconnected = try disconnectedNames(state: state, names: names, wanted: wanted) {
+            try out.append(#","disconnected":["#)
+            for (index, camera) in disconnected.enumerated() {
+                if index > 0 { try out.append(",") }
+                try out.append(string: camera)
+            }
+            try out.append("]")
+        }
+        if let lastPass = try state.meta(lastPassKey).flatMap({ Int64($0) }) {
+            try out.append(#","lastPass":\#(lastPass)"#)
+        }
         if let newest { try out.append(#","newest":\#(newest)"#) }
         if let oldest { try out.append(#","oldest":\#(oldest)"#) }
         try out.append(#","timezone":"#)

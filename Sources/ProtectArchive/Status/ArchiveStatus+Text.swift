@@ -11,6 +11,7 @@ extension ArchiveStatus.State {
             case .failed: return "X"
             case .missing: return "?"
             case .pruned: return "-"
+            case .short: return "!"
             }
         }
         switch self {
@@ -20,6 +21,7 @@ extension ArchiveStatus.State {
         case .failed: return "\u{1B}[31m✗\u{1B}[0m"
         case .missing: return "\u{1B}[33m░\u{1B}[0m"
         case .pruned: return "\u{1B}[90m-\u{1B}[0m"
+        case .short: return "\u{1B}[35m!\u{1B}[0m"
         }
     }
 }
@@ -40,9 +42,12 @@ extension ArchiveStatus {
         lines.append("legend: \(legend)   (one mark per hour, 00-23, \(timezone))")
         for camera in cameras {
             lines.append("")
+            let what = camera.clips ? "\(camera.hours.count) clips: " : ""
             lines.append(
-                "\(camera.name) (\(camera.id), stream \(camera.stream)): " + Self.totalsText(camera.totals)
+                "\(camera.name) (\(camera.id), \(camera.label)): " + what + Self.totalsText(camera.totals)
                     + ", " + ByteCountFormatter.string(fromByteCount: camera.bytes, countStyle: .file))
+            if camera.clips { lines.append("  (a mark per hour that holds clips; blank hours had no event)") }
+            lines.append("  hour       " + Self.hourAxis)
             var days: [(String, [State?])] = []
             for hour in camera.hours {
                 let slot = Self.slot(hour.start, zone: zone)
@@ -62,12 +67,22 @@ extension ArchiveStatus {
             lines.append(
                 "\(cameras.count) streams, " + Self.totalsText(totals) + "; "
                     + ByteCountFormatter.string(fromByteCount: bytes, countStyle: .file) + "; oldest "
-                    + TimeFormatting.iso(oldest) + ", newest " + TimeFormatting.iso(newest))
+                    + TimeFormatting.original(oldest, in: zone) + ", newest "
+                    + TimeFormatting.original(newest, in: zone))
         } else {
             lines.append("The archive has no hours yet.")
         }
+        if let disconnected {
+            lines.append("disconnected (as the console said at the last pass): " + disconnected.joined(separator: ", "))
+        }
+        lines.append("last pass: " + (lastPass.map { TimeFormatting.original($0, in: zone) } ?? "none yet"))
         return lines.joined(separator: "\n")
     }
+
+    /// The hours of the day above the marks: a number every third hour.
+    static let hourAxis: String = stride(from: 0, to: 24, by: 3).map { hour in
+        (hour < 10 ? "0\(hour)" : "\(hour)") + " "
+    }.joined()
 
     static func rank(_ state: State) -> Int {
         switch state {
@@ -76,7 +91,8 @@ extension ArchiveStatus {
         case .empty: return 2
         case .unverified: return 3
         case .missing: return 4
-        case .failed: return 5
+        case .short: return 5
+        case .failed: return 6
         }
     }
 

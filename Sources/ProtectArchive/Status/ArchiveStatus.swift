@@ -1,7 +1,7 @@
 import Foundation
 
 /// A picture of an archive from its state: per camera and stream, every hour from the oldest to the newest, as
-/// archived (verified), archived but not yet verified, empty, failed, missing or pruned.
+/// archived (verified), archived but not yet verified, empty, failed, missing, pruned or short (damaged).
 public struct ArchiveStatus: Sendable, Codable, Equatable {
     /// What an hour of a camera is in the archive.
     public enum State: String, Sendable, Codable, CaseIterable {
@@ -13,10 +13,14 @@ public struct ArchiveStatus: Sendable, Codable, Equatable {
         case empty
         /// Downloading it failed; the next sync tries again.
         case failed
-        /// Between the oldest and newest hour, with no record at all.
+        /// Between the oldest and newest hour, with no record at all, or recorded once but its file found gone from the
+        /// destination (by `sync` or `verify`; the note says which).
         case missing
         /// Removed by retention.
         case pruned
+        /// A damaged recording: the console ended every attempt at the same byte; what it sent is kept under the
+        /// hour's name with `.short` before `.mp4` (the note says so); later passes leave it.
+        case short
     }
 
     /// One hour (or the part of one a segment covers).
@@ -35,7 +39,13 @@ public struct ArchiveStatus: Sendable, Codable, Equatable {
     public struct Camera: Sendable, Codable, Equatable {
         public var id: String
         public var name: String
+        /// The state's name of the stream (`0`, `event:0`, `1+timelapse60x`, ...).
         public var stream: String
+        /// The stream as people say it: "hours, high quality", "event clips, high quality".
+        public var label: String
+        /// Event clips (saved by `watch`): entries are clips, and the time between them is not missing.
+        public var clips: Bool
+        /// Hours, or for `clips` the clips themselves.
         public var hours: [Hour]
         public var totals: [String: Int]
         public var bytes: Int64
@@ -49,6 +59,10 @@ public struct ArchiveStatus: Sendable, Codable, Equatable {
     public var newest: Int64?
     /// The console's time zone, as the state recorded it.
     public var timezone: String
+    /// When the last `sync` pass (or `watch`'s hourly pass) ended, if one has.
+    public var lastPass: Int64?
+    /// The cameras the console reported disconnected at the last pass, by name (nil when none).
+    public var disconnected: [String]?
 
     /// Reads the state. `cameras` narrows the picture to ids or names (case-insensitive); empty means all.
     public static func load(state: ArchiveState, cameras wanted: [String] = []) throws -> ArchiveStatus {
@@ -66,7 +80,8 @@ public struct ArchiveStatus: Sendable, Codable, Equatable {
         var cameras: [Camera] = []
         for (key, records) in groups {
             let parts = key.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
-            let hours = Self.hours(records.sorted { $0.start < $1.start }, verified: verified)
+            let clips = Self.isClips(parts[1])
+            let hours = Self.hours(records.sorted { $0.start < $1.start }, clips: clips, verified: verified)
             var totals: [String: Int] = [:]
             for hour in hours { totals[hour.state.rawValue, default: 0] += 1 }
             let bytes = hours.filter { $0.state == .archived || $0.state == .unverified }.reduce(0) {
@@ -74,8 +89,8 @@ public struct ArchiveStatus: Sendable, Codable, Equatable {
             }
             cameras.append(
                 Camera(
-                    id: parts[0], name: names[parts[0]] ?? parts[0], stream: parts[1], hours: hours, totals: totals,
-                    bytes: bytes))
+                    id: parts[0], name: names[parts[0]] ?? parts[0], stream: parts[1], label: Self.label(parts[1]),
+                    clips: clips, hours: hours, totals: totals, bytes: bytes))
         }
         cameras.sort { ordered(($0.name, $0.stream), before: ($1.name, $1.stream)) }
         var totals: [String: Int] = [:]
@@ -83,7 +98,9 @@ public struct ArchiveStatus: Sendable, Codable, Equatable {
         return ArchiveStatus(
             cameras: cameras, totals: totals, bytes: cameras.reduce(0) { $0 + $1.bytes },
             oldest: cameras.compactMap { $0.hours.first?.start }.min(),
-            newest: cameras.compactMap { $0.hours.last?.end }.max(), timezone: try state.meta("timezone") ?? "UTC")
+            newest: cameras.compactMap { $0.hours.last?.end }.max(), timezone: try state.meta("timezone") ?? "UTC",
+            lastPass: try state.meta(lastPassKey).flatMap { Int64($0) },
+            disconnected: try disconnectedNames(state: state, names: names, wanted: wanted))
     }
 
     /// Whether `--cameras` (lower-cased ids or names; empty for all) takes this camera.
@@ -96,9 +113,40 @@ public struct ArchiveStatus: Sendable, Codable, Equatable {
         (left.name.lowercased(), left.stream) < (right.name.lowercased(), right.stream)
     }
 
-    /// The hours of one stream, gaps between records filled with `missing` hours.
-    static func hours(_ records: [SegmentRecord], verified: [String: (sha256: String, at: Int64)]) -> [Hour] {
-        var builder = HourBuilder()
+    /// The state's key for when the last pass ended (milliseconds since 1970).
+    public static let lastPassKey = "lastPassAt"
+    /// The state's key for the ids of the cameras the console reported disconnected at the last pass, one a line.
+    public static let disconnectedKey = "disconnectedCameras"
+
+    /// The names of the cameras the last pass found disconnected, among those `wanted`; nil when none.
+    static func disconnectedNames(state: ArchiveState, names: [String: String], wanted: Set<String>) throws
+        -> [String]?
+    {
+        let ids = (try state.meta(disconnectedKey) ?? "").split(separator: "\n").map(String.init)
+        let chosen = ids.filter { selects(wanted, id: $0, name: names[$0] ?? $0) }.map { names[$0] ?? $0 }.sorted()
+        return chosen.isEmpty ? nil : chosen
+    }
+
+    /// Whether a stream holds event clips rather than hours.
+    static func isClips(_ stream: String) -> Bool { stream.hasPrefix("event:") }
+
+    /// A stream as people say it: `event:0` is "event clips, high quality", `1+timelapse60x` "hours, medium quality,
+    /// timelapse 60x".
+    public static func label(_ stream: String) -> String {
+        let clips = isClips(stream)
+        let key = clips ? String(stream.dropFirst(6)) : stream
+        let parts = key.split(separator: "+", maxSplits: 1).map(String.init)
+        let qualities = ["0": "high quality", "1": "medium quality", "2": "low quality", "package": "package lens"]
+        var text = (clips ? "event clips, " : "hours, ") + (qualities[parts.first ?? ""] ?? "stream \(key)")
+        if parts.count > 1, parts[1].hasPrefix("timelapse") { text += ", timelapse " + parts[1].dropFirst(9) }
+        return text
+    }
+
+    /// The hours of one stream, gaps between records filled with `missing` hours (not between clips).
+    static func hours(_ records: [SegmentRecord], clips: Bool, verified: [String: (sha256: String, at: Int64)])
+        -> [Hour]
+    {
+        var builder = HourBuilder(clips: clips)
         return records.flatMap { builder.add($0, verified: verified[$0.path]) }
     }
 }
@@ -106,14 +154,18 @@ public struct ArchiveStatus: Sendable, Codable, Equatable {
 /// Turns one stream's records, oldest first, into hours as they come: the `missing` hours of a gap, then the
 /// record's own.
 struct HourBuilder {
+    /// Event clips: the time between two is not missing, only not an event.
+    var clips = false
     private var cursor: Int64?
+
+    init(clips: Bool = false) { self.clips = clips }
 
     /// The hours `record` brings: those missing since the last record, then its own. `verified`: the hash its
     /// file had when last verified, and when.
     mutating func add(_ record: SegmentRecord, verified: (sha256: String, at: Int64)?) -> [ArchiveStatus.Hour] {
         let hour: Int64 = 3_600_000
         var result: [ArchiveStatus.Hour] = []
-        if var gap = cursor, gap < record.start {
+        if !clips, var gap = cursor, gap < record.start {
             while gap < record.start {
                 let next = min(record.start, (gap / hour + 1) * hour)
                 result.append(ArchiveStatus.Hour(start: gap, end: next, state: .missing))
@@ -141,6 +193,15 @@ struct HourBuilder {
         case .pruned:
             item.state = .pruned
             item.path = record.path
+        case .missing:
+            // Recorded complete once, found gone from the destination since.
+            item.path = record.path
+            item.note = record.lastReason
+        case .short:
+            item.state = .short
+            item.path = record.path
+            item.size = record.size
+            item.note = record.lastReason
         }
         result.append(item)
         cursor = max(cursor ?? record.end, record.end)

@@ -34,8 +34,8 @@ public enum ViewerTimeline {
                 switch segment.status {
                 case .complete: buckets[index].archived += amount
                 case .empty: buckets[index].empty += amount
-                case .failed: buckets[index].failed += amount
-                case .pruned: buckets[index].missing += amount
+                case .failed, .short: buckets[index].failed += amount
+                case .pruned, .missing: buckets[index].missing += amount
                 }
             }
         }

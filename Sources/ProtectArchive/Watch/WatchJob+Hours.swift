@@ -18,9 +18,11 @@ extension WatchJob {
         onEvent: @escaping @Sendable (WatchEvent) -> Void
     ) async throws {
         let job = SyncJob(options: hours, logger: logger)
+        var first = true
         while true {
             do {
-                let report = try await job.run(client: client, state: state) { _ in }
+                let report = try await job.run(client: client, state: state, firstPass: first) { _ in }
+                first = false
                 if report.interrupted { throw CancellationError() }
                 onEvent(.hoursPass(report))
             } catch is CancellationError {

@@ -113,6 +113,13 @@ extension ConsoleRoutes {
                     speed: export.speedup, timeZone: timeline.timeZone) : nil
         )
         let faults = await state.takeExportFaults()
+        // A damaged recording ends its export at the same byte every time.
+        let damage = await state.currentFaults()
+        var cut = faults.resetAfter
+        if damage.damagedCamera == export.camera.id, let at = damage.damagedAt, export.start <= at, at <= export.end {
+            cut = cut.map { min($0, damage.damagedAfterBytes) } ?? damage.damagedAfterBytes
+        }
+        let resetAfter = cut
         var headers: HTTPFields = [.contentType: "video/mp4"]
         if let filename = export.filename {
             headers[.contentDisposition] =
@@ -131,7 +138,7 @@ extension ConsoleRoutes {
             var exportBusyUntil = ContinuousClock.now
             do {
                 while var chunk = chunks.next() {
-                    if let limit = faults.resetAfter, sent + Int64(chunk.readableBytes) >= limit {
+                    if let limit = resetAfter, sent + Int64(chunk.readableBytes) >= limit {
                         let part = chunk.readSlice(length: Int(max(0, limit - sent)))!
                         if part.readableBytes > 0 { try await writer.write(part) }
                         await state.recordBytes(part.readableBytes)

@@ -51,7 +51,8 @@ struct Status: AsyncParsableCommand {
             }
             let status = try ArchiveStatus.load(state: state, cameras: wanted)
             if let html {
-                let page = try status.html(title: "protect-dl archive: \(dest)")
+                let page = try status.html(
+                    title: "protect-dl archive: \(dest)", generatedAt: Int64(Date().timeIntervalSince1970 * 1000))
                 // Written beside and renamed into place: never a half page at the name.
                 try Data(page.utf8).write(to: URL(fileURLWithPath: html), options: .atomic)
             }

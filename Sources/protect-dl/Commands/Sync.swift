@@ -31,7 +31,10 @@ struct Sync: AsyncParsableCommand, ConsoleUnitCommand {
     var recheckEmpty = false
     @Option(help: "Seconds before now the console may still be writing; later hours wait for the next pass.")
     var safetyMargin: Double = 300
-    @Option(help: "Keep running, syncing on this period (e.g. 15m, 1h); SIGTERM stops it cleanly.")
+    @Option(
+        help:
+            "Keep running, syncing on this period (e.g. 15m, 1h); SIGTERM stops it cleanly. 0, off or empty: one pass (over a configuration that sets a period)."
+    )
     var every: String?
     @Option(help: "Remove complete files older than this (e.g. 30d), and only files the archive downloaded or adopted.")
     var keep: String?
@@ -45,19 +48,31 @@ struct Sync: AsyncParsableCommand, ConsoleUnitCommand {
     func validate() throws {
         try connection.require()
         try checkSelection(cameras: cameras, dest: dest)
-        if let every, DurationText.seconds(every) == nil {
-            throw ValidationError("--every must be a duration such as 90s, 15m, 1h or 1d.")
+        if let every, !Self.isOff(every), DurationText.seconds(every) == nil {
+            throw ValidationError("--every must be a duration such as 90s, 15m, 1h or 1d, or 0 or off for one pass.")
         }
         if let keep, DurationText.seconds(keep) == nil {
             throw ValidationError("--keep must be a duration such as 12h, 30d or 8w.")
         }
         guard safetyMargin >= 0 else { throw ValidationError("--safety-margin cannot be negative.") }
         if let metricsAddress {
-            guard every != nil else { throw ValidationError("--metrics-address serves a daemon: add --every.") }
+            guard period != nil else { throw ValidationError("--metrics-address serves a daemon: add --every.") }
             guard MetricsServer.Address(metricsAddress) != nil else {
                 throw ValidationError("--metrics-address must be HOST:PORT, such as 127.0.0.1:9110 or :9110.")
             }
         }
+    }
+
+    /// `--every` as seconds; nil for a single pass (no `--every`, or 0, off or empty).
+    var period: Double? {
+        guard let every, !Self.isOff(every) else { return nil }
+        return DurationText.seconds(every)
+    }
+
+    /// A value of `--every` that asks for one pass.
+    static func isOff(_ text: String) -> Bool {
+        let text = text.trimmingCharacters(in: .whitespaces).lowercased()
+        return text.isEmpty || ["off", "none", "0", "0s", "0m", "0h", "0d"].contains(text)
     }
 
     var options: SyncOptions {
@@ -106,7 +121,7 @@ struct Sync: AsyncParsableCommand, ConsoleUnitCommand {
         let quiet = output.quiet
         let dryRun = self.dryRun
         let name = console ?? "default"
-        let period = every.flatMap(DurationText.seconds)
+        let period = self.period
         let alerting = alerts.settings(
             defaultStale: AlertSettings.defaultStale(period: period),
             localFolder: job.options.engine.remote == nil ? job.options.engine.destination : nil)
@@ -118,9 +133,10 @@ struct Sync: AsyncParsableCommand, ConsoleUnitCommand {
                     console: console, period: period, reporter: reporter, metrics: metrics, center: center,
                     quiet: quiet, dryRun: dryRun
                 ) { first in
-                    try await connection.withClient(logger: logger, transfer: transfer, quiet: quiet || !first) {
-                        client in
-                        try await job.run(client: client, state: state) { event in
+                    try await connection.withClient(
+                        logger: logger, transfer: transfer, quiet: quiet || !first, console: console
+                    ) { client in
+                        try await job.run(client: client, state: state, firstPass: first) { event in
                             metrics?.record(event, console: name)
                             reporter.handle(event)
                         }

@@ -163,7 +163,9 @@ struct Watch: AsyncParsableCommand, ConsoleUnitCommand {
                 console: name, settings: alerting, state: state, metrics: metrics, logger: logger
             ) { center in
                 let service = WatchService(restartAfter: restartSeconds) {
-                    try await connection.withClient(logger: logger, transfer: transfer, quiet: quiet) { client in
+                    try await connection.withClient(
+                        logger: logger, transfer: transfer, quiet: quiet, console: console
+                    ) { client in
                         try await job.run(client: client, state: state) { event in
                             metrics?.record(event, console: name)
                             center.watchEvent(event)

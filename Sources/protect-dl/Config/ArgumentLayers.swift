@@ -120,9 +120,7 @@ struct ArgumentLayers {
         if configPath == nil { configPath = environment["PROTECT_DL_CONFIG"].flatMap { $0.isEmpty ? nil : $0 } }
         let explicit = configPath != nil
         if configPath == nil {
-            configPath = ConfigFile.defaultPaths(environment: environment).first {
-                FileManager.default.fileExists(atPath: $0)
-            }
+            configPath = ConfigFile.defaultPaths(environment: environment).first { ConfigFile.mayExist($0) }
         }
         let commandNames = Set(catalog.commands.keys.filter { !$0.contains(" ") })
         var file: ConfigFile?

@@ -34,7 +34,11 @@ struct ConfigCommand: AsyncParsableCommand {
             } catch {
                 throw fail(error)
             }
-            guard case .show(let layered, _) = prepared else { return }
+            guard case .show(let layered, _) = prepared else {
+                // `config show --help`: the help words reach this command as its captured arguments.
+                Console.write(ProtectDL.helpMessage(for: Show.self), to: .standardOutput)
+                return
+            }
             Console.write(Self.render(layered), to: .standardOutput)
             do {
                 _ = try ProtectDL.parseAsRoot(layered.arguments)

@@ -5,9 +5,10 @@ import ProtectAPI
 
 extension ConnectionOptions {
     /// Connects and logs in, runs `body`, and closes the connection whatever happens. Without any certificate
-    /// check a notice says how to pin the console's certificate (unless `quiet`).
+    /// check a notice says how to pin the console's certificate (unless `quiet`), after the console's name when
+    /// several run (`console`).
     func withClient<T: Sendable>(
-        logger: Logger, transfer: TransferOptionGroup? = nil, quiet: Bool = false,
+        logger: Logger, transfer: TransferOptionGroup? = nil, quiet: Bool = false, console: String? = nil,
         _ body: (ProtectClient) async throws -> T
     ) async throws -> T {
         let configuration = self.configuration(transfer: transfer)
@@ -16,7 +17,8 @@ extension ConnectionOptions {
         ) { client in
             if configuration.certificateCheck == .none && !quiet {
                 Console.write(
-                    "protect-dl: note: the console's certificate is not checked; to accept only this console, add "
+                    "protect-dl: " + (console.map { "[\($0)] " } ?? "")
+                        + "note: the console's certificate is not checked; to accept only this console, add "
                         + "--pin-sha256 \(CertificatePin.display(client.certificateFingerprint))",
                     to: .standardError)
             }

@@ -108,6 +108,16 @@ final class Reporter: Sendable {
             describe(info)
             record["reason"] = .string(reason)
             if !quiet { line = "no footage  \(info.path) (the console: \(reason))" }
+        case .short(let info, let path, let bytes, let attempts, let reason):
+            state.withLock { $0.finished += 1 }
+            record["event"] = .string("short")
+            describe(info)
+            record["path"] = .string(path)
+            record["bytes"] = .int(bytes)
+            record["attempts"] = .int(Int64(attempts))
+            record["reason"] = .string(reason)
+            line = "short       \(path) (\(reason); kept under this name, not asked again)"
+            toStderr = true
         case .failed(let info, let error, let attempts):
             let reason = ErrorText.sentence(error)
             state.withLock {
