@@ -27,6 +27,7 @@ extension AlertCenter {
         switch outcome {
         case .completed(let report):
             passCompleted(failedHours: report.summary.failed)
+            if !report.interrupted { footageAtRisk(report.backlog) }
         case .failed(let error, _):
             let kind = Self.kind(of: error)
             for other in Self.passKinds where other != kind {

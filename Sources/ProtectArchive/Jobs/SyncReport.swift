@@ -15,6 +15,8 @@ public struct SyncReport: Sendable {
     public var wouldDownload: [String] = []
     /// Files a dry run would adopt.
     public var wouldAdopt: [String] = []
+    /// What each camera still lacks after the pass, beside the console's oldest recording (not in a dry run).
+    public var backlog: [CameraBacklog] = []
     /// The pass was stopped by a signal.
     public var interrupted: Bool { summary.interrupted }
 
