@@ -65,6 +65,34 @@ struct AlertEndToEndTests {
         }
     }
 
+    @Test("verify --webhook: an altered file raises verify-problems once; a clean verify after restoring clears it")
+    func verifyProblems() async throws {
+        try await Scenario.with(syncConsole(), frozen: true) { s in
+            let first = try await Binary.run(s.sync())
+            #expect(first.status == 0, "\(first.stderr)")
+            let records = try s.state().segments(status: .complete)
+            let url = s.destination.appendingPathComponent(try #require(records.first).path)
+            let original = try Data(contentsOf: url)
+            var bytes = original
+            bytes[bytes.count / 2] ^= 0x01
+            try bytes.write(to: url)
+            try await AlertReceiver.with { receiver in
+                let verify = ["verify", "--dest", s.destination.path, "--webhook", receiver.url + "/hook"]
+                let found = try await Binary.run(verify)
+                #expect(found.status == 10, "\(found.stdout)\(found.stderr)")
+                #expect(events(receiver) == ["verify-problems raised"])
+                // Verified again while still altered: nothing more is sent.
+                let again = try await Binary.run(verify)
+                #expect(again.status == 10)
+                #expect(events(receiver) == ["verify-problems raised"])
+                try original.write(to: url)
+                let clean = try await Binary.run(verify)
+                #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
+                #expect(events(receiver) == ["verify-problems raised", "verify-problems recovered"])
+            }
+        }
+    }
+
     @Test("notify test says which channel took the message; secrets stay out of its output")
     func notifyTest() async throws {
         try await AlertReceiver.with { receiver in
