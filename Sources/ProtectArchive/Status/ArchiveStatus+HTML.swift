@@ -26,12 +26,13 @@ extension ArchiveStatus {
             .archived { background: #2e9e44; } .unverified { background: #7cc7d8; } .empty { background: #cfcfcf; }
             .failed { background: #d63a3a; } .missing { background: #f2c230; } .pruned { background: #f6f6f6; }
             .legend span.h { display: inline-block; vertical-align: middle; margin: 0 .3em 0 1em; }
-            .totals { color: #555; }
+            .totals { color: #555; } .alert { color: #a31515; margin: .2em 0; }
             </style></head>
             <body>
             <h1>\(escapedTitle)</h1>
             <p class="legend" id="legend"></p>
             <p id="summary"></p>
+            <div id="alerts"></div>
             <div id="cameras"></div>
             <script type="application/json" id="status">\(json)</script>
             <script>
@@ -53,6 +54,17 @@ extension ArchiveStatus {
               summary.textContent = status.cameras.length + " streams: " + totals(status.totals) + "; " + size(status.bytes) +
                 (status.oldest ? "; oldest " + new Date(status.oldest).toISOString() + ", newest " + new Date(status.newest).toISOString() : "") +
                 " (hours in " + zone + ")";
+              const alerts = document.getElementById("alerts");
+              const open = status.alerts || [];
+              const alertsHeading = document.createElement("h2");
+              alertsHeading.textContent = open.length ? open.length + " open alerts" : "No open alerts";
+              alerts.appendChild(alertsHeading);
+              for (const alert of open) {
+                const item = document.createElement("p"); item.className = "alert"; item.dataset.kind = alert.kind;
+                item.textContent = "[" + alert.console + "] " + alert.title + (alert.camera ? ": " + alert.camera : "") +
+                  ", since " + new Date(alert.since).toISOString() + ": " + alert.detail;
+                alerts.appendChild(item);
+              }
               const root = document.getElementById("cameras");
               for (const camera of status.cameras) {
                 const section = document.createElement("section");

@@ -49,6 +49,8 @@ public struct ArchiveStatus: Sendable, Codable, Equatable {
     public var newest: Int64?
     /// The console's time zone, as the state recorded it.
     public var timezone: String
+    /// The alerts raised and not yet recovered, of every console the state serves.
+    public var alerts: [Alert] = []
 
     /// Reads the state. `cameras` narrows the picture to ids or names (case-insensitive); empty means all.
     public static func load(state: ArchiveState, cameras wanted: [String] = []) throws -> ArchiveStatus {
@@ -83,7 +85,8 @@ public struct ArchiveStatus: Sendable, Codable, Equatable {
         return ArchiveStatus(
             cameras: cameras, totals: totals, bytes: cameras.reduce(0) { $0 + $1.bytes },
             oldest: cameras.compactMap { $0.hours.first?.start }.min(),
-            newest: cameras.compactMap { $0.hours.last?.end }.max(), timezone: try state.meta("timezone") ?? "UTC")
+            newest: cameras.compactMap { $0.hours.last?.end }.max(), timezone: try state.meta("timezone") ?? "UTC",
+            alerts: try openAlerts(state))
     }
 
     /// Whether `--cameras` (lower-cased ids or names; empty for all) takes this camera.
