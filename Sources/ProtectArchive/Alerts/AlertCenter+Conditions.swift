@@ -64,6 +64,7 @@ extension AlertCenter {
             observe(.websocketDown, active: true, detail: "The console's websocket is down: \(reason)")
         case .hoursPass(let report):
             passCompleted(failedHours: report.summary.failed)
+            if !report.interrupted { footageAtRisk(report.backlog) }
         default:
             break
         }
