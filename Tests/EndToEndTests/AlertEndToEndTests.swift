@@ -93,6 +93,32 @@ struct AlertEndToEndTests {
         }
     }
 
+    @Test(
+        "footage-at-risk: hours that fail next to the console's oldest recording raise it once; catching up clears it")
+    func footageAtRisk() async throws {
+        try await Scenario.with(syncConsole(cameras: 1), frozen: true) { s in
+            try await AlertReceiver.with { receiver in
+                func risk() -> [String] { events(receiver).filter { $0.hasPrefix("footage-at-risk") } }
+                let sync = s.sync(["--retries", "0", "--quiet", "--webhook", receiver.url + "/hook"])
+                // Every export fails: the console holds four hours the archive does not, a day from its oldest.
+                var faults = FaultSettings()
+                faults.failCount = 1_000_000
+                faults.failExportsOnly = true
+                await s.simulator.state.setFaults(faults)
+                let failing = try await Binary.run(sync)
+                #expect(failing.status == 4, "\(failing.stdout)\(failing.stderr)")
+                #expect(risk() == ["footage-at-risk raised"])
+                let again = try await Binary.run(sync)
+                #expect(again.status == 4)
+                #expect(risk() == ["footage-at-risk raised"], "still behind: nothing sent again")
+                await s.simulator.state.setFaults(FaultSettings())
+                let caughtUp = try await Binary.run(sync)
+                #expect(caughtUp.status == 0, "\(caughtUp.stdout)\(caughtUp.stderr)")
+                #expect(risk() == ["footage-at-risk raised", "footage-at-risk recovered"])
+            }
+        }
+    }
+
     @Test("notify test says which channel took the message; secrets stay out of its output")
     func notifyTest() async throws {
         try await AlertReceiver.with { receiver in
