@@ -6,12 +6,7 @@ import Testing
 @Suite("sync --every alerts through a webhook: a disconnected camera, a console outage, a restart")
 struct AlertEndToEndTests {
     /// The events a receiver got, as `kind event` strings.
-    func events(_ receiver: AlertReceiver) -> [String] {
-        receiver.received.compactMap { request in
-            guard let json = try? JSONSerialization.jsonObject(with: request.body) as? [String: Any] else { return nil }
-            return "\(json["kind"] as? String ?? "?") \(json["event"] as? String ?? "?")"
-        }
-    }
+    func events(_ receiver: AlertReceiver) -> [String] { receiver.events }
 
     @Test("One alert and one recovery per condition, none repeated by a restart of the daemon; status shows it open")
     func outageAndRestart() async throws {
@@ -61,6 +56,60 @@ struct AlertEndToEndTests {
                 let status = try await Binary.run(["status", "--dest", s.destination.path])
                 #expect(status.stdout.contains("alerts: 1 open"), "\(status.stdout)")
                 #expect(status.stdout.contains("the console says it is disconnected"), "\(status.stdout)")
+            }
+        }
+    }
+
+    @Test("verify --webhook: an altered file raises verify-problems once; a clean verify after restoring clears it")
+    func verifyProblems() async throws {
+        try await Scenario.with(syncConsole(), frozen: true) { s in
+            let first = try await Binary.run(s.sync())
+            #expect(first.status == 0, "\(first.stderr)")
+            let records = try s.state().segments(status: .complete)
+            let url = s.destination.appendingPathComponent(try #require(records.first).path)
+            let original = try Data(contentsOf: url)
+            var bytes = original
+            bytes[bytes.count / 2] ^= 0x01
+            try bytes.write(to: url)
+            try await AlertReceiver.with { receiver in
+                let verify = ["verify", "--dest", s.destination.path, "--webhook", receiver.url + "/hook"]
+                let found = try await Binary.run(verify)
+                #expect(found.status == 10, "\(found.stdout)\(found.stderr)")
+                #expect(events(receiver) == ["verify-problems raised"])
+                // Verified again while still altered: nothing more is sent.
+                let again = try await Binary.run(verify)
+                #expect(again.status == 10)
+                #expect(events(receiver) == ["verify-problems raised"])
+                try original.write(to: url)
+                let clean = try await Binary.run(verify)
+                #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
+                #expect(events(receiver) == ["verify-problems raised", "verify-problems recovered"])
+            }
+        }
+    }
+
+    @Test(
+        "footage-at-risk: hours that fail next to the console's oldest recording raise it once; catching up clears it")
+    func footageAtRisk() async throws {
+        try await Scenario.with(syncConsole(cameras: 1), frozen: true) { s in
+            try await AlertReceiver.with { receiver in
+                func risk() -> [String] { events(receiver).filter { $0.hasPrefix("footage-at-risk") } }
+                let sync = s.sync(["--retries", "0", "--quiet", "--webhook", receiver.url + "/hook"])
+                // Every export fails: the console holds four hours the archive does not, a day from its oldest.
+                var faults = FaultSettings()
+                faults.failCount = 1_000_000
+                faults.failExportsOnly = true
+                await s.simulator.state.setFaults(faults)
+                let failing = try await Binary.run(sync)
+                #expect(failing.status == 4, "\(failing.stdout)\(failing.stderr)")
+                #expect(risk() == ["footage-at-risk raised"])
+                let again = try await Binary.run(sync)
+                #expect(again.status == 4)
+                #expect(risk() == ["footage-at-risk raised"], "still behind: nothing sent again")
+                await s.simulator.state.setFaults(FaultSettings())
+                let caughtUp = try await Binary.run(sync)
+                #expect(caughtUp.status == 0, "\(caughtUp.stdout)\(caughtUp.stderr)")
+                #expect(risk() == ["footage-at-risk raised", "footage-at-risk recovered"])
             }
         }
     }

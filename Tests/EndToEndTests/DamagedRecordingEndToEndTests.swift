@@ -18,7 +18,10 @@ struct DamagedRecordingEndToEndTests {
             faults.damagedAfterBytes = 20_000
             await s.simulator.state.setFaults(faults)
 
-            let first = try await Binary.run(s.sync())
+            let (first, heard) = try await AlertReceiver.with { receiver in
+                (try await Binary.run(s.sync(["--webhook", receiver.url + "/hook"])), receiver.events)
+            }
+            #expect(heard == ["recording-damaged notice"], "the owner hears of it once: \(heard)")
             #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
             #expect(first.lastLine.contains("1 damaged on the console (kept short)"), "\(first.stdout)")
             #expect(first.stderr.contains("short "), "\(first.stderr)")

@@ -40,9 +40,12 @@ struct DestinationEndToEndTests {
             #expect(try await s.segmentMatchesConsole(victim))
             #expect(try s.stateMatchesDisk())
 
-            // Deleted without a verify: sync alone notices it, says so, and fetches it again.
+            // Deleted without a verify: sync alone notices it, says so, fetches it again, and tells the owner once.
             try FileManager.default.removeItem(at: s.destination.appendingPathComponent(records[2].path))
-            let third = try await Binary.run(s.sync())
+            let (third, heard) = try await AlertReceiver.with { receiver in
+                (try await Binary.run(s.sync(["--webhook", receiver.url + "/hook"])), receiver.events)
+            }
+            #expect(heard == ["files-refetched notice"], "\(heard)")
             #expect(third.status == 0, "\(third.stderr)")
             #expect(
                 third.lastLine.contains("1 gone from the destination (1 fetched again, 0 no longer on the console)"),

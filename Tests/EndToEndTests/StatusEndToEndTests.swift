@@ -38,6 +38,16 @@ struct StatusEndToEndTests {
                 try state.recordComplete(
                     cameraID: last.cameraID, stream: last.stream, start: last.start, end: last.end, path: last.path,
                     size: last.size, sha256: String(repeating: "0", count: 64), adopted: false)
+                // An open alert (shown) and a notice (not an alert that lasts: not shown).
+                try state.saveAlerts(
+                    [
+                        AlertRecord(
+                            key: AlertKey(.cameraStale, console: "default", subject: first.cameraID), since: first.end,
+                            raisedAt: first.end, detail: "The newest footage is old.", label: "Front"),
+                        AlertRecord(
+                            key: AlertKey(.cameraAdded, console: "default", subject: first.cameraID), since: first.end,
+                            raisedAt: first.end, detail: "Front appeared on the console.", label: "Front"),
+                    ], removing: [])
             }
 
             let page = s.destination.appendingPathComponent("status.html")
@@ -52,6 +62,7 @@ struct StatusEndToEndTests {
             #expect(picture.totals["failed"] == 1 && picture.totals["missing"] == 1)
             #expect(picture.totals["archived"] == complete.count - 1 && picture.totals["unverified"] == 1)
             #expect(picture.oldest == first.start - 7_200_000)
+            #expect(picture.alerts.map(\.kind) == ["camera-stale"] && picture.alerts.first?.camera == "Front")
             let camera = try #require(picture.cameras.first { $0.id == first.cameraID })
             #expect(camera.hours.first?.state == .failed && camera.hours.first?.note == "HTTP 500")
             // --cameras narrows the picture.
@@ -92,6 +103,12 @@ struct StatusEndToEndTests {
             #expect(!dom.stdout.contains("MiB"))
             #expect(dom.stdout.contains(" MB") && dom.stdout.contains("outside the range"))
             #expect(result.stdout.contains("  hour       00 03 06"), "\(result.stdout)")
+            // The open alert, not the notice.
+            #expect(dom.stdout.contains("1 open alerts"), "\(dom.stdout.prefix(3000))")
+            #expect(dom.stdout.contains("data-kind=\"camera-stale\""))
+            #expect(
+                dom.stdout.contains("camera stale: Front, since ") && dom.stdout.contains("The newest footage is old."))
+            #expect(!dom.stdout.contains("appeared on the console"))
         }
     }
 }

@@ -60,6 +60,17 @@ struct ArchiveStatusJSONTests {
             #expect(text == String(decoding: try encoder.encode(loaded), as: UTF8.self), "\(cameras)")
             #expect(try JSONDecoder().decode(ArchiveStatus.self, from: Data(text.utf8)) == loaded)
         }
+        // With an open alert, both ways still agree.
+        try state.saveAlerts(
+            [
+                AlertRecord(
+                    key: AlertKey(.cameraStale, console: "c/1", subject: "cam-a"), since: 5, raisedAt: 6,
+                    detail: "\"old\"")
+            ],
+            removing: [])
+        let withAlert = try ArchiveStatus.load(state: state)
+        #expect(withAlert.alerts.map(\.kind) == ["camera-stale"])
+        #expect(try streamed(state).text == String(decoding: try encoder.encode(withAlert), as: UTF8.self))
         let all = try ArchiveStatus.load(state: state)
         #expect(all.totals == ["archived": 1, "unverified": 5, "failed": 1, "missing": 6, "empty": 1, "pruned": 1])
         #expect(all.cameras.map(\.name) == ["alpha", "Zed / \"yard\"\t\u{01}é", "Zed / \"yard\"\t\u{01}é"])

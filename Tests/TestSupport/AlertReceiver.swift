@@ -20,6 +20,13 @@ public final class AlertReceiver: Sendable {
     private init(port: Int) { self.port = port }
 
     public var received: [Received] { store.withLock { $0.received } }
+    /// What was received, as `kind event` strings (`camera-stale raised`, `files-refetched notice`).
+    public var events: [String] {
+        received.compactMap { request in
+            guard let json = try? JSONSerialization.jsonObject(with: request.body) as? [String: Any] else { return nil }
+            return "\(json["kind"] as? String ?? "?") \(json["event"] as? String ?? "?")"
+        }
+    }
     public var url: String { "http://127.0.0.1:\(port)" }
 
     /// The next `count` requests are answered 500 (and still kept).

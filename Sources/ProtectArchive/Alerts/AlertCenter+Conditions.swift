@@ -14,6 +14,7 @@ extension AlertCenter {
         case is RemoteError: return .remoteFailing
         case let error as LocalFileError where error.kind == .diskFull: return .destinationLow
         case StateError.diskFull: return .destinationLow
+        case StateError.otherDestination: return .stateMismatch
         default: return .passFailing
         }
     }
@@ -27,6 +28,8 @@ extension AlertCenter {
         switch outcome {
         case .completed(let report):
             passCompleted(failedHours: report.summary.failed)
+            if !report.interrupted { footageAtRisk(report.backlog) }
+            destinationFindings(report)
         case .failed(let error, _):
             let kind = Self.kind(of: error)
             for other in Self.passKinds where other != kind {
@@ -63,6 +66,8 @@ extension AlertCenter {
             observe(.websocketDown, active: true, detail: "The console's websocket is down: \(reason)")
         case .hoursPass(let report):
             passCompleted(failedHours: report.summary.failed)
+            if !report.interrupted { footageAtRisk(report.backlog) }
+            destinationFindings(report)
         default:
             break
         }

@@ -14,6 +14,9 @@ public struct AlertSettings: Sendable {
     public var freeSpaceFolder: URL?
     /// The least free space before `destination-low` (default 5 % of the disk).
     public var minimumFree: FreeSpace.Minimum? = .fraction(0.05)
+    /// Seconds: an hour not yet archived that starts less than this after the console's oldest recording of its
+    /// camera is `footage-at-risk` (the console deletes it next at its retention).
+    public var riskMargin: Double = 86_400
 
     public init() {}
 

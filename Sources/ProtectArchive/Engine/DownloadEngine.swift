@@ -18,8 +18,8 @@ public struct DownloadEngine: Sendable {
         case skipped
         case placeholder
         case noFootage
-        /// A damaged recording: every attempt ended at this many bytes, kept under the short name.
-        case short(Int64)
+        /// A damaged recording: every attempt ended at this many bytes, kept under the short name (`path`).
+        case short(path: String, bytes: Int64)
         case failed(String, any Error)
     }
 
@@ -92,8 +92,9 @@ public struct DownloadEngine: Sendable {
                     case .noFootage:
                         summary.noFootage += 1
                         summary.skipped += 1
-                    case .short(let bytes):
+                    case .short(let path, let bytes):
                         summary.shortRecordings += 1
+                        summary.shortPaths.append(path)
                         summary.bytes += bytes
                     case .failed(let path, let error):
                         summary.failed += 1

@@ -13,6 +13,8 @@ public struct DownloadSummary: Sendable, Equatable, Codable {
     /// Damaged recordings: the console ended their export at the same byte on every attempt; what it sent is kept
     /// under the hour's name with `.short` before `.mp4`.
     public var shortRecordings = 0
+    /// Where those were kept (paths relative to the destination).
+    public var shortPaths: [String] = []
     /// Times the console signalled overload (429, 5xx) and the engine slowed down.
     public var overloads = 0
     /// The run was stopped by a signal before the end.

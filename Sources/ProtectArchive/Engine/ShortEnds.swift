@@ -39,6 +39,6 @@ final class ShortEnds: Sendable {
             "the console ended all \(seen.count) attempts at byte \(first) (a damaged recording): "
             + ErrorText.sentence(error)
         onEvent(.short(info, path: short, bytes: first, attempts: attempts, reason: reason))
-        return .short(first)
+        return .short(path: short, bytes: first)
     }
 }

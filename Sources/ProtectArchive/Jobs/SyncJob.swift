@@ -125,6 +125,7 @@ public struct SyncJob: Sendable {
                 Self.record(event, stream: stream, state: state, logger: logger)
                 onEvent(event)
             }
+            report.backlog = try Self.backlog(plan, stream: stream, state: state)
         }
         if let keepFrom, !report.interrupted {
             if let remote = options.engine.remote {

@@ -26,6 +26,8 @@ public struct SyncReport: Sendable {
     /// Damaged recordings this pass met (the console ended every attempt at the same byte), kept as `.short.mp4`
     /// and recorded `short`: later passes leave them, so each is counted once, by the pass that found it.
     public var shortRecordings: Int { summary.shortRecordings }
+    /// What each camera still lacks after the pass, beside the console's oldest recording (not in a dry run).
+    public var backlog: [CameraBacklog] = []
     /// The pass was stopped by a signal.
     public var interrupted: Bool { summary.interrupted }
 

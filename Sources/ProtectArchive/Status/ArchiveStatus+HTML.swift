@@ -29,13 +29,14 @@ extension ArchiveStatus {
             .none { background: transparent; box-shadow: inset 0 0 0 1px #e2e2e2; }
             .axis > span.h { background: none; font: 9px monospace; color: #777; text-align: left; }
             .legend span.h { display: inline-block; vertical-align: middle; margin: 0 .3em 0 1em; }
-            .totals { color: #555; }
+            .totals { color: #555; } .alert { color: #a31515; margin: .2em 0; }
             </style></head>
             <body>
             <h1>\(escapedTitle)</h1>
             <p class="legend" id="legend"></p>
             <p id="summary"></p>
             <p id="generated" data-generated="\(generatedAt)"></p>
+            <div id="alerts"></div>
             <div id="cameras"></div>
             <script type="application/json" id="status">\(json)</script>
             <script>
@@ -65,6 +66,17 @@ extension ArchiveStatus {
               generated.textContent = "generated at " + when(Number(generated.dataset.generated)) + "; last pass: " +
                 (status.lastPass ? when(status.lastPass) : "none yet") +
                 (status.disconnected ? "; disconnected (as the console said): " + status.disconnected.join(", ") : "");
+              const alerts = document.getElementById("alerts");
+              const open = status.alerts || [];
+              const alertsHeading = document.createElement("h2");
+              alertsHeading.textContent = open.length ? open.length + " open alerts" : "No open alerts";
+              alerts.appendChild(alertsHeading);
+              for (const alert of open) {
+                const item = document.createElement("p"); item.className = "alert"; item.dataset.kind = alert.kind;
+                item.textContent = "[" + alert.console + "] " + alert.title + (alert.camera ? ": " + alert.camera : "") +
+                  ", since " + when(alert.since) + ": " + alert.detail;
+                alerts.appendChild(item);
+              }
               const root = document.getElementById("cameras");
               for (const camera of status.cameras) {
                 const section = document.createElement("section");

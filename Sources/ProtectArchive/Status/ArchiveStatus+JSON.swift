@@ -18,7 +18,9 @@ extension ArchiveStatus {
         var totals: [String: Int] = [:]
         var oldest: Int64?
         var newest: Int64?
-        try out.append(#"{"bytes":\#(streams.reduce(0) { $0 + $1.bytes }),"cameras":["#)
+        try out.append(#"{"alerts":"#)
+        try out.append(try json(openAlerts(state)))
+        try out.append(#","bytes":\#(streams.reduce(0) { $0 + $1.bytes }),"cameras":["#)
         for (index, summary) in streams.enumerated() {
             if index > 0 { try out.append(",") }
             let clips = isClips(summary.stream)

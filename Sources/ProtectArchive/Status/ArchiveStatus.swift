@@ -63,6 +63,8 @@ public struct ArchiveStatus: Sendable, Codable, Equatable {
     public var lastPass: Int64?
     /// The cameras the console reported disconnected at the last pass, by name (nil when none).
     public var disconnected: [String]?
+    /// The alerts raised and not yet recovered, of every console the state serves.
+    public var alerts: [Alert] = []
 
     /// Reads the state. `cameras` narrows the picture to ids or names (case-insensitive); empty means all.
     public static func load(state: ArchiveState, cameras wanted: [String] = []) throws -> ArchiveStatus {
@@ -100,7 +102,8 @@ public struct ArchiveStatus: Sendable, Codable, Equatable {
             oldest: cameras.compactMap { $0.hours.first?.start }.min(),
             newest: cameras.compactMap { $0.hours.last?.end }.max(), timezone: try state.meta("timezone") ?? "UTC",
             lastPass: try state.meta(lastPassKey).flatMap { Int64($0) },
-            disconnected: try disconnectedNames(state: state, names: names, wanted: wanted))
+            disconnected: try disconnectedNames(state: state, names: names, wanted: wanted),
+            alerts: try openAlerts(state))
     }
 
     /// Whether `--cameras` (lower-cased ids or names; empty for all) takes this camera.

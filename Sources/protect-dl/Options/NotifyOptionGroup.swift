@@ -39,6 +39,11 @@ struct NotifyOptionGroup: ParsableArguments {
         help:
             "Alert when a local destination has less free space than this (a share such as 5%, or a size such as 20G).")
     var alertFreeSpace = "5%"
+    @Option(
+        help:
+            "Alert (footage-at-risk) when hours not yet archived start less than this after the console's oldest recording."
+    )
+    var alertRiskMargin = "1d"
     @Option(help: ArgumentHelp("One camera's stale threshold (id or name); repeatable.", valueName: "camera=duration"))
     var staleAfterCamera: [String] = []
 
@@ -59,7 +64,9 @@ struct NotifyOptionGroup: ParsableArguments {
     }
 
     func validate() throws {
-        for (name, text) in [("--alert-after", alertAfter), ("--alert-remind", alertRemind)]
+        for (name, text) in [
+            ("--alert-after", alertAfter), ("--alert-remind", alertRemind), ("--alert-risk-margin", alertRiskMargin),
+        ]
         where Self.seconds(text) == nil {
             throw ValidationError("\(name) must be a duration such as 10m, 1h or 1d, or 0.")
         }
@@ -113,6 +120,7 @@ struct NotifyOptionGroup: ParsableArguments {
         case nil: settings.staleAfter = defaultStale
         }
         settings.staleAfterCamera = cameraThresholds ?? [:]
+        settings.riskMargin = Self.seconds(alertRiskMargin) ?? 86_400
         return settings
     }
 }
