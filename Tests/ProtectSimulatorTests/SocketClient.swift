@@ -3,6 +3,8 @@ import Foundation
 import Logging
 import NIOCore
 import NIOSSL
+import TestSupport
+import Testing
 import WSClient
 
 /// One decoded websocket packet: the action frame and the data frame as JSON objects, and the raw bytes.
@@ -74,6 +76,10 @@ extension Harness {
         var logger = Logger(label: "test-socket")
         logger.logLevel = .critical
         let log = PacketLog()
+        let state = simulator.state
+        // `during` runs once the console has registered this socket (its connection counted): an event started
+        // between the client's open and the server's registration would never reach the socket.
+        let connectionsBefore = await state.currentStats().websocket.connections
         let started = ContinuousClock.now
         let outcome: (WebSocketCloseFrame?, String?) = await withTaskGroup(
             of: (WebSocketCloseFrame?, String?)?.self
@@ -83,7 +89,12 @@ extension Harness {
                     let close = try await WebSocketClient.connect(
                         url: url, configuration: configuration, tlsConfiguration: tls, logger: logger
                     ) { inbound, _, _ in
-                        let helper = Task { try await during() }
+                        let helper = Task {
+                            try await eventually("the console registered the socket", timeout: .seconds(30)) {
+                                await state.currentStats().websocket.connections > connectionsBefore
+                            }
+                            try await during()
+                        }
                         defer { helper.cancel() }
                         for try await message in inbound.messages(maxSize: 1 << 20) {
                             guard case .binary(let buffer) = message else { continue }
