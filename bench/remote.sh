@@ -87,7 +87,7 @@ echo "|---|---|"
 row "local disk: protect-dl sync (console → disk, hashing)" "${local_took} s, $(calc "$bytes / 1048576 / $local_took") MiB/s"
 # Both rclone versions protect-dl is tested with: Debian's and PyPI's.
 for client in /usr/bin/rclone "$PWD/$venv/rclone"; do
-    version=$("$client" version | head -1 | cut -d' ' -f2)
+    version=$("$client" version | awk 'NR == 1 { print $2 }')
     for target in moto:bench ossh:$work/sftp; do
         name=${target%%:*}
         server=$([ $name = moto ] && echo "${pids[0]}" || echo "${pids[1]}")
