@@ -86,23 +86,24 @@ extension ArchiveState {
         }
     }
 
-    /// Records that the console had no footage, or that an attempt failed.
+    /// Records that the console had no footage, that an attempt failed, or (with the bytes kept) that a recording is
+    /// damaged.
     public func recordOutcome(
         cameraID: String, stream: String, start: Int64, end: Int64, path: String, status: SegmentRecord.Status,
-        reason: String?, attempts: Int
+        reason: String?, attempts: Int, size: Int64 = 0
     ) throws {
         try write { db in
             try db.execute(
                 sql: """
                     INSERT INTO segment (cameraID, stream, start, end, path, size, sha256, status, attempts, lastReason,
                         updatedAt, adopted)
-                    VALUES (?, ?, ?, ?, ?, 0, NULL, ?, ?, ?, ?, 0)
+                    VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, 0)
                     ON CONFLICT (cameraID, stream, start) DO UPDATE SET end = excluded.end, path = excluded.path,
-                        size = 0, sha256 = NULL, status = excluded.status,
+                        size = excluded.size, sha256 = NULL, status = excluded.status,
                         attempts = segment.attempts + excluded.attempts, lastReason = excluded.lastReason,
                         updatedAt = excluded.updatedAt
                     """,
-                arguments: [cameraID, stream, start, end, path, status.rawValue, attempts, reason, clock.now()])
+                arguments: [cameraID, stream, start, end, path, size, status.rawValue, attempts, reason, clock.now()])
         }
     }
 
