@@ -3,7 +3,6 @@ import Hummingbird
 import Logging
 import NIOCore
 import ProtectAPI
-import ServiceLifecycle
 
 /// Serves `ArchiveMetrics` over plain HTTP: `/metrics` (Prometheus text) and `/healthz` (200 or 503 with reasons).
 public struct MetricsServer: Sendable {
@@ -78,36 +77,10 @@ public struct MetricsServer: Sendable {
         // use) come back as `ListenError`, so only its critical lines are shown.
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .critical)
-        let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
-        let application = Application(
-            router: router(), configuration: .init(address: .hostname(address.host, port: address.port)),
-            onServerRunning: { _ in continuation.yield() }, logger: quiet)
-        let group = ServiceGroup(configuration: .init(services: [application], logger: quiet))
         let text = "\(address.host):\(address.port)"
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask {
-                defer { continuation.finish() }
-                do {
-                    try await group.run()
-                } catch {
-                    throw ListenError(address: text, underlying: error)
-                }
-            }
-            var iterator = stream.makeAsyncIterator()
-            guard await iterator.next() != nil else {
-                try await tasks.waitForAll()
-                throw ListenError(address: text, underlying: CancellationError())
-            }
-            do {
-                let result = try await body()
-                await group.triggerGracefulShutdown()
-                try? await tasks.waitForAll()
-                return result
-            } catch {
-                await group.triggerGracefulShutdown()
-                try? await tasks.waitForAll()
-                throw error
-            }
-        }
+        return try await HTTPServing.withRunning(
+            router: router(), host: address.host, port: address.port, logger: quiet,
+            listenFailure: { ListenError(address: text, underlying: $0) }
+        ) { _ in try await body() }
     }
 }

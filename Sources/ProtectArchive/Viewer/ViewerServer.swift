@@ -3,7 +3,6 @@ import Hummingbird
 import Logging
 import NIOCore
 import ProtectAPI
-import ServiceLifecycle
 
 /// `serve`: a read-only viewer of a local archive in the browser (the page and its code are served from here; no
 /// network beyond the machine is used). Loopback needs no login; any other address needs the password.
@@ -55,39 +54,11 @@ public struct ViewerServer: Sendable {
         }
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .warning)
-        let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
-        let sessions = ViewerSessions()
-        let application = Application(
-            router: router(sessions: sessions),
-            configuration: .init(address: .hostname(address.host, port: address.port), serverName: "protect-dl"),
-            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: quiet)
-        let group = ServiceGroup(configuration: .init(services: [application], logger: quiet))
         let text = "\(address.host):\(address.port)"
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask {
-                defer { continuation.finish() }
-                do {
-                    try await group.run()
-                } catch {
-                    throw StartError.cannotListen(text, reason: ErrorText.sentence(error))
-                }
-            }
-            var iterator = stream.makeAsyncIterator()
-            guard let port = await iterator.next() else {
-                try await tasks.waitForAll()
-                throw StartError.cannotListen(text, reason: "the server stopped")
-            }
-            do {
-                let result = try await body(port)
-                await group.triggerGracefulShutdown()
-                try? await tasks.waitForAll()
-                return result
-            } catch {
-                await group.triggerGracefulShutdown()
-                try? await tasks.waitForAll()
-                throw error
-            }
-        }
+        return try await HTTPServing.withRunning(
+            router: router(sessions: ViewerSessions()), host: address.host, port: address.port,
+            serverName: "protect-dl", logger: quiet,
+            listenFailure: { StartError.cannotListen(text, reason: ErrorText.sentence($0)) }, body)
     }
 
     /// The viewer's routes, behind the login when a password is set.

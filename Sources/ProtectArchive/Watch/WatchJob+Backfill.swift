@@ -48,7 +48,7 @@ extension WatchJob {
                 throw CancellationError()
             } catch {
                 if Task.isCancelled { throw CancellationError() }
-                onEvent(.notice("back-fill failed (tried again later): \(Self.describe(error))"))
+                onEvent(.notice("back-fill failed (tried again later): \(ErrorText.sentence(error))"))
             }
         }
         throw CancellationError()

@@ -29,7 +29,7 @@ extension WatchJob {
                 throw CancellationError()
             } catch {
                 if Task.isCancelled { throw CancellationError() }
-                onEvent(.notice("the hourly archive pass failed (tried again later): \(Self.describe(error))"))
+                onEvent(.notice("the hourly archive pass failed (tried again later): \(ErrorText.sentence(error))"))
             }
             try await options.events.engine.time.sleep(options.hoursSeconds)
         }

@@ -73,12 +73,12 @@ extension WatchJob {
                                         onEvent(.queued(queued, fromBackfill: false))
                                     }
                                 } catch {
-                                    onEvent(.notice("event \(unknown) could not be fetched: \(Self.describe(error))"))
+                                    onEvent(.notice("event \(unknown) could not be fetched: \(ErrorText.sentence(error))"))
                                 }
                             }
                         }
                     } catch {
-                        onEvent(.notice("a packet could not be recorded: \(Self.describe(error))"))
+                        onEvent(.notice("a packet could not be recorded: \(ErrorText.sentence(error))"))
                     }
                     return true
                 }

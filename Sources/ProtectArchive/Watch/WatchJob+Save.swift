@@ -47,13 +47,13 @@ extension WatchJob {
                         stream: stream, cameraID: cameraID, start: info.start, end: info.end + 1, path: info.path,
                         size: size, sha256: sha256, duration: duration)
                 } catch {
-                    failure = failure ?? "the clip could not be recorded: \(Self.describe(error))"
+                    failure = failure ?? "the clip could not be recorded: \(ErrorText.sentence(error))"
                 }
                 bytes += size
                 savedPath = info.path
                 sha = sha256
             case .failed(_, let error, _):
-                failure = failure ?? Self.describe(error)
+                failure = failure ?? ErrorText.sentence(error)
             case .noFootage(_, let reason):
                 failure = failure ?? "the console had no video yet (\(reason))"
             default:
@@ -70,7 +70,7 @@ extension WatchJob {
             do {
                 try state.recordEventsSaved(work.events, path: savedPath, size: bytes, sha256: sha)
             } catch {
-                failure = "the clip could not be recorded: \(Self.describe(error))"
+                failure = "the clip could not be recorded: \(ErrorText.sentence(error))"
             }
         }
         if let failure {
@@ -134,15 +134,15 @@ extension WatchJob {
                 case .downloaded(let info, _, _, _, _, _), .failed(let info, _, _), .noFootage(let info, _):
                     outcomes.withLock { $0.byPath[info.path] = event }
                 case .imageFailed(_, let path, let error):
-                    outcomes.withLock { $0.imageFailures.append((path, Self.describe(error))) }
+                    outcomes.withLock { $0.imageFailures.append((path, ErrorText.sentence(error))) }
                 default: break
                 }
             }
             outcomes.withLock { $0.interrupted = summary.interrupted }
         } catch ArchiveError.downloadFailed(_, let underlying, _) {
-            outcomes.withLock { $0.thrown = Self.describe(underlying) }
+            outcomes.withLock { $0.thrown = ErrorText.sentence(underlying) }
         } catch {
-            outcomes.withLock { $0.thrown = Self.describe(error) }
+            outcomes.withLock { $0.thrown = ErrorText.sentence(error) }
         }
         return outcomes.withLock { $0 }
     }

@@ -26,7 +26,7 @@ extension WatchJob {
                     }
                     due = await session.nextDue()
                 } catch {
-                    onEvent(.notice("clips could not be planned: \(Self.describe(error))"))
+                    onEvent(.notice("clips could not be planned: \(ErrorText.sentence(error))"))
                     due = clock.now() + 1000
                 }
                 timer?.cancel()

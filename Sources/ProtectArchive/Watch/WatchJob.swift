@@ -74,8 +74,4 @@ public struct WatchJob: Sendable {
         if let stored = try state.meta(Self.cursorKey), let value = Int64(stored) { return value }
         return now - 3_600_000
     }
-
-    static func describe(_ error: any Error) -> String {
-        ErrorText.sentence(error)
-    }
 }
