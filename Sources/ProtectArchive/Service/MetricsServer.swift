@@ -80,7 +80,6 @@ public struct MetricsServer: Sendable {
         let text = "\(address.host):\(address.port)"
         return try await HTTPServing.withRunning(
             router: router(), host: address.host, port: address.port, logger: quiet,
-            listenFailure: { ListenError(address: text, underlying: $0) }
-        ) { _ in try await body() }
+            listenFailure: { ListenError(address: text, underlying: $0) }, { _ in try await body() })
     }
 }

@@ -73,7 +73,8 @@ extension WatchJob {
                                         onEvent(.queued(queued, fromBackfill: false))
                                     }
                                 } catch {
-                                    onEvent(.notice("event \(unknown) could not be fetched: \(ErrorText.sentence(error))"))
+                                    let reason = ErrorText.sentence(error)
+                                    onEvent(.notice("event \(unknown) could not be fetched: \(reason)"))
                                 }
                             }
                         }
