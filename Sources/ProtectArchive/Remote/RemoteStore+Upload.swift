@@ -16,13 +16,17 @@ public struct UploadedFile: Sendable, Equatable {
 }
 
 extension RemoteStore {
-    /// Streams `chunks` to `relative` through rclone's daemon (`operations/uploadfile`), hashing as it goes, and
-    /// makes sure nothing partial is ever visible at the final name.
+    /// Sends `chunks` to `relative`, hashing and checking them as they pass, and makes sure nothing partial or
+    /// unchecked is ever visible at the final name.
     ///
-    /// The body is `multipart/form-data`: rclone takes the file as whole only at the closing boundary, which is sent
-    /// once the stream ended at the length announced and (for a video) as a whole MP4. Any other end (the console's
-    /// body breaks, the task is cancelled, protect-dl is killed) drops the connection, and rclone aborts the upload:
-    /// a bucket's multipart upload is never completed, so on buckets the file goes straight to its name. On file
+    /// By default the bytes are first written whole to a spool file in the state folder (hashed, and for a video
+    /// checked as a whole MP4, on the way), then rclone's daemon sends that file (`operations/copyfile`): rclone knows
+    /// its size, so a bucket gets one PUT (below rclone's upload cutoff) and an upload cut short is an error to it,
+    /// never a file. Without a spool (turned off, or the local disk full) the bytes stream to `operations/uploadfile`
+    /// as a `multipart/form-data` body whose closing boundary, which tells rclone the file is whole, is sent only
+    /// once the checks passed; any other end drops the connection and rclone aborts.
+    ///
+    /// On buckets a multipart upload is never completed unless whole, so the file goes straight to its name. On file
     /// remotes (sftp, smb) rclone writes in place, so the file goes to `.<name>.partial-<random>` first and is
     /// renamed once checked. After rclone's answer the object is looked at once: its size, and the remote's MD5
     /// where it has one, compared with what was sent.
@@ -36,24 +40,20 @@ extension RemoteStore {
         let temporary = direct ? nil : Self.temporaryName(for: relative)
         let target = temporary ?? relative
         try state.beginUpload(path: relative, remote: root, temporary: temporary)
-        let tally = UploadTally()
-        let slash = target.lastIndex(of: "/")
-        let folder = slash.map { String(target[..<$0]) } ?? ""
-        let name = slash.map { String(target[target.index(after: $0)...]) } ?? target
-        let body = UploadBody(
-            chunks: chunks, boundary: "protect-dl-" + UUID().uuidString, fileName: name,
-            expectedLength: expectedLength, checkMP4: checkMP4, onBytes: onBytes, tally: tally)
+        let whole: UploadTally.Whole
         do {
-            try await daemon.upload(body, boundary: body.boundary, fs: root, folder: folder)
+            if let spool, !spoolTurnedOff.withLock({ $0 }) {
+                whole = try await sendSpooled(
+                    chunks, spool: spool, expectedLength: expectedLength, to: target, relative: relative,
+                    checkMP4: checkMP4, onBytes: onBytes)
+            } else {
+                whole = try await sendStreamed(
+                    chunks, expectedLength: expectedLength, to: target, relative: relative, checkMP4: checkMP4,
+                    onBytes: onBytes)
+            }
         } catch {
-            let failure = tally.error ?? failure(error, doing: "store \(relative)")
             await cleanUp(relative)
-            throw failure
-        }
-        guard let whole = tally.whole else {
-            await cleanUp(relative)
-            throw RemoteError.failed(
-                remote: root, doing: "store \(relative)", reason: "rclone answered before the file was sent whole")
+            throw error
         }
         let file = UploadedFile(
             bytes: whole.bytes, sha256: whole.sha256, md5: whole.md5, remoteHash: nil, duration: whole.duration)
@@ -77,6 +77,65 @@ extension RemoteStore {
             await cleanUp(relative)
             throw error
         }
+    }
+
+    /// Writes the bytes whole to the spool, then has rclone send the file to `target`; what was sent.
+    private func sendSpooled<Chunks: AsyncSequence & Sendable>(
+        _ chunks: Chunks, spool: UploadSpool, expectedLength: Int64?, to target: String, relative: String,
+        checkMP4: Bool, onBytes: (@Sendable (Int) -> Void)?
+    ) async throws -> UploadTally.Whole where Chunks.Element == ByteBuffer {
+        // The daemon starts while the file is written (its first start takes a moment, and S3 connections).
+        async let started: Void = daemon.warmUp()
+        let written: (name: String, whole: UploadTally.Whole)
+        do {
+            written = try await spool.write(
+                chunks, expectedLength: expectedLength, checkMP4: checkMP4, onBytes: onBytes)
+        } catch let unusable as UploadSpool.Unusable {
+            spoolTurnedOff.withLock { $0 = true }
+            logger.warning(
+                "Uploads now stream straight to rclone: \(ErrorText.sentence(unusable.error))")
+            throw RemoteError.failed(
+                remote: root, doing: "store \(relative)",
+                reason: "its local copy could not be written (\(unusable.error.localizedDescription))")
+        }
+        defer { spool.remove(written.name) }
+        await started
+        // rclone compares nothing it would have to read back (protect-dl looks at the object itself next) and
+        // looks for no existing file (the target is new, or a replacement).
+        let parameters: [String: Any] = [
+            "srcFs": ":local:" + spool.folder.path, "srcRemote": written.name, "dstFs": root, "dstRemote": target,
+            "_config": ["IgnoreChecksum": true, "NoCheckDest": true],
+        ]
+        do {
+            _ = try await daemon.call("operations/copyfile", parameters, idempotent: false, transfer: true)
+        } catch {
+            throw failure(error, doing: "store \(relative)")
+        }
+        return written.whole
+    }
+
+    /// Streams the bytes to rclone's `operations/uploadfile`; what was sent.
+    private func sendStreamed<Chunks: AsyncSequence & Sendable>(
+        _ chunks: Chunks, expectedLength: Int64?, to target: String, relative: String, checkMP4: Bool,
+        onBytes: (@Sendable (Int) -> Void)?
+    ) async throws -> UploadTally.Whole where Chunks.Element == ByteBuffer {
+        let tally = UploadTally()
+        let slash = target.lastIndex(of: "/")
+        let folder = slash.map { String(target[..<$0]) } ?? ""
+        let name = slash.map { String(target[target.index(after: $0)...]) } ?? target
+        let body = UploadBody(
+            chunks: chunks, boundary: "protect-dl-" + UUID().uuidString, fileName: name,
+            expectedLength: expectedLength, checkMP4: checkMP4, onBytes: onBytes, tally: tally)
+        do {
+            try await daemon.upload(body, boundary: body.boundary, fs: root, folder: folder)
+        } catch {
+            throw tally.error ?? failure(error, doing: "store \(relative)")
+        }
+        guard let whole = tally.whole else {
+            throw RemoteError.failed(
+                remote: root, doing: "store \(relative)", reason: "rclone answered before the file was sent whole")
+        }
+        return whole
     }
 
     /// Uploads a small file held in memory (an image, a manifest).
