@@ -243,7 +243,8 @@ enum RcloneCallError: Error {
         case .hung(let command, let after):
             return RcloneOutput(
                 status: 1, stdout: [],
-                stderr: "ERROR : rclone's remote-control daemon did not answer \(command) within \(after.components.seconds) s")
+                stderr: "ERROR : rclone's remote-control daemon did not answer \(command) within "
+                    + "\(after.components.seconds) s")
         }
     }
 }

@@ -31,8 +31,8 @@ public enum RemoteError: Error, LocalizedError, Equatable {
         case .failed(let remote, let doing, let reason):
             return "The remote \(remote) failed to \(doing): \(reason)."
         case .unresponsive(let remote, let doing, let seconds):
-            return "rclone did not answer within \(seconds) s while trying to \(doing) on \(remote), so it was stopped; "
-                + "check that rclone and the remote work (rclone lsd \(remote)), or allow longer with --rclone-timeout."
+            return "rclone did not answer within \(seconds) s while trying to \(doing) on \(remote), so it was "
+                + "stopped; check that rclone and the remote work (rclone lsd \(remote)), or allow longer with --rclone-timeout."
         }
     }
 }

@@ -16,11 +16,13 @@ struct RemoteOptionGroup: ParsableArguments {
     @Option(help: "Bandwidth limit for uploads, as rclone's --bwlimit takes it (e.g. 10M, or \"08:00,5M 23:00,off\").")
     var bwlimit: String?
     @Flag(
-        help:
-            "Stream each file from the console straight to rclone, with no local copy in the state folder (less local disk; slower, and no S3 hash)."
-    )
+        help: """
+            Stream each file from the console straight to rclone, with no local copy in the state folder (less local \
+            disk; slower, and no S3 hash).
+            """)
     var streamUploads = false
-    @Option(help: "Seconds rclone may take to answer a call (during an upload: to show it is alive) before it is stopped.")
+    @Option(
+        help: "Seconds rclone may take to answer a call (during an upload: to show it is alive) before it is stopped.")
     var rcloneTimeout = 300
 
     func validate() throws {
