@@ -6,8 +6,10 @@ import ProtectAPI
 /// A file that reached its final name on a remote, checked.
 public struct UploadedFile: Sendable, Equatable {
     public var bytes: Int64
-    /// Lower-case hex SHA-256 and MD5, computed while streaming.
+    /// Lower-case hex SHA-256, computed as the bytes passed.
     public var sha256: String
+    /// Lower-case hex MD5: computed as the bytes passed, or on bucket remotes (where rclone sends its own MD5 of the
+    /// spooled file with the upload and checks the stored object's) the remote's; empty when neither has one.
     public var md5: String
     /// The remote's own hash of what it stored (`md5:<hex>`), when it has one.
     public var remoteHash: String?
@@ -56,7 +58,7 @@ extension RemoteStore {
             throw error
         }
         let file = UploadedFile(
-            bytes: whole.bytes, sha256: whole.sha256, md5: whole.md5, remoteHash: nil, duration: whole.duration)
+            bytes: whole.bytes, sha256: whole.sha256, md5: whole.md5 ?? "", remoteHash: nil, duration: whole.duration)
         do {
             let checked = try await check(target, against: file)
             if let temporary {
@@ -71,7 +73,8 @@ extension RemoteStore {
                 }
             }
             try state.finishUpload(
-                path: relative, size: whole.bytes, sha256: file.sha256, md5: file.md5, remoteHash: checked.remoteHash)
+                path: relative, size: whole.bytes, sha256: file.sha256, md5: checked.md5,
+                remoteHash: checked.remoteHash)
             return checked
         } catch {
             await cleanUp(relative)
@@ -86,10 +89,15 @@ extension RemoteStore {
     ) async throws -> UploadTally.Whole where Chunks.Element == ByteBuffer {
         // The daemon starts while the file is written (its first start takes a moment, and S3 connections).
         async let started: Void = daemon.warmUp()
+        // A bucket gets rclone's own MD5 of the file with the upload (S3's Content-MD5, which the server checks) and
+        // rclone compares the stored object's with it: taking one here too would only cost time. A file remote
+        // (sftp) checks nothing as it writes, so protect-dl takes the MD5 of the bytes as they pass and compares the
+        // server's own (one read there, as rclone copy does), and rclone is told not to compare it a second time.
+        let bucket = features.bucketBased
         let written: (name: String, whole: UploadTally.Whole)
         do {
             written = try await spool.write(
-                chunks, expectedLength: expectedLength, checkMP4: checkMP4, onBytes: onBytes)
+                chunks, expectedLength: expectedLength, checkMP4: checkMP4, md5: !bucket, onBytes: onBytes)
         } catch let unusable as UploadSpool.Unusable {
             spoolTurnedOff.withLock { $0 = true }
             logger.warning(
@@ -100,11 +108,10 @@ extension RemoteStore {
         }
         defer { spool.remove(written.name) }
         await started
-        // rclone compares nothing it would have to read back (protect-dl looks at the object itself next) and
-        // looks for no existing file (the target is new, or a replacement).
+        // rclone looks for no existing file first (the target is new, or a replacement).
         let parameters: [String: Any] = [
             "srcFs": ":local:" + spool.folder.path, "srcRemote": written.name, "dstFs": root, "dstRemote": target,
-            "_config": ["IgnoreChecksum": true, "NoCheckDest": true],
+            "_config": ["IgnoreChecksum": !bucket, "NoCheckDest": true],
         ]
         do {
             _ = try await daemon.call("operations/copyfile", parameters, idempotent: false, transfer: true)
@@ -164,7 +171,9 @@ extension RemoteStore {
         }
         var checked = file
         if let md5 = object.hashes["md5"] {
-            guard md5 == file.md5 else {
+            // A bucket checked rclone's own MD5 of the spooled file (see sendSpooled); protect-dl did not take one.
+            if file.md5.isEmpty { checked.md5 = md5 }
+            guard md5 == checked.md5 else {
                 throw RemoteError.failed(
                     remote: root, doing: "store \(target)", reason: "the remote's MD5 of the file differs")
             }

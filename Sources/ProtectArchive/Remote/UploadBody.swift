@@ -9,7 +9,8 @@ final class UploadTally: Sendable {
     struct Whole: Sendable {
         var bytes: Int64
         var sha256: String
-        var md5: String
+        /// Nil when not computed (rclone sends and checks its own).
+        var md5: String?
         var duration: Double?
     }
 

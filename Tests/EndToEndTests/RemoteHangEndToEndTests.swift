@@ -1,0 +1,39 @@
+import Foundation
+import ProtectArchive
+import ProtectSimulator
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension RemoteEndToEndTests {
+    @Test(
+        "An rclone that stops answering is stopped after --rclone-timeout: one sentence, exit 24, nothing at the final name",
+        arguments: [RemoteCase(kind: .s3, version: "1.60"), RemoteCase(kind: .sftp, version: "1.75")])
+    func hungRclone(testCase: RemoteCase) async throws {
+        var configuration = Scenario.throttled(bytesPerSecond: 900_000)
+        configuration.cameras.count = 1
+        configuration.cameras.historyHours = 4
+        try await RemoteServer.with(testCase) { [configuration] remote in
+            try await Scenario.with(configuration, frozen: true) { s in
+                var environment = remote.environment.compactMapValues { $0 }
+                environment["PROTECT_DL_PASSWORD"] = "protect"
+                let arguments =
+                    s.remoteDownload(remote.dest, ["--retries", "0", "--rclone-timeout", "2"]) + remote.remoteOptions()
+                let run = try Daemon(try Binary.path("protect-dl"), arguments, environment: environment)
+                let daemon = try await waitForChild(of: run.process.processIdentifier)
+                // Stopped, not killed: its socket still accepts connections, but nothing answers them.
+                kill(daemon, SIGSTOP)
+                let began = ContinuousClock.now
+                try await waitForExit(run.process, timeout: 60)
+                #expect(ContinuousClock.now - began < .seconds(40))
+                #expect(run.process.terminationStatus == 24, "\(run.stderr)")
+                #expect(run.stderr.contains("rclone did not answer within 2 s"), "\(run.stderr)")
+                try await eventually("the hung rclone killed", timeout: .seconds(10)) { isGone(daemon) }
+                #expect(try await remote.files().keys.allSatisfy { $0.contains(".partial-") })
+            }
+        }
+    }
+}
