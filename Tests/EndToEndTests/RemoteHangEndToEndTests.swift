@@ -24,6 +24,10 @@ extension RemoteEndToEndTests {
                     s.remoteDownload(remote.dest, ["--retries", "0", "--rclone-timeout", "2"]) + remote.remoteOptions()
                 let run = try Daemon(try Binary.path("protect-dl"), arguments, environment: environment)
                 let daemon = try await waitForChild(of: run.process.processIdentifier)
+                // Two seconds into the export: the daemon (started with the upload) listens by then.
+                try await eventually("two seconds' worth of the export streamed") {
+                    await s.simulator.state.currentStats().bytesServed >= 1_800_000
+                }
                 // Stopped, not killed: its socket still accepts connections, but nothing answers them.
                 kill(daemon, SIGSTOP)
                 let began = ContinuousClock.now

@@ -102,7 +102,7 @@ actor RcloneDaemon {
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        child.terminateOnce()
+        child.killNow()
         throw RemoteError.failed(
             remote: remote, doing: "start rclone's remote-control daemon", reason: "it did not listen within 30 seconds"
         )
