@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # protect-dl to a remote: `sync` of the same hours into a loopback S3 server (moto) and a loopback SFTP server
-# (OpenSSH), against `rclone copy` of the same files from the local disk, with protect-dl's and rclone's peak RSS,
+# (OpenSSH), through the local spool and streamed (--stream-uploads), against `rclone copy` of the same files from
+# the local disk, with protect-dl's and rclone's peak RSS,
 # for Debian's rclone (/usr/bin/rclone) and PyPI's (.build-peers/remote-venv/bin/rclone) alike.
 # Needs what .ci/run installs (rclone, sshd, .build-peers/remote-venv). Prints a table; exits 0.
 # Usage: bash bench/remote.sh [--quick]   (--quick: smaller files, for a smoke run)
@@ -102,12 +103,17 @@ for client in /usr/bin/rclone "$PWD/$venv/rclone"; do
         copy_rss=$(calc "$copy_rss / 1024")
         row "$name, rclone $version: rclone copy of the same files from local disk (its defaults: 4 transfers)" \
             "${copy} s, $(calc "$bytes / 1048576 / $copy") MiB/s; rclone peak RSS ${copy_rss} MiB; CPU s: rclone $(calc "$copy_user + $copy_sys"), $name $server_cpu"
-        for jobs in 2 4; do
+        # --parallel 2 (the default) and 4 through the local spool, and 2 streamed (--stream-uploads).
+        for variant in 2 4 2s; do
+            jobs=${variant%s}
+            extra=()
+            label="--parallel $jobs"
+            [ "$variant" = 2s ] && extra=(--stream-uploads) && label="--parallel $jobs --stream-uploads"
             # protect-dl's own peak RSS (VmHWM: /usr/bin/time would count the largest child, rclone) and its rclone
             # daemon's (a child of protect-dl), sampled every 0.2 s.
             began=$(now_ms)
-            (pdl_sync --dest "$target/pdl-$version-$jobs" --state-dir "$work/state-$name-$version-$jobs" \
-                --parallel $jobs --rclone "$client") &
+            (pdl_sync --dest "$target/pdl-$version-$variant" --state-dir "$work/state-$name-$version-$variant" \
+                --parallel $jobs --rclone "$client" "${extra[@]}") &
             pdl=$!
             pdl_peak=0
             rclone_peak=0
@@ -133,7 +139,7 @@ for client in /usr/bin/rclone "$PWD/$venv/rclone"; do
             sleep 0.5 # sshd reaps the session
             sim_cpu=$(calc "$(cpu_of $sim_pid) - $sim_cpu")
             server_cpu=$(calc "$(cpu_of "$server") - $server_cpu")
-            row "$name, rclone $version: protect-dl sync --parallel $jobs (console → remote, hashing)" \
+            row "$name, rclone $version: protect-dl sync $label (console → remote, hashing)" \
                 "${took} s, $(calc "$bytes / 1048576 / $took") MiB/s, $(calc "$copy / $took")× rclone copy (goal ≥ 0.8); protect-dl peak RSS $(calc "$pdl_peak / 1024") MiB, its rclone rcd $(calc "$rclone_peak / 1024") MiB; CPU s: protect-dl ≥$pdl_cpu, rcd ≥$rclone_cpu, console $sim_cpu, $name $server_cpu"
         done
     done

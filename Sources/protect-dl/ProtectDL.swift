@@ -70,6 +70,7 @@ enum ExitStatus: Int32 {
     case ffmpegLacks = 21
     case damagedFootage = 22
     case footageMissing = 23
+    case rcloneHung = 24
     case usage = 64
     case config = 78
     case internalError = 70
@@ -90,6 +91,7 @@ enum ExitStatus: Int32 {
         or points elsewhere); 19 an alert channel did not take notify test's message; 20 ffmpeg or ffprobe \
         (needed by clip, timelapse and serve) cannot be run; 21 ffmpeg lacks a filter or encoder; 22 ffmpeg could not \
         read an archive file or failed on it; 23 the archive has no footage for part of the range (see --allow-gaps); \
+        24 rclone did not answer within --rclone-timeout and was stopped; \
         64 invalid options, times or output template; 70 internal error; \
         78 the configuration file cannot be used (the message names the file, line and key); \
         130 interrupted (Ctrl-C); 141 the output was closed (e.g. piped into head); 143 terminated (SIGTERM) \
@@ -138,6 +140,7 @@ enum ExitStatus: Int32 {
             case .unknownRemote: return .unknownRemote
             case .refused: return .remoteRefused
             case .failed: return .remoteFailed
+            case .unresponsive: return .rcloneHung
             }
         case is MetricsServer.ListenError: return .usage
         case is MP4Check.Problem: return .invalidFile

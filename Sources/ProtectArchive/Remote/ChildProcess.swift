@@ -213,6 +213,11 @@ final class ChildProcess: Sendable {
         if first && exit.withLock({ $0.status == nil }) { kill(pid, SIGTERM) }
     }
 
+    /// Sends SIGKILL while the child runs (one that hung: stopped, or deaf to SIGTERM).
+    func killNow() {
+        if exit.withLock({ $0.status == nil }) { kill(pid, SIGKILL) }
+    }
+
     /// Whether the child has ended (and was reaped).
     var hasExited: Bool { exit.withLock { $0.status != nil } }
 

@@ -16,6 +16,12 @@ public struct RcloneConfiguration: Sendable {
     /// Wrap every rclone in `setpriv --pdeathsig TERM`, so that rclone aborts (never commits a short stream) when
     /// protect-dl dies, even by `kill -9`. Used when `setpriv` is there.
     public var deathSignal = true
+    /// Write each upload whole to the state folder first, then have rclone send the file (as fast as `rclone copy`,
+    /// and the remote's hash checked on S3 too); false streams each upload straight to rclone, using no local disk.
+    public var spool = true
+    /// How long an rclone call other than an upload may take, and how long the daemon may take to answer a check
+    /// that it is alive while an upload runs; past it the daemon is taken as hung, stopped, and the call fails.
+    public var answerTimeout: Duration = .seconds(300)
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         var environment = environment

@@ -1,13 +1,16 @@
 import AsyncHTTPClient
 import Foundation
+import Logging
 import NIOCore
 import NIOHTTP1
 
 /// The one rclone of a run: `rclone rcd` on a loopback port the system picks, behind a random password given
 /// through its environment (never its command line), asked over HTTP so that its connections to the remote (an SSH
 /// session, an S3 connection pool) serve every file. Started at the first call; a daemon that died (killed, out of
-/// memory) is started again, at most `maximumStarts` times in a run. It ends with its store (a signal: its uploads
-/// abort) or with protect-dl (its parent-death signal).
+/// memory, or stopped after it hung) is started again, at most `maximumStarts` times in a run. Every call has a
+/// deadline (`answerTimeout`); a transfer, which may rightly take longer, has the daemon asked meanwhile whether it is
+/// alive, each time with that deadline. It ends with its store (a signal: its uploads abort) or with protect-dl (its
+/// parent-death signal).
 actor RcloneDaemon {
     /// A running daemon: its base URL, the `Authorization` header it wants and its process.
     struct Endpoint: Sendable {
@@ -20,13 +23,20 @@ actor RcloneDaemon {
     static let maximumStarts = 5
     private let rclone: Rclone
     private let remote: String
+    private let logger: Logger
     private var current: Endpoint?
     private var launching: Task<Endpoint, any Error>?
     private var starts = 0
 
-    init(rclone: Rclone, remote: String) {
+    init(rclone: Rclone, remote: String, logger: Logger) {
         self.rclone = rclone
         self.remote = remote
+        self.logger = logger
+    }
+
+    /// Starts the daemon ahead of its first call; a failure to start shows at that call.
+    func warmUp() async {
+        _ = try? await endpoint()
     }
 
     deinit {
@@ -41,6 +51,13 @@ actor RcloneDaemon {
             throw RemoteError.failed(
                 remote: remote, doing: "keep rclone running",
                 reason: "rclone's remote-control daemon stopped \(starts) times in this run")
+        }
+        if let current {
+            let reason = Rclone.lastError(current.child).map { " (\($0))" } ?? ""
+            logger.warning(
+                "rclone's remote-control daemon stopped\(reason); starting it again (retry \(starts) of \(Self.maximumStarts - 1))."
+            )
+            self.current = nil
         }
         starts += 1
         let task = Task { try await self.launch() }
@@ -70,7 +87,8 @@ actor RcloneDaemon {
                 // The remote described once before any concurrent call: rclone 1.60's sftp backend probes its hash
                 // commands on first use and, meanwhile, answers other callers that it has no hashes.
                 _ = try? await Self.post(
-                    endpoint, "operations/fsinfo", JSONSerialization.data(withJSONObject: ["fs": remote]))
+                    endpoint, "operations/fsinfo", JSONSerialization.data(withJSONObject: ["fs": remote]),
+                    deadline: rclone.configuration.answerTimeout)
                 return endpoint
             }
             if child.hasExited {
@@ -84,7 +102,7 @@ actor RcloneDaemon {
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        child.terminateOnce()
+        child.killNow()
         throw RemoteError.failed(
             remote: remote, doing: "start rclone's remote-control daemon", reason: "it did not listen within 30 seconds"
         )
@@ -92,15 +110,22 @@ actor RcloneDaemon {
 
     /// Calls `command` with a JSON object; rclone's JSON answer. A call that fails because the daemon died is made
     /// once more on a new one when `idempotent`.
-    nonisolated func call(_ command: String, _ parameters: [String: Any], idempotent: Bool = true) async throws
-        -> [String: Any]
-    {
+    /// once more on a new one when `idempotent`. A `transfer` (which may rightly take long) has no deadline of its
+    /// own: the daemon is asked meanwhile whether it is alive.
+    nonisolated func call(
+        _ command: String, _ parameters: [String: Any], idempotent: Bool = true, transfer: Bool = false
+    ) async throws -> [String: Any] {
         let body = try JSONSerialization.data(withJSONObject: parameters)
         for attempt in 0..<2 {
             let endpoint = try await endpoint()
             do {
-                return try await Self.post(endpoint, command, body)
+                if transfer {
+                    try await watching(endpoint) { _ = try await Self.post(endpoint, command, body, deadline: nil) }
+                    return [:]
+                }
+                return try await Self.post(endpoint, command, body, deadline: rclone.configuration.answerTimeout)
             } catch let error as RcloneCallError {
+                if case .hung = error { endpoint.child.killNow() }
                 throw error
             } catch {
                 guard await Self.died(endpoint.child) else { throw error }
@@ -110,15 +135,41 @@ actor RcloneDaemon {
         throw RcloneCallError.daemonDied
     }
 
-    /// Posts a JSON body to `command`; rclone's JSON answer.
-    private static func post(_ endpoint: Endpoint, _ command: String, _ body: Data) async throws -> [String: Any] {
+    /// Runs `transfer` while asking the daemon every few seconds whether it is alive (`rc/noop`, with the answer
+    /// deadline); a daemon that does not answer in time is hung, and the transfer fails.
+    private nonisolated func watching(_ endpoint: Endpoint, _ transfer: @escaping @Sendable () async throws -> Void)
+        async throws
+    {
+        let timeout = rclone.configuration.answerTimeout
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await transfer() }
+            group.addTask {
+                while true {
+                    try await Task.sleep(for: min(timeout, .seconds(15)))
+                    _ = try await Self.post(endpoint, "rc/noop", Data("{}".utf8), deadline: timeout)
+                }
+            }
+            defer { group.cancelAll() }
+            // The watch never ends first unless it throws: the first to end ends both.
+            try await group.next()
+        }
+    }
+
+    /// Posts a JSON body to `command`; rclone's JSON answer. Past `deadline` the daemon is taken as hung.
+    private static func post(_ endpoint: Endpoint, _ command: String, _ body: Data, deadline: Duration?)
+        async throws -> [String: Any]
+    {
         var request = HTTPClientRequest(url: endpoint.base + command)
         request.method = .POST
         request.headers.add(name: "Authorization", value: endpoint.authorization)
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(data: body))
-        return try await answer(
-            try await HTTPClient.shared.execute(request, deadline: .distantFuture), command: command)
+        let limit = deadline.map { NIODeadline.now() + .nanoseconds(Int64($0 / .nanoseconds(1))) } ?? .distantFuture
+        do {
+            return try await answer(try await HTTPClient.shared.execute(request, deadline: limit), command: command)
+        } catch let error as HTTPClientError where error == .deadlineExceeded && deadline != nil {
+            throw RcloneCallError.hung(command: command, after: deadline!)
+        }
     }
 
     /// Streams `body` (a whole `multipart/form-data` body with `boundary`) to `operations/uploadfile`, which writes
@@ -133,11 +184,15 @@ actor RcloneDaemon {
         request.headers.add(name: "Authorization", value: endpoint.authorization)
         request.headers.add(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
         request.body = .stream(body, length: .unknown)
+        let sent = request
         do {
-            _ = try await Self.answer(
-                try await HTTPClient.shared.execute(request, deadline: .distantFuture), command: "operations/uploadfile"
-            )
+            try await watching(endpoint) {
+                _ = try await Self.answer(
+                    try await HTTPClient.shared.execute(sent, deadline: .distantFuture),
+                    command: "operations/uploadfile")
+            }
         } catch let error as RcloneCallError {
+            if case .hung = error { endpoint.child.killNow() }
             throw error
         } catch {
             if await Self.died(endpoint.child) { throw RcloneCallError.daemonDied }
@@ -173,10 +228,11 @@ actor RcloneDaemon {
     }
 }
 
-/// Why a call to rclone's daemon failed: rclone's own error, or the daemon gone.
+/// Why a call to rclone's daemon failed: rclone's own error, the daemon gone, or the daemon hung.
 enum RcloneCallError: Error {
     case failed(String)
     case daemonDied
+    case hung(command: String, after: Duration)
 
     /// As an rclone command's output, so the same wording rules (not found, refused) apply.
     var output: RcloneOutput {
@@ -184,6 +240,11 @@ enum RcloneCallError: Error {
         case .failed(let message): return RcloneOutput(status: 1, stdout: [], stderr: "ERROR : " + message)
         case .daemonDied:
             return RcloneOutput(status: 1, stdout: [], stderr: "ERROR : rclone's remote-control daemon stopped")
+        case .hung(let command, let after):
+            return RcloneOutput(
+                status: 1, stdout: [],
+                stderr: "ERROR : rclone's remote-control daemon did not answer \(command) within "
+                    + "\(after.components.seconds) s")
         }
     }
 }

@@ -13,6 +13,8 @@ public enum RemoteError: Error, LocalizedError, Equatable {
     case refused(remote: String, reason: String)
     /// The remote could not be reached, or an operation on it failed.
     case failed(remote: String, doing: String, reason: String)
+    /// rclone's daemon did not answer within `--rclone-timeout` (it hung); it was stopped.
+    case unresponsive(remote: String, doing: String, seconds: Int64)
 
     public var errorDescription: String? {
         switch self {
@@ -28,6 +30,9 @@ public enum RemoteError: Error, LocalizedError, Equatable {
             return "The remote \(remote) refused the credentials: \(reason)."
         case .failed(let remote, let doing, let reason):
             return "The remote \(remote) failed to \(doing): \(reason)."
+        case .unresponsive(let remote, let doing, let seconds):
+            return "rclone did not answer within \(seconds) s while trying to \(doing) on \(remote), so it was "
+                + "stopped; check that rclone and the remote work (rclone lsd \(remote)), or allow longer with --rclone-timeout."
         }
     }
 }
@@ -35,7 +40,9 @@ public enum RemoteError: Error, LocalizedError, Equatable {
 extension RemoteError: TransientError {
     /// An upload rclone failed (the remote dropped, rclone was killed): the engine asks for the export again.
     public func isTransient(within scope: RetryScope) -> Bool {
-        if case .failed = self { return scope == .export }
-        return false
+        switch self {
+        case .failed, .unresponsive: return scope == .export
+        default: return false
+        }
     }
 }

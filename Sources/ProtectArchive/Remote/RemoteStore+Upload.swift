@@ -6,8 +6,10 @@ import ProtectAPI
 /// A file that reached its final name on a remote, checked.
 public struct UploadedFile: Sendable, Equatable {
     public var bytes: Int64
-    /// Lower-case hex SHA-256 and MD5, computed while streaming.
+    /// Lower-case hex SHA-256, computed as the bytes passed.
     public var sha256: String
+    /// Lower-case hex MD5: computed as the bytes passed, or on bucket remotes (where rclone sends its own MD5 of the
+    /// spooled file with the upload and checks the stored object's) the remote's; empty when neither has one.
     public var md5: String
     /// The remote's own hash of what it stored (`md5:<hex>`), when it has one.
     public var remoteHash: String?
@@ -16,13 +18,17 @@ public struct UploadedFile: Sendable, Equatable {
 }
 
 extension RemoteStore {
-    /// Streams `chunks` to `relative` through rclone's daemon (`operations/uploadfile`), hashing as it goes, and
-    /// makes sure nothing partial is ever visible at the final name.
+    /// Sends `chunks` to `relative`, hashing and checking them as they pass, and makes sure nothing partial or
+    /// unchecked is ever visible at the final name.
     ///
-    /// The body is `multipart/form-data`: rclone takes the file as whole only at the closing boundary, which is sent
-    /// once the stream ended at the length announced and (for a video) as a whole MP4. Any other end (the console's
-    /// body breaks, the task is cancelled, protect-dl is killed) drops the connection, and rclone aborts the upload:
-    /// a bucket's multipart upload is never completed, so on buckets the file goes straight to its name. On file
+    /// By default the bytes are first written whole to a spool file in the state folder (hashed, and for a video
+    /// checked as a whole MP4, on the way), then rclone's daemon sends that file (`operations/copyfile`): rclone knows
+    /// its size, so a bucket gets one PUT (below rclone's upload cutoff) and an upload cut short is an error to it,
+    /// never a file. Without a spool (turned off, or the local disk full) the bytes stream to `operations/uploadfile`
+    /// as a `multipart/form-data` body whose closing boundary, which tells rclone the file is whole, is sent only
+    /// once the checks passed; any other end drops the connection and rclone aborts.
+    ///
+    /// On buckets a multipart upload is never completed unless whole, so the file goes straight to its name. On file
     /// remotes (sftp, smb) rclone writes in place, so the file goes to `.<name>.partial-<random>` first and is
     /// renamed once checked. After rclone's answer the object is looked at once: its size, and the remote's MD5
     /// where it has one, compared with what was sent.
@@ -36,27 +42,23 @@ extension RemoteStore {
         let temporary = direct ? nil : Self.temporaryName(for: relative)
         let target = temporary ?? relative
         try state.beginUpload(path: relative, remote: root, temporary: temporary)
-        let tally = UploadTally()
-        let slash = target.lastIndex(of: "/")
-        let folder = slash.map { String(target[..<$0]) } ?? ""
-        let name = slash.map { String(target[target.index(after: $0)...]) } ?? target
-        let body = UploadBody(
-            chunks: chunks, boundary: "protect-dl-" + UUID().uuidString, fileName: name,
-            expectedLength: expectedLength, checkMP4: checkMP4, onBytes: onBytes, tally: tally)
+        let whole: UploadTally.Whole
         do {
-            try await daemon.upload(body, boundary: body.boundary, fs: root, folder: folder)
+            if let spool, !spoolTurnedOff.withLock({ $0 }) {
+                whole = try await sendSpooled(
+                    chunks, spool: spool, expectedLength: expectedLength, to: target, relative: relative,
+                    checkMP4: checkMP4, onBytes: onBytes)
+            } else {
+                whole = try await sendStreamed(
+                    chunks, expectedLength: expectedLength, to: target, relative: relative, checkMP4: checkMP4,
+                    onBytes: onBytes)
+            }
         } catch {
-            let failure = tally.error ?? failure(error, doing: "store \(relative)")
             await cleanUp(relative)
-            throw failure
-        }
-        guard let whole = tally.whole else {
-            await cleanUp(relative)
-            throw RemoteError.failed(
-                remote: root, doing: "store \(relative)", reason: "rclone answered before the file was sent whole")
+            throw error
         }
         let file = UploadedFile(
-            bytes: whole.bytes, sha256: whole.sha256, md5: whole.md5, remoteHash: nil, duration: whole.duration)
+            bytes: whole.bytes, sha256: whole.sha256, md5: whole.md5 ?? "", remoteHash: nil, duration: whole.duration)
         do {
             let checked = try await check(target, against: file)
             if let temporary {
@@ -71,12 +73,76 @@ extension RemoteStore {
                 }
             }
             try state.finishUpload(
-                path: relative, size: whole.bytes, sha256: file.sha256, md5: file.md5, remoteHash: checked.remoteHash)
+                path: relative, size: whole.bytes, sha256: file.sha256, md5: checked.md5,
+                remoteHash: checked.remoteHash)
             return checked
         } catch {
             await cleanUp(relative)
             throw error
         }
+    }
+
+    /// Writes the bytes whole to the spool, then has rclone send the file to `target`; what was sent.
+    private func sendSpooled<Chunks: AsyncSequence & Sendable>(
+        _ chunks: Chunks, spool: UploadSpool, expectedLength: Int64?, to target: String, relative: String,
+        checkMP4: Bool, onBytes: (@Sendable (Int) -> Void)?
+    ) async throws -> UploadTally.Whole where Chunks.Element == ByteBuffer {
+        // The daemon starts while the file is written (its first start takes a moment, and S3 connections).
+        async let started: Void = daemon.warmUp()
+        // A bucket gets rclone's own MD5 of the file with the upload (S3's Content-MD5, which the server checks) and
+        // rclone compares the stored object's with it: taking one here too would only cost time. A file remote
+        // (sftp) checks nothing as it writes, so protect-dl takes the MD5 of the bytes as they pass and compares the
+        // server's own (one read there, as rclone copy does), and rclone is told not to compare it a second time.
+        let bucket = features.bucketBased
+        let written: (name: String, whole: UploadTally.Whole)
+        do {
+            written = try await spool.write(
+                chunks, expectedLength: expectedLength, checkMP4: checkMP4, md5: !bucket, onBytes: onBytes)
+        } catch let unusable as UploadSpool.Unusable {
+            spoolTurnedOff.withLock { $0 = true }
+            logger.warning(
+                "Uploads now stream straight to rclone: \(ErrorText.sentence(unusable.error))")
+            throw RemoteError.failed(
+                remote: root, doing: "store \(relative)",
+                reason: "its local copy could not be written (\(unusable.error.localizedDescription))")
+        }
+        defer { spool.remove(written.name) }
+        await started
+        // rclone looks for no existing file first (the target is new, or a replacement).
+        let parameters: [String: Any] = [
+            "srcFs": ":local:" + spool.folder.path, "srcRemote": written.name, "dstFs": root, "dstRemote": target,
+            "_config": ["IgnoreChecksum": !bucket, "NoCheckDest": true],
+        ]
+        do {
+            _ = try await daemon.call("operations/copyfile", parameters, idempotent: false, transfer: true)
+        } catch {
+            throw failure(error, doing: "store \(relative)")
+        }
+        return written.whole
+    }
+
+    /// Streams the bytes to rclone's `operations/uploadfile`; what was sent.
+    private func sendStreamed<Chunks: AsyncSequence & Sendable>(
+        _ chunks: Chunks, expectedLength: Int64?, to target: String, relative: String, checkMP4: Bool,
+        onBytes: (@Sendable (Int) -> Void)?
+    ) async throws -> UploadTally.Whole where Chunks.Element == ByteBuffer {
+        let tally = UploadTally()
+        let slash = target.lastIndex(of: "/")
+        let folder = slash.map { String(target[..<$0]) } ?? ""
+        let name = slash.map { String(target[target.index(after: $0)...]) } ?? target
+        let body = UploadBody(
+            chunks: chunks, boundary: "protect-dl-" + UUID().uuidString, fileName: name,
+            expectedLength: expectedLength, checkMP4: checkMP4, onBytes: onBytes, tally: tally)
+        do {
+            try await daemon.upload(body, boundary: body.boundary, fs: root, folder: folder)
+        } catch {
+            throw tally.error ?? failure(error, doing: "store \(relative)")
+        }
+        guard let whole = tally.whole else {
+            throw RemoteError.failed(
+                remote: root, doing: "store \(relative)", reason: "rclone answered before the file was sent whole")
+        }
+        return whole
     }
 
     /// Uploads a small file held in memory (an image, a manifest).
@@ -105,7 +171,9 @@ extension RemoteStore {
         }
         var checked = file
         if let md5 = object.hashes["md5"] {
-            guard md5 == file.md5 else {
+            // A bucket checked rclone's own MD5 of the spooled file (see sendSpooled); protect-dl did not take one.
+            if file.md5.isEmpty { checked.md5 = md5 }
+            guard md5 == checked.md5 else {
                 throw RemoteError.failed(
                     remote: root, doing: "store \(target)", reason: "the remote's MD5 of the file differs")
             }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// A file on a remote as rclone lists it.
 public struct RemoteObject: Sendable, Equatable {
@@ -33,15 +34,23 @@ public final class RemoteStore: Sendable {
     let slots: UploadSlots
     /// The run's rclone daemon: uploads and the per-file calls (look, rename, delete) go through it.
     let daemon: RcloneDaemon
+    /// Where uploads are written whole before rclone sends them; nil (or turned off after a local failure) to
+    /// stream them straight to rclone.
+    let spool: UploadSpool?
+    let spoolTurnedOff = Mutex(false)
     let logger: Logger
 
-    init(root: String, rclone: Rclone, features: RemoteFeatures, state: ArchiveState, logger: Logger) {
+    init(
+        root: String, rclone: Rclone, features: RemoteFeatures, state: ArchiveState, spool: UploadSpool?,
+        logger: Logger
+    ) {
         self.root = root
         self.rclone = rclone
         self.features = features
         self.state = state
         self.slots = UploadSlots(rclone.configuration.uploadJobs)
-        self.daemon = RcloneDaemon(rclone: rclone, remote: root)
+        self.daemon = RcloneDaemon(rclone: rclone, remote: root, logger: logger)
+        self.spool = spool
         self.logger = logger
     }
 
@@ -73,7 +82,15 @@ public final class RemoteStore: Sendable {
         }
         let state = try ArchiveState(destination: stateFolder, create: create, exclusive: exclusive)
         if exclusive { try state.setMeta("remote", spec) }
-        let store = RemoteStore(root: spec, rclone: rclone, features: features, state: state, logger: logger)
+        // Only the one run that owns the state folder uploads, and a file a killed run left there is of no use.
+        var spool: UploadSpool?
+        if exclusive && configuration.spool {
+            let folder = stateFolder.appendingPathComponent(ArchiveState.folderName).appendingPathComponent("spool")
+            spool = UploadSpool(folder: folder)
+            try spool?.clear()
+        }
+        let store = RemoteStore(
+            root: spec, rclone: rclone, features: features, state: state, spool: spool, logger: logger)
         if exclusive { try await store.reconcile() }
         return store
     }
@@ -126,6 +143,8 @@ public final class RemoteStore: Sendable {
     /// The error a failed call to rclone means, in one sentence.
     func failure(_ error: any Error, doing: String) -> any Error {
         switch error {
+        case RcloneCallError.hung(_, let after):
+            return RemoteError.unresponsive(remote: root, doing: doing, seconds: after.components.seconds)
         case let error as RcloneCallError: return Rclone.error(error.output, remote: root, doing: doing)
         case is RemoteError, is CancellationError: return error
         default: return RemoteError.failed(remote: root, doing: doing, reason: String(describing: error))

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import NIOCore
 import ProtectAPI
@@ -10,7 +9,8 @@ final class UploadTally: Sendable {
     struct Whole: Sendable {
         var bytes: Int64
         var sha256: String
-        var md5: String
+        /// Nil when not computed (rclone sends and checks its own).
+        var md5: String?
         var duration: Double?
     }
 
@@ -45,15 +45,13 @@ struct UploadBody<Chunks: AsyncSequence & Sendable>: AsyncSequence, Sendable whe
         let body: UploadBody
         var source: Chunks.AsyncIterator
         var stage = Stage.head
-        var sha = SHA256()
-        var md5 = Insecure.MD5()
-        var mp4 = MP4StreamCheck()
-        var written: Int64 = 0
+        var passing: PassingBytes
         var sourceEnded = false
 
         init(body: UploadBody, source: Chunks.AsyncIterator) {
             self.body = body
             self.source = source
+            passing = PassingBytes(expectedLength: body.expectedLength, checkMP4: body.checkMP4)
         }
 
         mutating func next() async throws -> ByteBuffer? {
@@ -92,12 +90,7 @@ struct UploadBody<Chunks: AsyncSequence & Sendable>: AsyncSequence, Sendable whe
                 }
                 // An empty buffer would read as the end of a chunked body.
                 if chunk.readableBytes == 0 { continue }
-                chunk.withUnsafeReadableBytes { bytes in
-                    sha.update(bufferPointer: bytes)
-                    md5.update(bufferPointer: bytes)
-                    if body.checkMP4 { mp4.feed(bytes) }
-                }
-                written += Int64(chunk.readableBytes)
+                chunk.withUnsafeReadableBytes { passing.feed($0) }
                 body.onBytes?(chunk.readableBytes)
                 if piece == nil && chunk.readableBytes >= Self.pieceSize { return chunk }
                 if piece == nil {
@@ -109,14 +102,7 @@ struct UploadBody<Chunks: AsyncSequence & Sendable>: AsyncSequence, Sendable whe
             }
             if let piece { return piece }
             try Task.checkCancellation()
-            if let expected = body.expectedLength, expected != written {
-                throw ProtectError.network(reason: "the body ended after \(written) of \(expected) bytes")
-            }
-            let duration = body.checkMP4 ? try mp4.finish() : nil
-            body.tally.finish(
-                UploadTally.Whole(
-                    bytes: written, sha256: FileHash.hex(sha.finalize()),
-                    md5: md5.finalize().map { String(format: "%02x", $0) }.joined(), duration: duration))
+            body.tally.finish(try passing.finish())
             stage = .done
             return ByteBuffer(string: "\r\n--\(body.boundary)--\r\n")
         }

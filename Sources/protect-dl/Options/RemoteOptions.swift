@@ -15,9 +15,19 @@ struct RemoteOptionGroup: ParsableArguments {
     var uploadJobs = 4
     @Option(help: "Bandwidth limit for uploads, as rclone's --bwlimit takes it (e.g. 10M, or \"08:00,5M 23:00,off\").")
     var bwlimit: String?
+    @Flag(
+        help: """
+            Stream each file from the console straight to rclone, with no local copy in the state folder (less local \
+            disk; slower, and no S3 hash).
+            """)
+    var streamUploads = false
+    @Option(
+        help: "Seconds rclone may take to answer a call (during an upload: to show it is alive) before it is stopped.")
+    var rcloneTimeout = 300
 
     func validate() throws {
         guard uploadJobs >= 1 else { throw ValidationError("--upload-jobs must be at least 1.") }
+        guard rcloneTimeout >= 1 else { throw ValidationError("--rclone-timeout must be at least 1 second.") }
     }
 
     var configuration: RcloneConfiguration {
@@ -26,6 +36,8 @@ struct RemoteOptionGroup: ParsableArguments {
         configuration.configFile = rcloneConfig
         configuration.uploadJobs = uploadJobs
         configuration.bandwidthLimit = bwlimit
+        configuration.spool = !streamUploads
+        configuration.answerTimeout = .seconds(rcloneTimeout)
         return configuration
     }
 
