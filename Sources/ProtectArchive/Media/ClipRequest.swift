@@ -79,11 +79,14 @@ extension ClipRequest {
         return output.appendingPathComponent(name)
     }
 
-    /// The plan for one camera, with every file checked to be in the archive; gaps are an error unless allowed.
-    func plan(for camera: CameraRecord, state: ArchiveState, zone: DisplayZone) throws -> ClipPlan {
+    /// The plan for one camera, with every file checked to be in the archive; gaps are an error unless allowed, and
+    /// so is no footage at all unless `allowEmpty`.
+    func plan(for camera: CameraRecord, state: ArchiveState, zone: DisplayZone, allowEmpty: Bool = false) throws
+        -> ClipPlan
+    {
         let segments = Array(try state.segments(cameraID: camera.id, stream: stream).values)
         let plan = ClipPlan.make(segments: segments, range: range)
-        if plan.pieces.isEmpty || (!plan.gaps.isEmpty && !allowGaps) {
+        if (plan.pieces.isEmpty && !allowEmpty) || (!plan.gaps.isEmpty && !allowGaps) {
             throw MediaError.footageMissing(
                 camera: camera.name, gaps: plan.gaps.map { Self.describe($0, in: zone) })
         }

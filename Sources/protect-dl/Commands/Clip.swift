@@ -9,7 +9,9 @@ struct Clip: AsyncParsableCommand {
         discussion: """
             The file starts at the key frame at or before --from (or, with --exact, at --from itself through an MP4 \
             edit list; nothing is re-encoded either way) and ends just before --to; it carries its real start as \
-            creation_time and the camera as title. \(ExitStatus.documentation)
+            creation_time and the camera as title. With --grid the chosen cameras are laid side by side in one \
+            re-encoded H.264 video over exactly the range, each labelled, all at the same moment; a camera's missing \
+            footage shows as a black "no footage" tile. \(ExitStatus.documentation)
             """
     )
 
@@ -18,6 +20,14 @@ struct Clip: AsyncParsableCommand {
     var exact = false
     @Flag(help: "Add a subtitle track (mov_text) with the camera's name and the wall-clock time.")
     var subtitles = false
+    @Flag(help: "One re-encoded video with the chosen cameras side by side, labelled and time-synchronised.")
+    var grid = false
+
+    func validate() throws {
+        if grid && subtitles {
+            throw ValidationError("--grid draws each camera's name in; leave out --subtitles.")
+        }
+    }
 
     func run() async throws {
         do {
@@ -25,6 +35,12 @@ struct Clip: AsyncParsableCommand {
             var request = try clip.request(state: state, destination: folder)
             request.exact = exact
             request.subtitles = subtitles
+            if grid {
+                let result = try await GridClipJob(request: request).run(state: state)
+                let zone = DisplayZone.named(try state.meta("timezone") ?? "UTC")
+                Console.write(ClipOptionGroup.summary(result, zone: zone), to: .standardOutput)
+                return
+            }
             let results = try await ClipJob(request: request).run(state: state)
             let zone = DisplayZone.named(try state.meta("timezone") ?? "UTC")
             for result in results {

@@ -66,4 +66,22 @@ struct ClipOptionGroup: ParsableArguments {
         }
         return line
     }
+
+    /// The grid's lines: the file and its span, then each camera's files and what its tile shows as missing.
+    static func summary(_ result: GridResult, zone: DisplayZone) -> String {
+        var lines = [
+            "grid of \(result.cameras.count) camera\(result.cameras.count == 1 ? "" : "s"): \(result.path), "
+                + "\(result.width)x\(result.height), \(ClipRequest.describe(result.shown, in: zone))"
+        ]
+        for tile in result.cameras {
+            var line = "  \(tile.camera.name): from \(tile.files) archive file\(tile.files == 1 ? "" : "s")"
+            if !tile.gaps.isEmpty {
+                line +=
+                    "; no footage for " + tile.gaps.map { ClipRequest.describe($0, in: zone) }.joined(separator: ", ")
+                    + " (a black tile)"
+            }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
 }
