@@ -19,6 +19,8 @@ public struct ClipRequest: Sendable {
     /// Make the file from what the archive has when part of the range is missing.
     public var allowGaps = false
     public var ffmpeg = FFmpeg()
+    /// Where hours the archive lacks come from (nil: they are gaps).
+    public var console: ConsoleFootage?
 
     public init(destination: URL, cameras: [String], range: Range<Int64>, output: URL) {
         self.destination = destination
@@ -39,6 +41,8 @@ public struct ClipResult: Sendable {
     public var files: Int
     /// The parts of the range the archive had no footage for (only with `allowGaps`).
     public var gaps: [Range<Int64>]
+    /// The parts of the range taken from the console rather than the archive.
+    public var fromConsole: [Range<Int64>] = []
 }
 
 extension ClipRequest {
@@ -98,6 +102,29 @@ extension ClipRequest {
             }
         }
         return plan
+    }
+
+    /// Every camera's plan, with the hours the archive lacks taken from the console when one is given (and the spans
+    /// so taken); what is still missing is an error unless allowed, and no footage at all unless `allowEmpty`.
+    func plans(for cameras: [CameraRecord], state: ArchiveState, zone: DisplayZone, allowEmpty: Bool = false)
+        async throws -> [(plan: ClipPlan, fetched: [Range<Int64>])]
+    {
+        guard let console else {
+            return try cameras.map { (try plan(for: $0, state: state, zone: zone, allowEmpty: allowEmpty), []) }
+        }
+        var lenient = self
+        lenient.allowGaps = true
+        var plans: [(plan: ClipPlan, fetched: [Range<Int64>])] = []
+        for camera in cameras {
+            let archived = try lenient.plan(for: camera, state: state, zone: zone, allowEmpty: true)
+            let filled = try await console.fill(archived, cameraID: camera.id, stream: stream, ffmpeg: ffmpeg)
+            if (filled.plan.pieces.isEmpty && !allowEmpty) || (!filled.plan.gaps.isEmpty && !allowGaps) {
+                throw MediaError.footageMissing(
+                    camera: camera.name, gaps: filled.plan.gaps.map { Self.describe($0, in: zone) })
+            }
+            plans.append(filled)
+        }
+        return plans
     }
 
     /// `2026-12-06 22:00:00 to 23:00:00` (the date again when the end is on another day).

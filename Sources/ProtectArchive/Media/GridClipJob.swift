@@ -26,7 +26,8 @@ public struct GridClipJob: Sendable {
         let cameras = try request.chosenCameras(state: state)
         var lenient = request
         lenient.allowGaps = true
-        let plans = try cameras.map { try lenient.plan(for: $0, state: state, zone: zone, allowEmpty: true) }
+        let filled = try await lenient.plans(for: cameras, state: state, zone: zone, allowEmpty: true)
+        let plans = filled.map(\.plan)
         guard plans.contains(where: { !$0.pieces.isEmpty }) else {
             throw MediaError.footageMissing(
                 camera: cameras.map(\.name).joined(separator: " and "),
@@ -37,7 +38,7 @@ public struct GridClipJob: Sendable {
         for plan in plans {
             guard let piece = plan.pieces.first else { continue }
             shapes.append(
-                try await request.ffmpeg.videoShape(of: request.destination.appendingPathComponent(piece.path).path))
+                try await request.ffmpeg.videoShape(of: piece.location(in: request.destination)))
         }
         let layout = GridLayout(
             count: cameras.count, tile: shapes[0], maximumWidth: maximumWidth, maximumHeight: maximumHeight)
@@ -75,7 +76,7 @@ public struct GridClipJob: Sendable {
                 let covered = piece.covered
                 inputs += ["-ss", Self.number(piece.inpoint ?? 0)]
                 inputs += ["-t", Self.number(Double(covered.count) / 1000)]
-                inputs += ["-i", request.destination.appendingPathComponent(piece.path).path]
+                inputs += ["-i", piece.location(in: request.destination)]
                 let offset = Double(covered.lowerBound - request.range.lowerBound) / 1000
                 graph.append(
                     "[\(inputIndex):v]setpts=PTS-STARTPTS+\(Self.number(offset))/TB,"
@@ -114,7 +115,11 @@ public struct GridClipJob: Sendable {
         return GridResult(
             path: file.path, shown: request.range, width: layout.tileWidth * layout.columns,
             height: layout.tileHeight * layout.rows,
-            cameras: zip(cameras, plans).map { .init(camera: $0, files: $1.pieces.count, gaps: $1.gaps) })
+            cameras: zip(cameras, filled).map {
+                .init(
+                    camera: $0, files: $1.plan.pieces.filter { $0.file == nil }.count, gaps: $1.plan.gaps,
+                    fromConsole: $1.fetched)
+            })
     }
 
     /// The asked file, or `grid_FROM_TO.mp4` in the asked folder.
@@ -174,6 +179,8 @@ public struct GridResult: Sendable {
         public var files: Int
         /// The parts of the range shown as "no footage".
         public var gaps: [Range<Int64>]
+        /// The parts of the range taken from the console rather than the archive.
+        public var fromConsole: [Range<Int64>]
     }
 
     public var path: String

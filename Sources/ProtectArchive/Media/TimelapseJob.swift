@@ -58,7 +58,7 @@ public struct TimelapseJob: Sendable {
     ) async throws -> ClipResult {
         var pieces = plan.pieces
         if let asked = pieces[0].inpoint {
-            let first = request.destination.appendingPathComponent(pieces[0].path).path
+            let first = pieces[0].location(in: request.destination)
             let key = try await request.ffmpeg.keyframe(atOrBefore: asked, in: first)
             pieces[0].inpoint = key > 0 ? key : nil
         }

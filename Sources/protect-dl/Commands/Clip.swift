@@ -23,10 +23,13 @@ struct Clip: AsyncParsableCommand {
     @Flag(help: "One re-encoded video with the chosen cameras side by side, labelled and time-synchronised.")
     var grid = false
 
+    @OptionGroup(title: "Console (for hours the archive lacks)") var connection: ConnectionOptions
+
     func validate() throws {
         if grid && subtitles {
             throw ValidationError("--grid draws each camera's name in; leave out --subtitles.")
         }
+        if connection.address != nil { try connection.require() }
     }
 
     func run() async throws {
@@ -35,19 +38,36 @@ struct Clip: AsyncParsableCommand {
             var request = try clip.request(state: state, destination: folder)
             request.exact = exact
             request.subtitles = subtitles
-            if grid {
-                let result = try await GridClipJob(request: request).run(state: state)
-                let zone = DisplayZone.named(try state.meta("timezone") ?? "UTC")
-                Console.write(ClipOptionGroup.summary(result, zone: zone), to: .standardOutput)
-                return
-            }
-            let results = try await ClipJob(request: request).run(state: state)
             let zone = DisplayZone.named(try state.meta("timezone") ?? "UTC")
-            for result in results {
-                Console.write(ClipOptionGroup.summary(result, zone: zone, noun: "clip"), to: .standardOutput)
+            guard connection.address != nil else { return try await make(request, state: state, zone: zone) }
+            // Hours the archive lacks are exported from the console into a scratch folder, removed at the end.
+            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "protect-dl-clip-\(getpid())-\(UUID().uuidString)")
+            do {
+                try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+            } catch {
+                throw ArchiveError.destinationNotWritable(scratch.path, reason: error.localizedDescription)
+            }
+            defer { try? FileManager.default.removeItem(at: scratch) }
+            try await connection.withClient(logger: makeLogger(level: "error"), quiet: true) { client in
+                var fromConsole = request
+                fromConsole.console = ConsoleFootage(client: client, folder: scratch)
+                try await make(fromConsole, state: state, zone: zone)
             }
         } catch {
             throw fail(error)
+        }
+    }
+
+    /// Makes the files (or the grid) and says what each holds.
+    func make(_ request: ClipRequest, state: ArchiveState, zone: DisplayZone) async throws {
+        if grid {
+            let result = try await GridClipJob(request: request).run(state: state)
+            Console.write(ClipOptionGroup.summary(result, zone: zone), to: .standardOutput)
+            return
+        }
+        for result in try await ClipJob(request: request).run(state: state) {
+            Console.write(ClipOptionGroup.summary(result, zone: zone, noun: "clip"), to: .standardOutput)
         }
     }
 }

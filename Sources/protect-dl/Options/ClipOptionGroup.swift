@@ -58,6 +58,9 @@ struct ClipOptionGroup: ParsableArguments {
         var line =
             "\(result.camera.name): \(result.path), \(ClipRequest.describe(result.shown, in: zone)), "
             + "from \(result.files) archive file\(result.files == 1 ? "" : "s")"
+        if !result.fromConsole.isEmpty {
+            line += " and from the console for " + describe(result.fromConsole, zone: zone)
+        }
         if !result.gaps.isEmpty {
             line +=
                 "; without footage for "
@@ -75,6 +78,9 @@ struct ClipOptionGroup: ParsableArguments {
         ]
         for tile in result.cameras {
             var line = "  \(tile.camera.name): from \(tile.files) archive file\(tile.files == 1 ? "" : "s")"
+            if !tile.fromConsole.isEmpty {
+                line += " and from the console for " + describe(tile.fromConsole, zone: zone)
+            }
             if !tile.gaps.isEmpty {
                 line +=
                     "; no footage for " + tile.gaps.map { ClipRequest.describe($0, in: zone) }.joined(separator: ", ")
@@ -83,5 +89,10 @@ struct ClipOptionGroup: ParsableArguments {
             lines.append(line)
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// Spans as `2026-12-06 22:00:00 to 23:00:00, …`.
+    static func describe(_ spans: [Range<Int64>], zone: DisplayZone) -> String {
+        spans.map { ClipRequest.describe($0, in: zone) }.joined(separator: ", ")
     }
 }
