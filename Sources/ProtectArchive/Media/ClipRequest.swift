@@ -21,6 +21,9 @@ public struct ClipRequest: Sendable {
     public var ffmpeg = FFmpeg()
     /// Where hours the archive lacks come from (nil: they are gaps).
     public var console: ConsoleFootage?
+    /// A remote archive (its state is the one given to the job): the files a plan needs are fetched from it into
+    /// `destination`, a scratch folder.
+    public var remote: RemoteStore?
 
     public init(destination: URL, cameras: [String], range: Range<Int64>, output: URL) {
         self.destination = destination
@@ -96,6 +99,7 @@ extension ClipRequest {
         }
         for piece in plan.pieces {
             try SafePath.check(piece.path, in: destination)
+            if remote != nil { continue }  // fetched once every plan is known
             let path = destination.appendingPathComponent(piece.path).path
             guard FileManager.default.fileExists(atPath: path) else {
                 throw MediaError.damagedInput(path: path, reason: "the file is missing")
@@ -105,17 +109,19 @@ extension ClipRequest {
     }
 
     /// Every camera's plan, with the hours the archive lacks taken from the console when one is given (and the spans
-    /// so taken); what is still missing is an error unless allowed, and no footage at all unless `allowEmpty`.
+    /// so taken); what is still missing is an error unless allowed, and no footage at all unless `allowEmpty`. From a
+    /// remote archive, the files the plans use are then fetched into `destination`.
     func plans(for cameras: [CameraRecord], state: ArchiveState, zone: DisplayZone, allowEmpty: Bool = false)
         async throws -> [(plan: ClipPlan, fetched: [Range<Int64>])]
     {
-        guard let console else {
-            return try cameras.map { (try plan(for: $0, state: state, zone: zone, allowEmpty: allowEmpty), []) }
-        }
         var lenient = self
         lenient.allowGaps = true
         var plans: [(plan: ClipPlan, fetched: [Range<Int64>])] = []
         for camera in cameras {
+            guard let console else {
+                plans.append((try plan(for: camera, state: state, zone: zone, allowEmpty: allowEmpty), []))
+                continue
+            }
             let archived = try lenient.plan(for: camera, state: state, zone: zone, allowEmpty: true)
             let filled = try await console.fill(archived, cameraID: camera.id, stream: stream, ffmpeg: ffmpeg)
             if (filled.plan.pieces.isEmpty && !allowEmpty) || (!filled.plan.gaps.isEmpty && !allowGaps) {
@@ -123,6 +129,10 @@ extension ClipRequest {
                     camera: camera.name, gaps: filled.plan.gaps.map { Self.describe($0, in: zone) })
             }
             plans.append(filled)
+        }
+        if let remote {
+            let paths = plans.flatMap { $0.plan.pieces.filter { $0.file == nil }.map(\.path) }
+            try await remote.fetch(paths, into: destination)
         }
         return plans
     }

@@ -38,7 +38,7 @@ public struct TimelapseJob: Sendable {
         let zoneName = try state.meta("timezone") ?? "UTC"
         let zone = DisplayZone.named(zoneName)
         let cameras = try request.chosenCameras(state: state)
-        let plans = try cameras.map { try request.plan(for: $0, state: state, zone: zone) }
+        let plans = try await request.plans(for: cameras, state: state, zone: zone).map(\.plan)
         if burnIn, let gapped = zip(cameras, plans).first(where: { !$0.1.gaps.isEmpty }) {
             throw MediaError.footageMissing(
                 camera: gapped.0.name, gaps: gapped.1.gaps.map { ClipRequest.describe($0, in: zone) })

@@ -34,28 +34,34 @@ struct Clip: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let (folder, state) = try clip.open()
-            var request = try clip.request(state: state, destination: folder)
-            request.exact = exact
-            request.subtitles = subtitles
-            let zone = DisplayZone.named(try state.meta("timezone") ?? "UTC")
-            guard connection.address != nil else { return try await make(request, state: state, zone: zone) }
-            // Hours the archive lacks are exported from the console into a scratch folder, removed at the end.
-            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
-                "protect-dl-clip-\(getpid())-\(UUID().uuidString)")
-            do {
-                try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-            } catch {
-                throw ArchiveError.destinationNotWritable(scratch.path, reason: error.localizedDescription)
-            }
-            defer { try? FileManager.default.removeItem(at: scratch) }
-            try await connection.withClient(logger: makeLogger(level: "error"), quiet: true) { client in
-                var fromConsole = request
-                fromConsole.console = ConsoleFootage(client: client, folder: scratch)
-                try await make(fromConsole, state: state, zone: zone)
+            try await clip.withArchive { archived, state in
+                var request = archived
+                request.exact = exact
+                request.subtitles = subtitles
+                try await run(request, state: state)
             }
         } catch {
             throw fail(error)
+        }
+    }
+
+    /// From the archive alone, or with the console for the hours it lacks.
+    func run(_ request: ClipRequest, state: ArchiveState) async throws {
+        let zone = DisplayZone.named(try state.meta("timezone") ?? "UTC")
+        guard connection.address != nil else { return try await make(request, state: state, zone: zone) }
+        // Hours the archive lacks are exported from the console into a scratch folder, removed at the end.
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "protect-dl-clip-\(getpid())-\(UUID().uuidString)")
+        do {
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        } catch {
+            throw ArchiveError.destinationNotWritable(scratch.path, reason: error.localizedDescription)
+        }
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        try await connection.withClient(logger: makeLogger(level: "error"), quiet: true) { client in
+            var fromConsole = request
+            fromConsole.console = ConsoleFootage(client: client, folder: scratch)
+            try await make(fromConsole, state: state, zone: zone)
         }
     }
 
