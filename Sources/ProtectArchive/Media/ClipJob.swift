@@ -102,6 +102,7 @@ public struct ClipJob: Sendable {
             text += "file '\(path.replacingOccurrences(of: "'", with: "'\\''"))'\n"
             if let inpoint = piece.inpoint { text += "inpoint \(String(format: "%.6f", inpoint))\n" }
             if let outpoint = piece.outpoint { text += "outpoint \(String(format: "%.6f", outpoint))\n" }
+            if let duration = piece.duration { text += "duration \(String(format: "%.6f", duration))\n" }
         }
         return text
     }

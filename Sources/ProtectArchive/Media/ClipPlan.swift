@@ -16,6 +16,8 @@ public struct ClipPlan: Sendable, Equatable {
         public var outpoint: Double?
         /// An absolute path outside the archive (footage fetched from the console), used instead of `path`.
         public var file: String?
+        /// The file's length for joining it to the next, when it is not its own (a copy of its key frames alone).
+        public var duration: Double?
 
         /// Where the piece's file is.
         public func location(in destination: URL) -> String {
