@@ -23,11 +23,13 @@ public struct ClipJob: Sendable {
         let zone = DisplayZone.named(try state.meta("timezone") ?? "UTC")
         let cameras = try request.chosenCameras(state: state)
         // Every plan first: a gap in the last camera fails the run before any file is made.
-        let plans = try cameras.map { try request.plan(for: $0, state: state, zone: zone) }
+        let plans = try await request.plans(for: cameras, state: state, zone: zone)
         var results: [ClipResult] = []
         for (camera, plan) in zip(cameras, plans) {
             let file = try request.outputFile(for: camera, count: cameras.count, ext: "mp4", zone: zone)
-            results.append(try await make(camera: camera, plan: plan, file: file, zone: zone))
+            var result = try await make(camera: camera, plan: plan.plan, file: file, zone: zone)
+            result.fromConsole = plan.fetched
+            results.append(result)
         }
         return results
     }
@@ -37,7 +39,7 @@ public struct ClipJob: Sendable {
         var pieces = plan.pieces
         let asked = pieces[0].inpoint
         if let asked {
-            let first = request.destination.appendingPathComponent(pieces[0].path).path
+            let first = pieces[0].location(in: request.destination)
             pieces[0].inpoint = try await request.ffmpeg.keyframe(atOrBefore: asked, in: first)
             if pieces[0].inpoint == 0 { pieces[0].inpoint = nil }
         }
@@ -88,17 +90,19 @@ public struct ClipJob: Sendable {
             throw ArchiveError.destinationNotWritable(file.path, reason: String(cString: strerror(errno)))
         }
         return ClipResult(
-            camera: camera, path: file.path, shown: shownStart..<shownEnd, files: pieces.count, gaps: plan.gaps)
+            camera: camera, path: file.path, shown: shownStart..<shownEnd,
+            files: pieces.filter { $0.file == nil }.count, gaps: plan.gaps)
     }
 
     /// The concat demuxer's list: each file, with where to enter and leave it.
     static func concatList(_ pieces: [ClipPlan.Piece], destination: URL) -> String {
         var text = "ffconcat version 1.0\n"
         for piece in pieces {
-            let path = destination.appendingPathComponent(piece.path).path
+            let path = piece.location(in: destination)
             text += "file '\(path.replacingOccurrences(of: "'", with: "'\\''"))'\n"
             if let inpoint = piece.inpoint { text += "inpoint \(String(format: "%.6f", inpoint))\n" }
             if let outpoint = piece.outpoint { text += "outpoint \(String(format: "%.6f", outpoint))\n" }
+            if let duration = piece.duration { text += "duration \(String(format: "%.6f", duration))\n" }
         }
         return text
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Which archive files make up a range of one camera's stream, where each is cut, and where footage is missing.
 public struct ClipPlan: Sendable, Equatable {
     /// One archive file's part of the range.
@@ -12,6 +14,15 @@ public struct ClipPlan: Sendable, Equatable {
         public var inpoint: Double?
         /// Seconds into the file where the range ends (nil: to its end).
         public var outpoint: Double?
+        /// An absolute path outside the archive (footage fetched from the console), used instead of `path`.
+        public var file: String?
+        /// The file's length for joining it to the next, when it is not its own (a copy of its key frames alone).
+        public var duration: Double?
+
+        /// Where the piece's file is.
+        public func location(in destination: URL) -> String {
+            file ?? destination.appendingPathComponent(path).path
+        }
 
         /// The wall-clock milliseconds this piece covers.
         public var covered: Range<Int64> {

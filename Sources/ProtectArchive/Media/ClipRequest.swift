@@ -19,6 +19,11 @@ public struct ClipRequest: Sendable {
     /// Make the file from what the archive has when part of the range is missing.
     public var allowGaps = false
     public var ffmpeg = FFmpeg()
+    /// Where hours the archive lacks come from (nil: they are gaps).
+    public var console: ConsoleFootage?
+    /// A remote archive (its state is the one given to the job): the files a plan needs are fetched from it into
+    /// `destination`, a scratch folder.
+    public var remote: RemoteStore?
 
     public init(destination: URL, cameras: [String], range: Range<Int64>, output: URL) {
         self.destination = destination
@@ -39,6 +44,8 @@ public struct ClipResult: Sendable {
     public var files: Int
     /// The parts of the range the archive had no footage for (only with `allowGaps`).
     public var gaps: [Range<Int64>]
+    /// The parts of the range taken from the console rather than the archive.
+    public var fromConsole: [Range<Int64>] = []
 }
 
 extension ClipRequest {
@@ -79,22 +86,55 @@ extension ClipRequest {
         return output.appendingPathComponent(name)
     }
 
-    /// The plan for one camera, with every file checked to be in the archive; gaps are an error unless allowed.
-    func plan(for camera: CameraRecord, state: ArchiveState, zone: DisplayZone) throws -> ClipPlan {
+    /// The plan for one camera, with every file checked to be in the archive; gaps are an error unless allowed, and
+    /// so is no footage at all unless `allowEmpty`.
+    func plan(for camera: CameraRecord, state: ArchiveState, zone: DisplayZone, allowEmpty: Bool = false) throws
+        -> ClipPlan
+    {
         let segments = Array(try state.segments(cameraID: camera.id, stream: stream).values)
         let plan = ClipPlan.make(segments: segments, range: range)
-        if plan.pieces.isEmpty || (!plan.gaps.isEmpty && !allowGaps) {
+        if (plan.pieces.isEmpty && !allowEmpty) || (!plan.gaps.isEmpty && !allowGaps) {
             throw MediaError.footageMissing(
                 camera: camera.name, gaps: plan.gaps.map { Self.describe($0, in: zone) })
         }
         for piece in plan.pieces {
             try SafePath.check(piece.path, in: destination)
+            if remote != nil { continue }  // fetched once every plan is known
             let path = destination.appendingPathComponent(piece.path).path
             guard FileManager.default.fileExists(atPath: path) else {
                 throw MediaError.damagedInput(path: path, reason: "the file is missing")
             }
         }
         return plan
+    }
+
+    /// Every camera's plan, with the hours the archive lacks taken from the console when one is given (and the spans
+    /// so taken); what is still missing is an error unless allowed, and no footage at all unless `allowEmpty`. From a
+    /// remote archive, the files the plans use are then fetched into `destination`.
+    func plans(for cameras: [CameraRecord], state: ArchiveState, zone: DisplayZone, allowEmpty: Bool = false)
+        async throws -> [(plan: ClipPlan, fetched: [Range<Int64>])]
+    {
+        var lenient = self
+        lenient.allowGaps = true
+        var plans: [(plan: ClipPlan, fetched: [Range<Int64>])] = []
+        for camera in cameras {
+            guard let console else {
+                plans.append((try plan(for: camera, state: state, zone: zone, allowEmpty: allowEmpty), []))
+                continue
+            }
+            let archived = try lenient.plan(for: camera, state: state, zone: zone, allowEmpty: true)
+            let filled = try await console.fill(archived, cameraID: camera.id, stream: stream, ffmpeg: ffmpeg)
+            if (filled.plan.pieces.isEmpty && !allowEmpty) || (!filled.plan.gaps.isEmpty && !allowGaps) {
+                throw MediaError.footageMissing(
+                    camera: camera.name, gaps: filled.plan.gaps.map { Self.describe($0, in: zone) })
+            }
+            plans.append(filled)
+        }
+        if let remote {
+            let paths = plans.flatMap { $0.plan.pieces.filter { $0.file == nil }.map(\.path) }
+            try await remote.fetch(paths, into: destination)
+        }
+        return plans
     }
 
     /// `2026-12-06 22:00:00 to 23:00:00` (the date again when the end is on another day).

@@ -25,3 +25,32 @@ extension FFmpeg {
         return 0
     }
 }
+
+/// A video stream's picture size and frame rate.
+struct VideoShape: Sendable, Equatable {
+    var width: Int
+    var height: Int
+    var framesPerSecond: Double
+}
+
+extension FFmpeg {
+    /// The first video stream's size and average frame rate in `path` (from its header: nothing is decoded).
+    func videoShape(of path: String) async throws -> VideoShape {
+        let output = try await probe(
+            [
+                "-select_streams", "v:0", "-show_entries", "stream=width,height,avg_frame_rate", "-of",
+                "default=noprint_wrappers=1", path,
+            ], input: path)
+        var fields: [String: String] = [:]
+        for line in String(decoding: output, as: UTF8.self).split(whereSeparator: \.isNewline) {
+            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+            if parts.count == 2 { fields[parts[0]] = parts[1] }
+        }
+        let rate = (fields["avg_frame_rate"] ?? "").split(separator: "/").compactMap { Double($0) }
+        let fps = rate.count == 2 && rate[1] > 0 ? rate[0] / rate[1] : (rate.first ?? 0)
+        guard let width = fields["width"].flatMap(Int.init), let height = fields["height"].flatMap(Int.init),
+            width > 0, height > 0
+        else { throw MediaError.damagedInput(path: path, reason: "it has no video stream") }
+        return VideoShape(width: width, height: height, framesPerSecond: fps > 0 && fps <= 120 ? fps : 25)
+    }
+}

@@ -38,7 +38,7 @@ public struct TimelapseJob: Sendable {
         let zoneName = try state.meta("timezone") ?? "UTC"
         let zone = DisplayZone.named(zoneName)
         let cameras = try request.chosenCameras(state: state)
-        let plans = try cameras.map { try request.plan(for: $0, state: state, zone: zone) }
+        let plans = try await request.plans(for: cameras, state: state, zone: zone).map(\.plan)
         if burnIn, let gapped = zip(cameras, plans).first(where: { !$0.1.gaps.isEmpty }) {
             throw MediaError.footageMissing(
                 camera: gapped.0.name, gaps: gapped.1.gaps.map { ClipRequest.describe($0, in: zone) })
@@ -58,7 +58,7 @@ public struct TimelapseJob: Sendable {
     ) async throws -> ClipResult {
         var pieces = plan.pieces
         if let asked = pieces[0].inpoint {
-            let first = request.destination.appendingPathComponent(pieces[0].path).path
+            let first = pieces[0].location(in: request.destination)
             let key = try await request.ffmpeg.keyframe(atOrBefore: asked, in: first)
             pieces[0].inpoint = key > 0 ? key : nil
         }
@@ -68,7 +68,13 @@ public struct TimelapseJob: Sendable {
         let list = folder.appendingPathComponent(hidden + ".ffconcat")
         let text = folder.appendingPathComponent(hidden + ".txt")
         let partial = folder.appendingPathComponent(hidden + ".mp4")
-        defer { for temporary in [list, text, partial] { try? FileManager.default.removeItem(at: temporary) } }
+        let keyFrames = folder.appendingPathComponent(hidden + ".keys")
+        defer {
+            for temporary in [list, text, partial, keyFrames] { try? FileManager.default.removeItem(at: temporary) }
+        }
+        if speed >= Self.keyFramesOnlyFrom {
+            pieces = try await keyFramesOnly(pieces, into: keyFrames)
+        }
         do {
             try Data(ClipJob.concatList(pieces, destination: request.destination).utf8).write(to: list)
             if burnIn { try Data(Self.overlayText(camera: camera.name, start: start).utf8).write(to: text) }
@@ -106,6 +112,31 @@ public struct TimelapseJob: Sendable {
         return ClipResult(
             camera: camera, path: file.path, shown: start..<pieces[pieces.count - 1].covered.upperBound,
             files: pieces.count, gaps: plan.gaps)
+    }
+
+    /// Each piece's key frames alone, copied into a file of its own (`-discard nokey` on the file itself: the
+    /// demuxer seeks from key frame to key frame and never reads the frames between, which `-skip_frame nokey` through
+    /// the concat demuxer still reads and parses). Each copy keeps its key frames' times and is joined with its
+    /// original length, so the timeline is the same.
+    func keyFramesOnly(_ pieces: [ClipPlan.Piece], into folder: URL) async throws -> [ClipPlan.Piece] {
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw ArchiveError.destinationNotWritable(folder.path, reason: error.localizedDescription)
+        }
+        var copies: [ClipPlan.Piece] = []
+        for (index, piece) in pieces.enumerated() {
+            let source = piece.location(in: request.destination)
+            let copy = folder.appendingPathComponent("\(index).mp4")
+            try await request.ffmpeg.run(
+                ["-discard", "nokey", "-i", source, "-map", "0:v", "-c", "copy", "-f", "mp4", copy.path],
+                input: source)
+            var keys = piece
+            keys.file = copy.path
+            keys.duration = Double(piece.end - piece.start) / 1000
+            copies.append(keys)
+        }
+        return copies
     }
 
     /// The drawn line: the camera's name, and the frame's wall-clock time (in ffmpeg's `TZ`, the console's zone).

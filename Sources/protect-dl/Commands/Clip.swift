@@ -9,7 +9,9 @@ struct Clip: AsyncParsableCommand {
         discussion: """
             The file starts at the key frame at or before --from (or, with --exact, at --from itself through an MP4 \
             edit list; nothing is re-encoded either way) and ends just before --to; it carries its real start as \
-            creation_time and the camera as title. \(ExitStatus.documentation)
+            creation_time and the camera as title. With --grid the chosen cameras are laid side by side in one \
+            re-encoded H.264 video over exactly the range, each labelled, all at the same moment; a camera's missing \
+            footage shows as a black "no footage" tile. \(ExitStatus.documentation)
             """
     )
 
@@ -18,20 +20,60 @@ struct Clip: AsyncParsableCommand {
     var exact = false
     @Flag(help: "Add a subtitle track (mov_text) with the camera's name and the wall-clock time.")
     var subtitles = false
+    @Flag(help: "One re-encoded video with the chosen cameras side by side, labelled and time-synchronised.")
+    var grid = false
+
+    @OptionGroup(title: "Console (for hours the archive lacks)") var connection: ConnectionOptions
+
+    func validate() throws {
+        if grid && subtitles {
+            throw ValidationError("--grid draws each camera's name in; leave out --subtitles.")
+        }
+        if connection.address != nil { try connection.require() }
+    }
 
     func run() async throws {
         do {
-            let (folder, state) = try clip.open()
-            var request = try clip.request(state: state, destination: folder)
-            request.exact = exact
-            request.subtitles = subtitles
-            let results = try await ClipJob(request: request).run(state: state)
-            let zone = DisplayZone.named(try state.meta("timezone") ?? "UTC")
-            for result in results {
-                Console.write(ClipOptionGroup.summary(result, zone: zone, noun: "clip"), to: .standardOutput)
+            try await clip.withArchive { archived, state in
+                var request = archived
+                request.exact = exact
+                request.subtitles = subtitles
+                try await run(request, state: state)
             }
         } catch {
             throw fail(error)
+        }
+    }
+
+    /// From the archive alone, or with the console for the hours it lacks.
+    func run(_ request: ClipRequest, state: ArchiveState) async throws {
+        let zone = DisplayZone.named(try state.meta("timezone") ?? "UTC")
+        guard connection.address != nil else { return try await make(request, state: state, zone: zone) }
+        // Hours the archive lacks are exported from the console into a scratch folder, removed at the end.
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "protect-dl-clip-\(getpid())-\(UUID().uuidString)")
+        do {
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        } catch {
+            throw ArchiveError.destinationNotWritable(scratch.path, reason: error.localizedDescription)
+        }
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        try await connection.withClient(logger: makeLogger(level: "error"), quiet: true) { client in
+            var fromConsole = request
+            fromConsole.console = ConsoleFootage(client: client, folder: scratch)
+            try await make(fromConsole, state: state, zone: zone)
+        }
+    }
+
+    /// Makes the files (or the grid) and says what each holds.
+    func make(_ request: ClipRequest, state: ArchiveState, zone: DisplayZone) async throws {
+        if grid {
+            let result = try await GridClipJob(request: request).run(state: state)
+            Console.write(ClipOptionGroup.summary(result, zone: zone), to: .standardOutput)
+            return
+        }
+        for result in try await ClipJob(request: request).run(state: state) {
+            Console.write(ClipOptionGroup.summary(result, zone: zone, noun: "clip"), to: .standardOutput)
         }
     }
 }

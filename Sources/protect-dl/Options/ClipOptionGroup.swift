@@ -4,7 +4,7 @@ import ProtectArchive
 
 /// The archive, cameras and range `clip` and `playlist` share.
 struct ClipOptionGroup: ParsableArguments {
-    @Option(help: "The local archive folder (as sync and watch keep it).")
+    @Option(help: "The archive: a local folder, or an rclone remote (remote:path) whose state is kept here.")
     var dest: String
     @Option(help: "A camera's name or id; repeat for several cameras.")
     var camera: [String] = []
@@ -18,6 +18,7 @@ struct ClipOptionGroup: ParsableArguments {
     var out: String
     @Flag(help: "Make the file even when the archive lacks part of the range; the summary says what is missing.")
     var allowGaps = false
+    @OptionGroup(title: "A remote archive") var remote: RemoteOptionGroup
 
     func validate() throws {
         if dest.isEmpty { throw ValidationError("--dest is empty; give the archive folder.") }
@@ -43,7 +44,29 @@ struct ClipOptionGroup: ParsableArguments {
         return request
     }
 
-    /// The archive's folder and state, read without its lock (a sync may run meanwhile).
+    /// Opens the archive and runs `body` with the request and the archive's state. A remote archive's state is its
+    /// local one; the files a job needs are fetched into a scratch folder, removed afterwards.
+    func withArchive<T>(_ body: (ClipRequest, ArchiveState) async throws -> T) async throws -> T {
+        guard case .remote = ArchiveLocation(dest) else {
+            let (folder, state) = try open()
+            return try await body(try request(state: state, destination: folder), state)
+        }
+        let target = try await remote.open(dest, create: false, exclusive: false, logger: makeLogger(level: "error"))
+        let state = try target.state(create: false, exclusive: false)
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "protect-dl-remote-\(getpid())-\(UUID().uuidString)")
+        do {
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        } catch {
+            throw ArchiveError.destinationNotWritable(scratch.path, reason: error.localizedDescription)
+        }
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        var request = try request(state: state, destination: scratch)
+        request.remote = target.remote
+        return try await body(request, state)
+    }
+
+    /// A local archive's folder and state, read without its lock (a sync may run meanwhile).
     func open() throws -> (URL, ArchiveState) {
         guard case .local(let folder) = ArchiveLocation(dest) else { throw MediaError.remoteArchive(dest) }
         var isFolder: ObjCBool = false
@@ -58,6 +81,9 @@ struct ClipOptionGroup: ParsableArguments {
         var line =
             "\(result.camera.name): \(result.path), \(ClipRequest.describe(result.shown, in: zone)), "
             + "from \(result.files) archive file\(result.files == 1 ? "" : "s")"
+        if !result.fromConsole.isEmpty {
+            line += " and from the console for " + describe(result.fromConsole, zone: zone)
+        }
         if !result.gaps.isEmpty {
             line +=
                 "; without footage for "
@@ -65,5 +91,31 @@ struct ClipOptionGroup: ParsableArguments {
                 + " (the \(noun) goes straight on)"
         }
         return line
+    }
+
+    /// The grid's lines: the file and its span, then each camera's files and what its tile shows as missing.
+    static func summary(_ result: GridResult, zone: DisplayZone) -> String {
+        var lines = [
+            "grid of \(result.cameras.count) camera\(result.cameras.count == 1 ? "" : "s"): \(result.path), "
+                + "\(result.width)x\(result.height), \(ClipRequest.describe(result.shown, in: zone))"
+        ]
+        for tile in result.cameras {
+            var line = "  \(tile.camera.name): from \(tile.files) archive file\(tile.files == 1 ? "" : "s")"
+            if !tile.fromConsole.isEmpty {
+                line += " and from the console for " + describe(tile.fromConsole, zone: zone)
+            }
+            if !tile.gaps.isEmpty {
+                line +=
+                    "; no footage for " + tile.gaps.map { ClipRequest.describe($0, in: zone) }.joined(separator: ", ")
+                    + " (a black tile)"
+            }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Spans as `2026-12-06 22:00:00 to 23:00:00, …`.
+    static func describe(_ spans: [Range<Int64>], zone: DisplayZone) -> String {
+        spans.map { ClipRequest.describe($0, in: zone) }.joined(separator: ", ")
     }
 }
