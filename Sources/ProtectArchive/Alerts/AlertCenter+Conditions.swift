@@ -39,6 +39,7 @@ extension AlertCenter {
             }
             observe(kind, active: true, detail: ErrorText.sentence(error))
         }
+        checkSummary()
     }
 
     /// A pass (sync's, or watch's hourly one) completed.
@@ -73,6 +74,7 @@ extension AlertCenter {
             passCompleted(failedHours: report.summary.failed)
             if !report.interrupted { footageAtRisk(report.backlog) }
             destinationFindings(report)
+            checkSummary()
         default:
             break
         }
