@@ -56,8 +56,18 @@ extension Transport {
             }
             return ProtectError.network(reason: reason, underlying: error)
         }
-        if error is IOError || error is ChannelError {
-            return ProtectError.network(reason: "connecting again failed (\(sanitized(error)))", underlying: error)
+        if let error = error as? IOError {
+            // A pooled connection made again mid-run (the console restarting): the system's words, not NIO's text.
+            let text = String(cString: strerror(error.errnoCode)).lowercased()
+            return ProtectError.network(reason: "connecting again failed: \(text)", underlying: error)
+        }
+        if let error = error as? ChannelError {
+            switch error {
+            case .connectTimeout: return ProtectError.network(reason: "connecting timed out", underlying: error)
+            case .ioOnClosedChannel, .alreadyClosed, .eof, .outputClosed, .inputClosed:
+                return ProtectError.network(reason: "the connection was closed", underlying: error)
+            default: return ProtectError.network(reason: "the connection failed", underlying: error)
+            }
         }
         return ProtectError.network(reason: sanitized(error), underlying: error)
     }

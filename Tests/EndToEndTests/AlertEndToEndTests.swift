@@ -114,6 +114,36 @@ struct AlertEndToEndTests {
         }
     }
 
+    @Test("sync --summary daily: the first run sets the schedule, a run past it sends one summary, the next none")
+    func summary() async throws {
+        try await Scenario.with(syncConsole(cameras: 2), frozen: true) { s in
+            try await AlertReceiver.with { receiver in
+                let sync = s.sync(["--quiet", "--summary", "daily", "--webhook", receiver.url + "/hook"])
+                let first = try await Binary.run(sync)
+                #expect(first.status == 0, "\(first.stderr)")
+                #expect(receiver.events.isEmpty, "\(receiver.events)")
+                // The schedule the state keeps, moved to an hour ago as if midnight had passed since.
+                let state = try s.state()
+                let key = "alert.summary.next.default"
+                let kept = try #require(try state.meta(key))
+                #expect(kept.hasPrefix("daily:"), "\(kept)")
+                let hourAgo = Int64(Date().timeIntervalSince1970 * 1000) - 3_600_000
+                try state.setMeta(key, "daily:\(hourAgo)")
+                let second = try await Binary.run(sync)
+                #expect(second.status == 0, "\(second.stderr)")
+                let third = try await Binary.run(sync)
+                #expect(third.status == 0, "\(third.stderr)")
+                #expect(receiver.events == ["summary summary"], "\(receiver.events)")
+                let body = try #require(receiver.received.first?.body)
+                let payload = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+                let figures = try #require(payload["summary"] as? [String: Any])
+                #expect((figures["cameras"] as? [Any])?.count == 2, "\(figures)")
+                #expect(figures["free_bytes"] is Int, "a local destination's free space: \(figures)")
+                #expect((payload["message"] as? String)?.hasPrefix("Daily summary, ") == true, "\(payload)")
+            }
+        }
+    }
+
     @Test("notify test says which channel took the message; secrets stay out of its output")
     func notifyTest() async throws {
         try await AlertReceiver.with { receiver in

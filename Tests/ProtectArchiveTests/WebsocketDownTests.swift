@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ProtectAPI
 import Testing
 
 @testable import ProtectArchive
@@ -24,6 +25,7 @@ struct WebsocketDownTests {
             clock.advance(minutes: 3)
             center.tick()
             center.watchEvent(.connected(lastUpdateID: nil))
+            center.watchEvent(.packet(UpdateAction(action: "update", modelKey: "nvr", id: "n", newUpdateID: "u2")))
             clock.advance(minutes: 20)
             center.tick()
             #expect(center.open.isEmpty)
@@ -48,7 +50,10 @@ struct WebsocketDownTests {
             }
             #expect(center.open.map(\.raisedAt) == [raised.raisedAt])
             #expect(center.open.map(\.since) == [raised.since])
+            // A socket that opens and stays silent is not up yet: its first packet is.
             center.watchEvent(.connected(lastUpdateID: "u1"))
+            #expect(center.open.count == 1)
+            center.watchEvent(.packet(UpdateAction(action: "update", modelKey: "nvr", id: "n", newUpdateID: "u2")))
             #expect(center.open.isEmpty)
         }
         #expect(try state.alerts().isEmpty)

@@ -5,6 +5,8 @@ extension AlertCenter {
     /// destination failing, or a pass failing for another reason.
     public static func kind(of error: any Error) -> AlertKind {
         switch error {
+        case ArchiveError.downloadFailed(_, let underlying, _): return kind(of: underlying)
+        case ArchiveError.imagesFailed(_, let first): return kind(of: first)
         case let error as ProtectError:
             switch error.kind {
             case .loginFailed, .secondFactorRequired, .loginRateLimited, .accessKeyFailed: return .loginRefused
@@ -37,6 +39,7 @@ extension AlertCenter {
             }
             observe(kind, active: true, detail: ErrorText.sentence(error))
         }
+        checkSummary()
     }
 
     /// A pass (sync's, or watch's hourly one) completed.
@@ -57,17 +60,21 @@ extension AlertCenter {
     public func watchEvent(_ event: WatchEvent) {
         switch event {
         case .connected:
-            observe(.websocketDown, active: false, detail: "")
+            // Open is not up: a socket that opens and stays silent is still down; its first packet says it is up.
             if !settings.staleAfterCamera.isEmpty || settings.staleAfter != nil {
                 inner.withLock { $0.passCompleted = true }
                 checkCameras()
             }
+        case .packet:
+            let key = AlertKey(.websocketDown, console: console)
+            if inner.withLock({ $0.tracker.records[key] != nil }) { observe(key, active: false, detail: "") }
         case .disconnected(let reason, _):
             observe(.websocketDown, active: true, detail: "The console's websocket is down: \(reason)")
         case .hoursPass(let report):
             passCompleted(failedHours: report.summary.failed)
             if !report.interrupted { footageAtRisk(report.backlog) }
             destinationFindings(report)
+            checkSummary()
         default:
             break
         }

@@ -17,6 +17,8 @@ public final class AlertCenter: Sendable {
     /// The tracker, and whether a pass has completed in this run: only then is staleness judged (a first
     /// back-fill is not "stale").
     let inner: Mutex<(tracker: AlertTracker, passCompleted: Bool)>
+    /// Held while a summary's schedule is read and moved on, so that two callers never send the same one.
+    let summaryLock = Mutex(())
 
     init(
         console: String, settings: AlertSettings, state: ArchiveState?, clock: WallClock, metrics: ArchiveMetrics?,
@@ -117,6 +119,7 @@ public final class AlertCenter: Sendable {
         checkSpace()
         let now = clock.now()
         update { $0.tick(now: now) }
+        checkSummary()
     }
 
     /// Changes the tracker, keeps what changed in the state (before sending: a crash between the two loses a

@@ -9,7 +9,8 @@ public struct AlertPayload: Sendable, Codable, Equatable {
     public var schema = Self.schemaVersion
     /// `raised`, `reminder`, `recovered`, `notice`, `test` or `summary`.
     public var event: String
-    /// The condition, such as `console-unreachable` (see `AlertKind`); `test` for `notify test`.
+    /// The condition, such as `console-unreachable` (see `AlertKind`); `test` for `notify test`, `summary` for a
+    /// summary.
     public var kind: String
     /// The console's name (`default` for the command line's only console).
     public var console: String
@@ -30,9 +31,11 @@ public struct AlertPayload: Sendable, Codable, Equatable {
     public var reminders: Int
     /// The machine protect-dl runs on.
     public var host: String
+    /// The figures of a `summary` (absent from other events).
+    public var summary: AlertSummary?
 
     enum CodingKeys: String, CodingKey {
-        case schema, event, kind, console, subject, camera, title, message, since, at, reminders, host
+        case schema, event, kind, console, subject, camera, title, message, since, at, reminders, host, summary
         case durationSeconds = "duration_seconds"
     }
 
@@ -61,7 +64,12 @@ public struct AlertPayload: Sendable, Codable, Equatable {
         case .recovered:
             title = "[\(key.console)] recovered: \(key.kind.title)\(about)"
             self.message = "Recovered after \(lasted)." + (record.detail.isEmpty ? "" : " \(record.detail)")
-        case .test, .summary:
+        case .summary:
+            kind = "summary"
+            title = "[\(key.console)] \(key.subject) summary"
+            self.message = record.detail
+            summary = message.summary
+        case .test:
             title = "[\(key.console)] \(record.detail.split(separator: ".").first.map(String.init) ?? "protect-dl")"
             self.message = record.detail
         }

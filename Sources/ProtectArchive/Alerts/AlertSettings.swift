@@ -17,6 +17,8 @@ public struct AlertSettings: Sendable {
     /// Seconds: an hour not yet archived that starts less than this after the console's oldest recording of its
     /// camera is `footage-at-risk` (the console deletes it next at its retention).
     public var riskMargin: Double = 86_400
+    /// A summary of the archive through the same channels, daily or weekly (nil: none).
+    public var summary: SummarySchedule?
 
     public init() {}
 

@@ -39,11 +39,14 @@ public struct AlertMessage: Sendable, Equatable {
     public var record: AlertRecord
     /// When it was decided (milliseconds since 1970).
     public var at: Int64
+    /// What a `summary` says.
+    public var summary: AlertSummary?
 
-    public init(phase: Phase, record: AlertRecord, at: Int64) {
+    public init(phase: Phase, record: AlertRecord, at: Int64, summary: AlertSummary? = nil) {
         self.phase = phase
         self.record = record
         self.at = at
+        self.summary = summary
     }
 }
 

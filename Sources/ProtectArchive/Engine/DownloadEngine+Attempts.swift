@@ -11,7 +11,7 @@ extension DownloadEngine {
     func attempts(
         _ item: ExportItem, client: ProtectClient, governor: ConcurrencyGovernor,
         onEvent: @Sendable (DownloadEvent) -> Void,
-        settle: @Sendable (_ error: any Error, _ attempts: Int) -> ItemResult? = { _, _ in nil },
+        settle: @Sendable (_ error: any Error, _ attempts: Int) async -> ItemResult? = { _, _ in nil },
         store: @escaping @Sendable (ExportBody) async throws -> StoredFile
     ) async throws -> ItemResult {
         let info = item.info
@@ -47,7 +47,7 @@ extension DownloadEngine {
                 })
         } catch {
             if error is CancellationError || Task.isCancelled { throw CancellationError() }
-            if let settled = settle(error, lastAttempt) { return settled }
+            if let settled = await settle(error, lastAttempt) { return settled }
             onEvent(.failed(info, error: error, attempts: lastAttempt))
             return .failed(info.path, error)
         }

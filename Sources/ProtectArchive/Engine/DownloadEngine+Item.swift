@@ -19,11 +19,27 @@ extension DownloadEngine {
                 onEvent(.skippedExisting(info))
                 return .skipped
             }
-            return try await attempts(item, client: client, governor: governor, onEvent: onEvent) { body in
-                let file = try await remote.upload(
-                    body, expectedLength: body.contentLength, to: relative, checkMP4: true, onBytes: options.onBytes)
-                return StoredFile(bytes: file.bytes, sha256: file.sha256, duration: file.duration)
-            }
+            let ends = ShortEnds()
+            let onBytes = options.onBytes
+            return try await attempts(
+                item, client: client, governor: governor, onEvent: onEvent,
+                settle: { error, attempts in
+                    await Self.keepShort(
+                        item, on: remote, client: client, ends: ends, error: error, attempts: attempts,
+                        onEvent: onEvent)
+                },
+                store: { body in
+                    let cut = BodyCut()
+                    do {
+                        let file = try await remote.upload(
+                            CountedBody(base: body, cut: cut), expectedLength: body.contentLength, to: relative,
+                            checkMP4: true, onBytes: onBytes)
+                        return StoredFile(bytes: file.bytes, sha256: file.sha256, duration: file.duration)
+                    } catch {
+                        ends.note(cutAt: cut.brokeAt)
+                        throw error
+                    }
+                })
         }
         let target = options.destination.appendingPathComponent(relative)
         let part = target.path + ".part"

@@ -22,17 +22,28 @@ final class ShortEnds: Sendable {
         return kept != nil
     }
 
+    /// Notes an attempt whose body went to a remote: `cutAt` is where the console's body broke (nil: it did not
+    /// break, the attempt failed another way).
+    func note(cutAt bytes: Int64?) {
+        ends.withLock { $0.append(bytes.flatMap { $0 > 0 ? $0 : nil }) }
+    }
+
+    /// The byte every attempt (at least two, and all of `attempts`) ended at; nil when they did not all end early at
+    /// the same byte (an attempt refused or failed another way is no sign of damage).
+    func agreed(attempts: Int) -> Int64? {
+        let seen = ends.withLock { $0 }
+        guard seen.count >= max(2, attempts), let first = seen[0], seen.allSatisfy({ $0 == first }) else { return nil }
+        return first
+    }
+
     /// When every attempt (at least two) had a body and each ended at the same byte, moves the `.part` to the short
-    /// name, reports it and answers `.short`; nil otherwise (an attempt refused or failed another way is no sign of
-    /// damage).
+    /// name, reports it and answers `.short`; nil otherwise.
     func settle(
         part: String, relative: String, destination: URL, error: any Error, attempts: Int, info: SegmentInfo,
         onEvent: @Sendable (DownloadEvent) -> Void
     ) -> DownloadEngine.ItemResult? {
+        guard let first = agreed(attempts: attempts), LocalFile.size(part) == first else { return nil }
         let seen = ends.withLock { $0 }
-        guard seen.count >= max(2, attempts), let first = seen[0], seen.allSatisfy({ $0 == first }),
-            LocalFile.size(part) == first
-        else { return nil }
         let short = FileNaming.shortPath(relative)
         guard rename(part, destination.appendingPathComponent(short).path) == 0 else { return nil }
         let reason =

@@ -46,6 +46,11 @@ struct NotifyOptionGroup: ParsableArguments {
     var alertRiskMargin = "1d"
     @Option(help: ArgumentHelp("One camera's stale threshold (id or name); repeatable.", valueName: "camera=duration"))
     var staleAfterCamera: [String] = []
+    @Option(
+        help: ArgumentHelp(
+            "Send a summary (cameras, hours saved and missing, space, open alerts) through the same channels after each midnight or each Monday's in the console's time zone: daily, weekly or off.",
+            valueName: "period"))
+    var summary = "off"
 
     static func seconds(_ text: String) -> Double? {
         if let value = Double(text.trimmingCharacters(in: .whitespaces)), value == 0 { return 0 }
@@ -75,6 +80,9 @@ struct NotifyOptionGroup: ParsableArguments {
         }
         guard FreeSpace.Minimum(alertFreeSpace) != nil else {
             throw ValidationError("--alert-free-space must be a share such as 5% or a size such as 20G.")
+        }
+        guard summary == "off" || SummarySchedule(rawValue: summary) != nil else {
+            throw ValidationError("--summary must be daily, weekly or off.")
         }
         guard cameraThresholds != nil else {
             throw ValidationError("--stale-after-camera must be CAMERA=DURATION, such as Garage=12h.")
@@ -121,6 +129,7 @@ struct NotifyOptionGroup: ParsableArguments {
         }
         settings.staleAfterCamera = cameraThresholds ?? [:]
         settings.riskMargin = Self.seconds(alertRiskMargin) ?? 86_400
+        settings.summary = SummarySchedule(rawValue: summary)
         return settings
     }
 }
