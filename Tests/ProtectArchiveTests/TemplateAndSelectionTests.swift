@@ -214,5 +214,14 @@ struct TemplateAndSelectionTests {
         let unpadded = try Self.job(pad: 0, merge: true).planClips(
             Array(events.prefix(4)), cameras: cameras, zone: .fixed(seconds: 0), template: template)
         #expect(unpadded.count == 4, "without padding e1 and e3 neither overlap nor touch")
+        // Two events of one camera that start in the same millisecond, unmerged: two clips, two names, and two
+        // first milliseconds (the state's key for a clip).
+        let twins = try Self.job(pad: 0, merge: false).planClips(
+            [Self.event("t1", camera: a, base, base + 400), Self.event("t2", camera: a, base, base + 400)],
+            cameras: cameras, zone: .fixed(seconds: 0), template: template)
+        #expect(twins.map(\.info.eventIDs) == [["t1"], ["t2"]])
+        #expect(Set(twins.map(\.info.path)).count == 2)
+        #expect(twins.map { $0.info.start - base } == [0, 1])
+        #expect(twins.map { $0.request.start - base } == [0, 1])
     }
 }

@@ -211,10 +211,17 @@ public struct EventJob: Sendable {
         }
         var items: [ExportItem] = []
         var usedPaths = Set<String>()
+        // The archive state knows a clip by its camera, stream and first millisecond: two clips of one camera that
+        // start in the same millisecond (a console can start two events at once) would be one row. The later one
+        // starts a millisecond later instead, which no frame notices.
+        var usedStarts = Set<String>()
         for group in groups {
             guard let camera = cameras[group.camera] else { continue }
             let pieces = Self.pieces(group.start, group.end, maxSeconds: options.maxClipSeconds, zone: zone)
-            for (number, piece) in pieces.enumerated() {
+            for (number, var piece) in pieces.enumerated() {
+                while !usedStarts.insert("\(camera.id) \(piece.start)").inserted, piece.start + 1 < piece.end {
+                    piece.start += 1
+                }
                 var values = NameValues(
                     cameraName: camera.name, cameraID: camera.id, variant: options.variant, start: piece.start,
                     end: piece.end, zone: zone)
