@@ -292,6 +292,17 @@ struct HardeningEndToEndTests {
             try "protect\r\n".write(toFile: crlf, atomically: true, encoding: .utf8)
             let fromFile = try await Binary.run(s.arguments(["--password-file", crlf]), password: nil)
             #expect(fromFile.status == 0, "\(fromFile.stderr)")
+            // A configuration file or a unit names a file systemd hands the service by its folder's variable.
+            let credential = try await runProcess(
+                try Binary.path("protect-dl"),
+                s.arguments(["--password-file", "${CREDENTIALS_DIRECTORY}/crlf", "--skip-existing-files"]),
+                environment: ["PROTECT_DL_PASSWORD": nil, "CREDENTIALS_DIRECTORY": folder.path])
+            #expect(credential.status == 0, "\(credential.stderr)")
+            let unsetFolder = try await Binary.run(
+                s.arguments(["--password-file", "${CREDENTIALS_DIRECTORY}/crlf", "--skip-existing-files"]),
+                password: nil)
+            #expect(unsetFolder.status == 64)
+            #expect(unsetFolder.stderr.contains("${CREDENTIALS_DIRECTORY}, which is not set"), "\(unsetFolder.stderr)")
             let logins = await s.simulator.state.currentStats().logins
             let empty = try await Binary.run(s.arguments(), password: "")
             #expect(empty.status == 64)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ProtectAPI
+import ProtectArchive
 
 /// How to reach, trust and log in to the console (the original downloader's options, and safer ones).
 struct ConnectionOptions: ParsableArguments {
@@ -103,7 +104,17 @@ struct ConnectionOptions: ParsableArguments {
 
     private func passwordText(username: String) throws -> String {
         if let password { return password }
-        if let passwordFile {
+        if let named = passwordFile {
+            let passwordFile: String
+            do {
+                passwordFile = try PathVariables.expand(named, environment: ProcessInfo.processInfo.environment)
+            } catch {
+                throw ValidationError(
+                    "The password file \(named) names ${\(error.name)}, which is not set"
+                        + (error.name == "CREDENTIALS_DIRECTORY"
+                            ? " (systemd sets it for a unit with LoadCredential=); " : "; ")
+                        + "set it, or give the file's own path.")
+            }
             guard let text = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
                 throw ValidationError("The password file \(passwordFile) cannot be read.")
             }
