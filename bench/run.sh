@@ -113,6 +113,20 @@ start_sim --cameras 1 --history-hours 3 --bitrate $bitrate --fps 15
 rss_kib=$(tail -1 "$work/rss")
 mem_bytes=$(du -sb "$work/mem" | cut -f1)
 rm -rf "$work/mem"
+# The same download by the binary a user installs: the release tarball's (scripts/release.sh; Swift runtime linked
+# statically, no exported symbol table, packed relocations), named by PROTECT_DL_BENCH_TARBALL. Most of a
+# downloading protect-dl's RSS is pages of its own code and read-only data (its heap is about 6 MiB), so how it is
+# linked shows here.
+installed_rss="not measured (PROTECT_DL_BENCH_TARBALL names no tarball of scripts/release.sh)"
+if [ -n "${PROTECT_DL_BENCH_TARBALL:-}" ]; then
+    mkdir -p "$work/installed"
+    tar -xzf "$PROTECT_DL_BENCH_TARBALL" -C "$work/installed"
+    installed_bin=$(dirname "$(find "$work/installed" -path '*/bin/protect-dl' -type f | head -1)")
+    /usr/bin/time -f "%M" -o "$work/rss" bash -c \
+        "$(declare -f run_dl utc); bin='$installed_bin' port='$port' run_dl 1 '$work/mem'"
+    installed_rss="$(( $(tail -1 "$work/rss") / 1024 )) MiB (target <= 40)"
+    rm -rf "$work/mem" "$work/installed"
+fi
 
 # 3. Side by side on a legacy console's performance model (at most 3 concurrent exports sharing 80 MB/s, 40 MB/s
 #    each): the original downloader (../shared/peers/, one export at a time) and protect-dl with its defaults.
@@ -175,7 +189,8 @@ printf '%-58s %s\n' "raw: same URLs, 4 x curl -k | tee FILE | sha256sum" "$tee_r
 printf '%-58s %s\n' "raw: protect-dl / curl|tee|sha256sum, median of ratios" "$tee_ratio (spread $tee_min-$tee_max; goal >= 1.0)"
 printf '%-58s %s\n' "CPU (user + sys) per GiB: protect-dl / curl" "$dl_cpu_gib s / $curl_cpu_gib s (TLS and hashing included)"
 printf '%-58s %s\n' "CPU (user + sys) per GiB: curl|tee|sha256sum" "$tee_cpu_gib s"
-printf '%-58s %s\n' "memory: peak RSS downloading one $(mib $mem_bytes) MiB segment" "$(( rss_kib / 1024 )) MiB (target <= 40)"
+printf '%-58s %s\n' "memory: peak RSS downloading one $(mib $mem_bytes) MiB segment" "$(( rss_kib / 1024 )) MiB (this build, shared Swift runtime)"
+printf '%-58s %s\n' "memory: the same, the release tarball's binary" "$installed_rss"
 printf '%-58s %s\n' "side by side, legacy console, 3 cameras x $side_hours h: original" "$side_original"
 printf '%-58s %s\n' "side by side: protect-dl, default options" "$side_dl"
 printf '%-58s %s\n' "sync: first pass, $sync_files hourly files ($archive_mib MiB)" "$sync_first s"

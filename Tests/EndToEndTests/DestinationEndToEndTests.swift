@@ -59,7 +59,13 @@ struct DestinationEndToEndTests {
     }
 }
 
-extension RemoteEndToEndTests {
+/// Remote tests in a second line of their own, beside `RemoteEndToEndTests`: in one line they were the whole run's
+/// longest path (330 s). Each test starts its own servers; each suite runs one test at a time, as several loopback S3
+/// and SSH servers at once would crowd two cores.
+@Suite("Remote destinations through rclone: lost files, a hung rclone, streamed uploads", .serialized)
+struct RemoteRecoveryEndToEndTests {}
+
+extension RemoteRecoveryEndToEndTests {
     @Test(
         "A remote file deleted is fetched again; a remote emptied or re-pointed is refused with exit 18",
         arguments: RemoteCase.all)

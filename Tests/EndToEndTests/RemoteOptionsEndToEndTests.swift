@@ -8,7 +8,7 @@ import Testing
     import Glibc
 #endif
 
-extension RemoteEndToEndTests {
+extension RemoteRecoveryEndToEndTests {
     @Test(
         "An rclone that stops answering is stopped after --rclone-timeout: one sentence, exit 24, nothing at the final name",
         arguments: [RemoteCase(kind: .s3, version: "1.60"), RemoteCase(kind: .sftp, version: "1.75")])
@@ -42,7 +42,7 @@ extension RemoteEndToEndTests {
     }
 }
 
-extension RemoteEndToEndTests {
+extension RemoteRecoveryEndToEndTests {
     @Test(
         "--stream-uploads: a console fault mid-stream leaves nothing; a whole file is stored, checked and recorded",
         arguments: [RemoteCase(kind: .s3, version: "1.75"), RemoteCase(kind: .sftp, version: "1.60")])

@@ -41,6 +41,12 @@ struct ConfigFileTests {
         #expect(file.settings(console: "office", command: "sync").first { $0.key == "address" }?.line == 14)
     }
 
+    @Test("/dev/null is an empty file: no configuration at all, whatever the default places hold")
+    func devNull() throws {
+        let file = try ConfigFile.load(path: "/dev/null", commands: Self.commands)
+        #expect(file.allSettings.isEmpty && file.consoles.isEmpty)
+    }
+
     @Test(
         "a bad file is one line naming the file, the line and the key",
         arguments: [

@@ -29,6 +29,9 @@ public func spawn(
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     var environment = ProcessInfo.processInfo.environment
+    // protect-dl reads no configuration file unless a test names one: a file in /etc/protect-dl or ~/.config on
+    // the machine running the tests must not change what they test.
+    environment["PROTECT_DL_CONFIG"] = "/dev/null"
     for (name, value) in changes { environment[name] = value }
     process.environment = environment
     if let directory { process.currentDirectoryURL = directory }

@@ -43,7 +43,10 @@ public struct ConfigFile: Sendable {
     public static let reservedNames: Set<String> = ["auto", "legacy", "unifi-os"]
 
     /// Reads and parses `path`; `commands` are the names that may narrow settings to one command.
+    /// `/dev/null` is an empty file: `PROTECT_DL_CONFIG=/dev/null` runs with no configuration file at all, whatever
+    /// the default places hold.
     public static func load(path: String, commands: Set<String>) throws -> ConfigFile {
+        if path == "/dev/null" { return try parse("", path: path, commands: commands) }
         guard let data = FileManager.default.contents(atPath: path) else {
             let reason =
                 mayExist(path)
