@@ -12,7 +12,7 @@ extension DownloadEngine {
         _ item: ExportItem, client: ProtectClient, governor: ConcurrencyGovernor,
         onEvent: @Sendable (DownloadEvent) -> Void,
         settle: @Sendable (_ error: any Error, _ attempts: Int) async -> ItemResult? = { _, _ in nil },
-        store: @escaping @Sendable (ExportBody) async throws -> StoredFile
+        store: @escaping Store
     ) async throws -> ItemResult {
         let info = item.info
         let time = options.time
@@ -53,6 +53,11 @@ extension DownloadEngine {
         }
     }
 
+    /// Stores an export's body at its target; the function it is handed says the console's part is done.
+    typealias Store =
+        @Sendable (ExportBody, _ consoleDone: @escaping @Sendable () async -> Void) async throws
+        -> StoredFile
+
     /// A failed attempt, and whether the console refused it for how many exports ran.
     private struct AttemptFailure: Error {
         var error: any Error
@@ -62,12 +67,19 @@ extension DownloadEngine {
     /// One attempt: a slot from the governor, the export, and the governor told how it went.
     private func once(
         _ item: ExportItem, attempt: Int, client: ProtectClient, governor: ConcurrencyGovernor,
-        onEvent: @Sendable (DownloadEvent) -> Void, store: @escaping @Sendable (ExportBody) async throws -> StoredFile
+        onEvent: @Sendable (DownloadEvent) -> Void, store: @escaping Store
     ) async throws -> ItemResult {
         let info = item.info
         let time = options.time
         try await governor.acquire()
-        var released = false
+        // Whether the governor has its slot back: once, at the first of the console's part done or the attempt's end.
+        let released = Mutex(false)
+        @Sendable func release() -> Bool {
+            released.withLock { was in
+                defer { was = true }
+                return !was
+            }
+        }
         let began = time.now()
         let streaming = Mutex(false)
         do {
@@ -75,18 +87,19 @@ extension DownloadEngine {
                 // The answer is in: the console's time to first byte, for the governor.
                 streaming.withLock { $0 = true }
                 await governor.streaming(after: time.now() - began)
-                return try await store(body)
+                return try await store(body) {
+                    guard release() else { return }
+                    await governor.release(.success, lifetime: time.now() - began)
+                }
             }
             switch outcome {
             case .noFootage(let reason):
-                released = true
-                await governor.release(.success, streamed: streaming.withLock { $0 })
+                if release() { await governor.release(.success, streamed: streaming.withLock { $0 }) }
                 onEvent(.noFootage(info, reason: reason))
                 return .noFootage
             case .footage(let written):
-                released = true
                 let seconds = time.now() - began
-                await governor.release(.success, lifetime: seconds)
+                if release() { await governor.release(.success, lifetime: seconds) }
                 onEvent(
                     .downloaded(
                         info, bytes: written.bytes, seconds: seconds, attempts: attempt, sha256: written.sha256,
@@ -96,7 +109,7 @@ extension DownloadEngine {
         } catch {
             let streamed = streaming.withLock { $0 }
             var isOverload = false
-            if !released {
+            if release() {
                 if let busy = error as? ProtectError, busy.kind == .consoleBusy, !streamed {
                     // "Too many exports" (or 429) is the console's concurrency speaking: a ceiling, and no retry
                     // spent. Other busy answers (502/503 while Protect restarts) only pause, and count.

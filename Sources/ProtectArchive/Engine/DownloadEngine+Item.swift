@@ -28,12 +28,12 @@ extension DownloadEngine {
                         item, on: remote, client: client, ends: ends, error: error, attempts: attempts,
                         onEvent: onEvent)
                 },
-                store: { body in
+                store: { body, consoleDone in
                     let cut = BodyCut()
                     do {
                         let file = try await remote.upload(
                             CountedBody(base: body, cut: cut), expectedLength: body.contentLength, to: relative,
-                            checkMP4: true, onBytes: onBytes)
+                            checkMP4: true, onBytes: onBytes, onSpooled: consoleDone)
                         return StoredFile(bytes: file.bytes, sha256: file.sha256, duration: file.duration)
                     } catch {
                         ends.note(cutAt: cut.brokeAt)
@@ -88,7 +88,7 @@ extension DownloadEngine {
                         part: part, relative: relative, destination: destination, error: error, attempts: attempts,
                         info: info, onEvent: onEvent)
                 },
-                store: { body in
+                store: { body, _ in
                     registry.add(part)
                     defer { registry.remove(part) }
                     do {

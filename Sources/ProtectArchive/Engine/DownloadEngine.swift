@@ -56,8 +56,11 @@ public struct DownloadEngine: Sendable {
                 var pending = iterator.next()
                 var isFirst = true
                 var running = 0
+                // A remote archive's items free their export slot once spooled and go on uploading: as many more
+                // run as uploads may, so that the console is asked for the next files meanwhile.
+                let uploading = options.remote.map { $0.spoolsUploads ? $0.uploadJobs : 0 } ?? 0
                 while pending != nil || running > 0 {
-                    while running < governor.maximum, let item = pending {
+                    while running < governor.maximum + uploading, let item = pending {
                         if Task.isCancelled { throw CancellationError() }
                         let first = isFirst
                         isFirst = false

@@ -211,7 +211,8 @@ actor RcloneDaemon {
 
     /// The JSON object of a 200 answer; rclone's error otherwise.
     private static func answer(_ response: HTTPClientResponse, command: String) async throws -> [String: Any] {
-        let bytes = try await response.body.collect(upTo: 64 << 20)
+        // A whole archive's listing comes as one answer (about 200 bytes a file).
+        let bytes = try await response.body.collect(upTo: 1 << 30)
         let object = (try? JSONSerialization.jsonObject(with: Data(buffer: bytes))) as? [String: Any]
         guard response.status == .ok else {
             let message = object?["error"] as? String ?? "rclone answered \(command) with HTTP \(response.status.code)"

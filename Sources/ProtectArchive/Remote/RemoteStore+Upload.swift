@@ -31,10 +31,11 @@ extension RemoteStore {
     /// On buckets a multipart upload is never completed unless whole, so the file goes straight to its name. On file
     /// remotes (sftp, smb) rclone writes in place, so the file goes to `.<name>.partial-<random>` first and is
     /// renamed once checked. After rclone's answer the object is looked at once: its size, and the remote's MD5
-    /// where it has one, compared with what was sent.
+    /// where it has one, compared with what was sent. `onSpooled` hears that the bytes are read whole and spooled
+    /// (never when they stream): their source is free while rclone sends the file.
     public func upload<Chunks: AsyncSequence & Sendable>(
         _ chunks: Chunks, expectedLength: Int64?, to relative: String, checkMP4: Bool,
-        onBytes: (@Sendable (Int) -> Void)? = nil
+        onBytes: (@Sendable (Int) -> Void)? = nil, onSpooled: (@Sendable () async -> Void)? = nil
     ) async throws -> UploadedFile where Chunks.Element == ByteBuffer {
         await slots.acquire()
         defer { Task { await slots.release() } }
@@ -47,7 +48,7 @@ extension RemoteStore {
             if let spool, !spoolTurnedOff.withLock({ $0 }) {
                 whole = try await sendSpooled(
                     chunks, spool: spool, expectedLength: expectedLength, to: target, relative: relative,
-                    checkMP4: checkMP4, onBytes: onBytes)
+                    checkMP4: checkMP4, onBytes: onBytes, onSpooled: onSpooled)
             } else {
                 whole = try await sendStreamed(
                     chunks, expectedLength: expectedLength, to: target, relative: relative, checkMP4: checkMP4,
@@ -85,7 +86,7 @@ extension RemoteStore {
     /// Writes the bytes whole to the spool, then has rclone send the file to `target`; what was sent.
     private func sendSpooled<Chunks: AsyncSequence & Sendable>(
         _ chunks: Chunks, spool: UploadSpool, expectedLength: Int64?, to target: String, relative: String,
-        checkMP4: Bool, onBytes: (@Sendable (Int) -> Void)?
+        checkMP4: Bool, onBytes: (@Sendable (Int) -> Void)?, onSpooled: (@Sendable () async -> Void)?
     ) async throws -> UploadTally.Whole where Chunks.Element == ByteBuffer {
         // The daemon starts while the file is written (its first start takes a moment, and S3 connections).
         async let started: Void = daemon.warmUp()
@@ -107,6 +108,7 @@ extension RemoteStore {
                 reason: "its local copy could not be written (\(unusable.error.localizedDescription))")
         }
         defer { spool.remove(written.name) }
+        await onSpooled?()
         await started
         // rclone looks for no existing file first (the target is new, or a replacement).
         let parameters: [String: Any] = [

@@ -41,15 +41,15 @@ public final class RemoteStore: Sendable {
     let logger: Logger
 
     init(
-        root: String, rclone: Rclone, features: RemoteFeatures, state: ArchiveState, spool: UploadSpool?,
-        logger: Logger
+        root: String, rclone: Rclone, daemon: RcloneDaemon, features: RemoteFeatures, state: ArchiveState,
+        spool: UploadSpool?, logger: Logger
     ) {
         self.root = root
         self.rclone = rclone
         self.features = features
         self.state = state
         self.slots = UploadSlots(rclone.configuration.uploadJobs)
-        self.daemon = RcloneDaemon(rclone: rclone, remote: root, logger: logger)
+        self.daemon = daemon
         self.spool = spool
         self.logger = logger
     }
@@ -63,16 +63,26 @@ public final class RemoteStore: Sendable {
     ) async throws -> RemoteStore {
         let rclone = Rclone(configuration: configuration)
         _ = try await rclone.checkVersion()
-        if create {
-            let made = try await rclone.run(["mkdir", spec])
-            guard made.status == 0 else { throw Rclone.error(made, remote: spec, doing: "create the archive folder") }
+        // The checks go through the run's one daemon, started here: one connection to the remote (one SSH
+        // handshake, one hash-command probe) serves them and every file after, where a command each cost a
+        // connection each (about 0.4 s apiece on SFTP).
+        let daemon = RcloneDaemon(rclone: rclone, remote: spec, logger: logger)
+        func ask(_ command: String, _ parameters: [String: Any], doing: String) async throws -> [String: Any] {
+            do {
+                return try await daemon.call(command, parameters)
+            } catch {
+                throw failure(error, remote: spec, doing: doing)
+            }
         }
-        let answer = try await rclone.run(["backend", "features", spec])
-        guard answer.status == 0 else { throw Rclone.error(answer, remote: spec, doing: "describe itself") }
-        let features = try Self.features(from: answer.stdout, remote: spec)
+        if create {
+            _ = try await ask("operations/mkdir", ["fs": spec, "remote": ""], doing: "create the archive folder")
+        }
+        let features = try Self.features(
+            from: try await ask("operations/fsinfo", ["fs": spec], doing: "describe itself"), remote: spec)
         // A listing proves the credentials where mkdir could pass without them (an existing bucket, a public one).
-        let probe = try await rclone.run(["lsjson", "--max-depth", "1", "--no-mimetype", "--no-modtime", spec])
-        guard probe.status == 0 else { throw Rclone.error(probe, remote: spec, doing: "list the archive folder") }
+        _ = try await ask(
+            "operations/list", ["fs": spec, "remote": "", "opt": ["noModTime": true, "noMimeType": true]],
+            doing: "list the archive folder")
         if create {
             do {
                 try FileManager.default.createDirectory(at: stateFolder, withIntermediateDirectories: true)
@@ -90,14 +100,17 @@ public final class RemoteStore: Sendable {
             try spool?.clear()
         }
         let store = RemoteStore(
-            root: spec, rclone: rclone, features: features, state: state, spool: spool, logger: logger)
+            root: spec, rclone: rclone, daemon: daemon, features: features, state: state, spool: spool,
+            logger: logger)
         if exclusive { try await store.reconcile() }
         return store
     }
 
-    static func features(from json: [UInt8], remote: String) throws -> RemoteFeatures {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any] else {
-            throw RemoteError.failed(remote: remote, doing: "describe itself", reason: "rclone's answer is not JSON")
+    /// A remote's features from rclone's `operations/fsinfo` answer.
+    static func features(from object: [String: Any], remote: String) throws -> RemoteFeatures {
+        guard object["Features"] is [String: Any] else {
+            throw RemoteError.failed(
+                remote: remote, doing: "describe itself", reason: "rclone's answer names no features")
         }
         let flags = object["Features"] as? [String: Any] ?? [:]
         let hashes = (object["Hashes"] as? [String] ?? []).map { $0.lowercased() }
@@ -106,6 +119,12 @@ public final class RemoteStore: Sendable {
             bucketBased: flags["BucketBased"] as? Bool ?? false,
             hashes: hashes)
     }
+
+    /// Uploads that may run at once (`--upload-jobs`).
+    public var uploadJobs: Int { rclone.configuration.uploadJobs }
+
+    /// Whether uploads go through the local spool (they stream when it is turned off or was found unusable).
+    public var spoolsUploads: Bool { spool != nil && !spoolTurnedOff.withLock { $0 } }
 
     /// The rclone path of a file relative to the root.
     func remotePath(_ relative: String) -> String {
@@ -142,12 +161,17 @@ public final class RemoteStore: Sendable {
 
     /// The error a failed call to rclone means, in one sentence.
     func failure(_ error: any Error, doing: String) -> any Error {
+        Self.failure(error, remote: root, doing: doing)
+    }
+
+    /// The error a failed call to rclone about `remote` means, in one sentence.
+    static func failure(_ error: any Error, remote: String, doing: String) -> any Error {
         switch error {
         case RcloneCallError.hung(_, let after):
-            return RemoteError.unresponsive(remote: root, doing: doing, seconds: after.components.seconds)
-        case let error as RcloneCallError: return Rclone.error(error.output, remote: root, doing: doing)
+            return RemoteError.unresponsive(remote: remote, doing: doing, seconds: after.components.seconds)
+        case let error as RcloneCallError: return Rclone.error(error.output, remote: remote, doing: doing)
         case is RemoteError, is CancellationError: return error
-        default: return RemoteError.failed(remote: root, doing: doing, reason: String(describing: error))
+        default: return RemoteError.failed(remote: remote, doing: doing, reason: String(describing: error))
         }
     }
 
@@ -162,12 +186,19 @@ public final class RemoteStore: Sendable {
 
     /// Every file under the root, by path (with the remote's hashes when asked and it has any).
     public func list(hashes: Bool) async throws -> [String: RemoteObject] {
-        var arguments = ["lsjson", "-R", "--files-only", "--no-mimetype", "--no-modtime"]
-        if hashes && features.hashes.contains("md5") { arguments += ["--hash", "--hash-type", "md5"] }
-        let output = try await rclone.run(arguments + [root])
-        guard output.status == 0 else { throw Rclone.error(output, remote: root, doing: "list the archive") }
-        guard let items = try? JSONSerialization.jsonObject(with: Data(output.stdout)) as? [[String: Any]] else {
-            throw RemoteError.failed(remote: root, doing: "list the archive", reason: "rclone's listing is not JSON")
+        var options: [String: Any] = ["recurse": true, "filesOnly": true, "noModTime": true, "noMimeType": true]
+        if hashes && features.hashes.contains("md5") {
+            options["showHash"] = true
+            options["hashTypes"] = ["md5"]
+        }
+        let answer: [String: Any]
+        do {
+            answer = try await daemon.call("operations/list", ["fs": root, "remote": "", "opt": options])
+        } catch {
+            throw failure(error, doing: "list the archive")
+        }
+        guard let items = answer["list"] as? [[String: Any]] else {
+            throw RemoteError.failed(remote: root, doing: "list the archive", reason: "rclone's listing has no list")
         }
         var objects: [String: RemoteObject] = [:]
         for item in items {
