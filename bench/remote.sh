@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # protect-dl to a remote: `sync` of the same hours into a loopback S3 server (moto) and a loopback SFTP server
 # (OpenSSH), through the local spool and streamed (--stream-uploads), against `rclone copy` of the same files from
-# the local disk, with protect-dl's and rclone's peak RSS,
+# the local disk (alternating rounds, the median of their ratios), with protect-dl's and rclone's peak RSS,
 # for Debian's rclone (/usr/bin/rclone) and PyPI's (.build-peers/remote-venv/bin/rclone) alike.
 # Needs what .ci/run installs (rclone, sshd, .build-peers/remote-venv). Prints a table; exits 0.
 # Usage: bash bench/remote.sh [--quick]   (--quick: smaller files, for a smoke run)
@@ -13,7 +13,8 @@ quick=0
 # One camera; bits per second of video, so 240,000 is 108 MB an hour.
 hours=4
 bitrate=240000
-[ $quick = 1 ] && hours=2 && bitrate=40000
+rounds=3
+[ $quick = 1 ] && hours=2 && bitrate=40000 && rounds=1
 
 source bench/lib.sh
 bench_init
@@ -86,61 +87,98 @@ echo
 echo "| measure | result |"
 echo "|---|---|"
 row "local disk: protect-dl sync (console → disk, hashing)" "${local_took} s, $(calc "$bytes / 1048576 / $local_took") MiB/s"
-# Both rclone versions protect-dl is tested with: Debian's and PyPI's.
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# rclone copy of the local files to $1 (rclone $client, server process $server): sets copy (s), copy_rss (MiB),
+# copy_cpu (rclone's CPU s) and copy_server_cpu.
+copy_once() {
+    local server_before
+    server_before=$(cpu_of "$server")
+    local began
+    began=$(now_ms)
+    /usr/bin/time -f "%M %U %S" -o "$work/copy-rss.txt" "$client" copy "$work/local" "$1" \
+        --exclude '.protect-dl/**' 2>/dev/null
+    copy=$(calc "($(now_ms) - $began) / 1000")
+    sleep 0.5 # sshd reaps the session
+    copy_server_cpu=$(calc "$(cpu_of "$server") - $server_before")
+    local user sys
+    read -r copy_rss user sys <"$work/copy-rss.txt"
+    copy_rss=$(calc "$copy_rss / 1024")
+    copy_cpu=$(calc "$user + $sys")
+}
+
+# protect-dl sync to $1 with state folder $2 and the options after: sets took (s), pdl_peak and rclone_peak (KiB:
+# protect-dl's own VmHWM, which /usr/bin/time would not give, as it counts the largest child, and its rclone daemon's,
+# sampled every 0.2 s), pdl_cpu, rclone_cpu, sim_cpu and server_cpu (CPU s).
+pdl_once() {
+    local dest=$1 state=$2
+    shift 2
+    local began
+    began=$(now_ms)
+    (pdl_sync --dest "$dest" --state-dir "$state" --rclone "$client" "$@") &
+    local pdl=$!
+    pdl_peak=0
+    rclone_peak=0
+    local sim_before server_before
+    sim_before=$(cpu_of $sim_pid)
+    server_before=$(cpu_of "$server")
+    pdl_cpu=0
+    rclone_cpu=0
+    local c hwm r child
+    while kill -0 $pdl 2>/dev/null; do
+        c=$(cpu_of $pdl)
+        [ "$c" != 0 ] && pdl_cpu=$c
+        hwm=$(awk '/VmHWM/ {print $2}' /proc/$pdl/status 2>/dev/null || echo 0)
+        [ "${hwm:-0}" -gt "$pdl_peak" ] && pdl_peak=$hwm
+        for child in $(pgrep -P $pdl); do
+            r=$(awk '/VmHWM/ {print $2}' /proc/$child/status 2>/dev/null || echo 0)
+            [ "${r:-0}" -gt "$rclone_peak" ] && rclone_peak=$r
+            c=$(cpu_of $child)
+            [ "$c" != 0 ] && rclone_cpu=$c
+        done
+        sleep 0.2
+    done
+    wait $pdl
+    took=$(calc "($(now_ms) - $began) / 1000")
+    sleep 0.5 # sshd reaps the session
+    sim_cpu=$(calc "$(cpu_of $sim_pid) - $sim_before")
+    server_cpu=$(calc "$(cpu_of "$server") - $server_before")
+}
+
+# Both rclone versions protect-dl is tested with: Debian's and PyPI's. For each, and each remote: rounds that
+# alternate `rclone copy` and protect-dl's default (--parallel 2, through the spool), the median of the rounds'
+# ratios (the machine's load moves both); then --parallel 4 and --stream-uploads once each, against the median copy.
 for client in /usr/bin/rclone "$PWD/$venv/rclone"; do
     version=$("$client" version | awk 'NR == 1 { print $2 }')
     for target in moto:bench ossh:$work/sftp; do
         name=${target%%:*}
         server=$([ $name = moto ] && echo "${pids[0]}" || echo "${pids[1]}")
-        server_cpu=$(cpu_of "$server")
-        began=$(now_ms)
-        /usr/bin/time -f "%M %U %S" -o "$work/copy-rss.txt" "$client" copy "$work/local" "$target/copy-$version" \
-            --exclude '.protect-dl/**' 2>/dev/null
-        copy=$(calc "($(now_ms) - $began) / 1000")
-        sleep 0.5 # sshd reaps the session
-        server_cpu=$(calc "$(cpu_of "$server") - $server_cpu")
-        read -r copy_rss copy_user copy_sys <"$work/copy-rss.txt"
-        copy_rss=$(calc "$copy_rss / 1024")
-        row "$name, rclone $version: rclone copy of the same files from local disk (its defaults: 4 transfers)" \
-            "${copy} s, $(calc "$bytes / 1048576 / $copy") MiB/s; rclone peak RSS ${copy_rss} MiB; CPU s: rclone $(calc "$copy_user + $copy_sys"), $name $server_cpu"
-        # --parallel 2 (the default) and 4 through the local spool, and 2 streamed (--stream-uploads).
-        for variant in 2 4 2s; do
+        : >"$work/rounds"
+        for round in $(seq 1 $rounds); do
+            copy_once "$target/copy-$version-$round"
+            pdl_once "$target/pdl-$version-2-$round" "$work/state-$name-$version-2-$round" --parallel 2
+            echo "$(calc "$copy / $took") $copy $took $copy_rss $copy_cpu $copy_server_cpu" >>"$work/rounds"
+            last="protect-dl peak RSS $(calc "$pdl_peak / 1024") MiB, its rclone rcd $(calc "$rclone_peak / 1024") MiB; CPU s: protect-dl ≥$pdl_cpu, rcd ≥$rclone_cpu, console $sim_cpu, $name $server_cpu"
+        done
+        ratio=$(cut -d' ' -f1 "$work/rounds" | median)
+        spread="$(cut -d' ' -f1 "$work/rounds" | sort -n | head -1)–$(cut -d' ' -f1 "$work/rounds" | sort -n | tail -1)"
+        copy_median=$(cut -d' ' -f2 "$work/rounds" | median)
+        took_median=$(cut -d' ' -f3 "$work/rounds" | median)
+        read -r _ _ _ copy_rss copy_cpu copy_server_cpu < <(tail -1 "$work/rounds")
+        row "$name, rclone $version: rclone copy of the same files from local disk (its defaults: 4 transfers), median of $rounds" \
+            "${copy_median} s, $(calc "$bytes / 1048576 / $copy_median") MiB/s; rclone peak RSS ${copy_rss} MiB; CPU s (last round): rclone $copy_cpu, $name $copy_server_cpu"
+        row "$name, rclone $version: protect-dl sync --parallel 2 (console → remote, hashing), median of $rounds" \
+            "${took_median} s, **$ratio× rclone copy** (rounds' ratios $spread; goal ≥ 0.8); last round: $last"
+        # --parallel 4 through the spool, and 2 streamed (--stream-uploads), once each.
+        for variant in 4 2s; do
             jobs=${variant%s}
             extra=()
             label="--parallel $jobs"
             [ "$variant" = 2s ] && extra=(--stream-uploads) && label="--parallel $jobs --stream-uploads"
-            # protect-dl's own peak RSS (VmHWM: /usr/bin/time would count the largest child, rclone) and its rclone
-            # daemon's (a child of protect-dl), sampled every 0.2 s.
-            began=$(now_ms)
-            (pdl_sync --dest "$target/pdl-$version-$variant" --state-dir "$work/state-$name-$version-$variant" \
-                --parallel $jobs --rclone "$client" "${extra[@]}") &
-            pdl=$!
-            pdl_peak=0
-            rclone_peak=0
-            sim_cpu=$(cpu_of $sim_pid)
-            server_cpu=$(cpu_of "$server")
-            pdl_cpu=0
-            rclone_cpu=0
-            while kill -0 $pdl 2>/dev/null; do
-                c=$(cpu_of $pdl)
-                [ "$c" != 0 ] && pdl_cpu=$c
-                hwm=$(awk '/VmHWM/ {print $2}' /proc/$pdl/status 2>/dev/null || echo 0)
-                [ "${hwm:-0}" -gt "$pdl_peak" ] && pdl_peak=$hwm
-                for child in $(pgrep -P $pdl); do
-                    r=$(awk '/VmHWM/ {print $2}' /proc/$child/status 2>/dev/null || echo 0)
-                    [ "${r:-0}" -gt "$rclone_peak" ] && rclone_peak=$r
-                    c=$(cpu_of $child)
-                    [ "$c" != 0 ] && rclone_cpu=$c
-                done
-                sleep 0.2
-            done
-            wait $pdl
-            took=$(calc "($(now_ms) - $began) / 1000")
-            sleep 0.5 # sshd reaps the session
-            sim_cpu=$(calc "$(cpu_of $sim_pid) - $sim_cpu")
-            server_cpu=$(calc "$(cpu_of "$server") - $server_cpu")
+            pdl_once "$target/pdl-$version-$variant" "$work/state-$name-$version-$variant" --parallel $jobs \
+                "${extra[@]}"
             row "$name, rclone $version: protect-dl sync $label (console → remote, hashing)" \
-                "${took} s, $(calc "$bytes / 1048576 / $took") MiB/s, $(calc "$copy / $took")× rclone copy (goal ≥ 0.8); protect-dl peak RSS $(calc "$pdl_peak / 1024") MiB, its rclone rcd $(calc "$rclone_peak / 1024") MiB; CPU s: protect-dl ≥$pdl_cpu, rcd ≥$rclone_cpu, console $sim_cpu, $name $server_cpu"
+                "${took} s, $(calc "$copy_median / $took")× the median copy; protect-dl peak RSS $(calc "$pdl_peak / 1024") MiB, its rclone rcd $(calc "$rclone_peak / 1024") MiB; CPU s: protect-dl ≥$pdl_cpu, rcd ≥$rclone_cpu, console $sim_cpu, $name $server_cpu"
         done
     done
 done

@@ -124,19 +124,36 @@ public struct TimelapseJob: Sendable {
         } catch {
             throw ArchiveError.destinationNotWritable(folder.path, reason: error.localizedDescription)
         }
-        var copies: [ClipPlan.Piece] = []
-        for (index, piece) in pieces.enumerated() {
-            let source = piece.location(in: request.destination)
-            let copy = folder.appendingPathComponent("\(index).mp4")
-            try await request.ffmpeg.run(
-                ["-discard", "nokey", "-i", source, "-map", "0:v", "-c", "copy", "-f", "mp4", copy.path],
-                input: source)
-            var keys = piece
-            keys.file = copy.path
-            keys.duration = Double(piece.end - piece.start) / 1000
-            copies.append(keys)
+        // As many copies at once as there are processors: each is one ffmpeg reading one file.
+        let width = max(1, min(ProcessInfo.processInfo.activeProcessorCount, pieces.count))
+        let ffmpeg = request.ffmpeg
+        let destination = request.destination
+        return try await withThrowingTaskGroup(of: (Int, ClipPlan.Piece).self) { group in
+            var copies = pieces
+            var next = 0
+            func start() {
+                guard next < pieces.count else { return }
+                let (index, piece) = (next, pieces[next])
+                next += 1
+                group.addTask {
+                    let source = piece.location(in: destination)
+                    let copy = folder.appendingPathComponent("\(index).mp4")
+                    try await ffmpeg.run(
+                        ["-discard", "nokey", "-i", source, "-map", "0:v", "-c", "copy", "-f", "mp4", copy.path],
+                        input: source)
+                    var keys = piece
+                    keys.file = copy.path
+                    keys.duration = Double(piece.end - piece.start) / 1000
+                    return (index, keys)
+                }
+            }
+            for _ in 0..<width { start() }
+            while let (index, keys) = try await group.next() {
+                copies[index] = keys
+                start()
+            }
+            return copies
         }
-        return copies
     }
 
     /// The drawn line: the camera's name, and the frame's wall-clock time (in ffmpeg's `TZ`, the console's zone).

@@ -10,9 +10,18 @@ extension RemoteStore {
             .map { String($0.dropFirst(archiveMarkerPrefix.count)) }.sorted()
     }
 
-    /// Marks the remote's root with an archive id: an empty file named after it, so every listing shows it.
+    /// Marks the remote's root with an archive id: an empty file named after it, so every listing shows it. The
+    /// file is sent by the run's daemon from an empty local file in the state folder (rclone's daemon has no
+    /// `touch`; a separate `rclone touch` cost a connection of its own).
     public func markArchive(_ id: String) async throws {
-        let output = try await rclone.run(["touch", remotePath(Self.archiveMarkerPrefix + id)])
-        guard output.status == 0 else { throw Rclone.error(output, remote: root, doing: "mark the archive's root") }
+        let name = Self.archiveMarkerPrefix + id
+        let folder = state.destination.appendingPathComponent(ArchiveState.folderName)
+        let empty = folder.appendingPathComponent(name)
+        guard FileManager.default.createFile(atPath: empty.path, contents: nil) else {
+            throw ArchiveError.destinationNotWritable(folder.path, reason: "an empty file cannot be created there")
+        }
+        defer { try? FileManager.default.removeItem(at: empty) }
+        let parameters = ["srcFs": ":local:" + folder.path, "srcRemote": name, "dstFs": root, "dstRemote": name]
+        _ = try await call("operations/copyfile", parameters, doing: "mark the archive's root")
     }
 }
