@@ -3,12 +3,15 @@
 # a 2 GiB segment, the original downloader side by side with protect-dl on a legacy console's performance model, an
 # archive's sync and verify; then the capacity table (bench/capacity.sh) and the large-archive figures
 # (bench/archive.sh). Prints tables; exits 0. (bench/footage.sh, clip/timelapse/serve, runs on its own.)
-# Usage: bash bench/run.sh [--quick]   (--quick: smaller sizes and fewer rounds, a smoke run that CI may run)
+# Usage: bash bench/run.sh [--quick | --raw]   (--quick: smaller sizes and fewer rounds, a smoke run that CI may run;
+#        --raw: only the raw throughput and memory parts, at full size, about 4 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 quick=0
+raw_only=0
 [ "${1:-}" = "--quick" ] && quick=1
+[ "${1:-}" = "--raw" ] && raw_only=1
 
 source bench/lib.sh
 bench_init
@@ -128,6 +131,32 @@ if [ -n "${PROTECT_DL_BENCH_TARBALL:-}" ]; then
     rm -rf "$work/mem" "$work/installed"
 fi
 
+# The table's head, and its rows of parts 1 and 2.
+table_head() {
+    cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
+    echo
+    echo "protect-dl benchmark ($(date -u '+%Y-%m-%d'), $(nproc) cores, $cpu)"
+    echo
+    printf '%-58s %s\n' "measure" "result"
+    printf '%-58s %s\n' "----------------------------------------------------------" "----------------------------"
+}
+raw_rows() {
+    printf '%-58s %s\n' "raw: $segments x $segment_mib MiB over TLS, protect-dl, 4 at once" "$dl_rate MiB/s (median of $rounds rounds)"
+    printf '%-58s %s\n' "raw: same URLs, 4 x curl -k at a time" "$curl_rate MiB/s (median, alternating with protect-dl)"
+    printf '%-58s %s\n' "raw: protect-dl / curl, median of the rounds' ratios" "$ratio (spread $ratio_min-$ratio_max; goal >= 1.0)"
+    printf '%-58s %s\n' "raw: same URLs, 4 x curl -k | tee FILE | sha256sum" "$tee_rate MiB/s (median, alternating with protect-dl)"
+    printf '%-58s %s\n' "raw: protect-dl / curl|tee|sha256sum, median of ratios" "$tee_ratio (spread $tee_min-$tee_max; goal >= 1.0)"
+    printf '%-58s %s\n' "CPU (user + sys) per GiB: protect-dl / curl" "$dl_cpu_gib s / $curl_cpu_gib s (TLS and hashing included)"
+    printf '%-58s %s\n' "CPU (user + sys) per GiB: curl|tee|sha256sum" "$tee_cpu_gib s"
+    printf '%-58s %s\n' "memory: peak RSS downloading one $(mib $mem_bytes) MiB segment" "$(( rss_kib / 1024 )) MiB (this build, shared Swift runtime)"
+    printf '%-58s %s\n' "memory: the same, the release tarball's binary" "$installed_rss"
+}
+if [ $raw_only = 1 ]; then
+    table_head
+    raw_rows
+    exit 0
+fi
+
 # 3. Side by side on a legacy console's performance model (at most 3 concurrent exports sharing 80 MB/s, 40 MB/s
 #    each): the original downloader (../shared/peers/, one export at a time) and protect-dl with its defaults.
 start_sim --mode legacy --cameras 3 --history-hours $((side_hours + 3)) --bitrate 1000000 --fps 15 --performance \
@@ -176,21 +205,8 @@ archive_mib=$(mib "$(du -sb "$work/archive" | cut -f1)")
 state_kib=$(( $(du -sb "$work/archive/.protect-dl" | cut -f1) / 1024 ))
 rm -rf "$work/archive"
 
-cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
-echo
-echo "protect-dl benchmark ($(date -u '+%Y-%m-%d'), $(nproc) cores, $cpu)"
-echo
-printf '%-58s %s\n' "measure" "result"
-printf '%-58s %s\n' "----------------------------------------------------------" "----------------------------"
-printf '%-58s %s\n' "raw: $segments x $segment_mib MiB over TLS, protect-dl, 4 at once" "$dl_rate MiB/s (median of $rounds rounds)"
-printf '%-58s %s\n' "raw: same URLs, 4 x curl -k at a time" "$curl_rate MiB/s (median, alternating with protect-dl)"
-printf '%-58s %s\n' "raw: protect-dl / curl, median of the rounds' ratios" "$ratio (spread $ratio_min-$ratio_max; goal >= 1.0)"
-printf '%-58s %s\n' "raw: same URLs, 4 x curl -k | tee FILE | sha256sum" "$tee_rate MiB/s (median, alternating with protect-dl)"
-printf '%-58s %s\n' "raw: protect-dl / curl|tee|sha256sum, median of ratios" "$tee_ratio (spread $tee_min-$tee_max; goal >= 1.0)"
-printf '%-58s %s\n' "CPU (user + sys) per GiB: protect-dl / curl" "$dl_cpu_gib s / $curl_cpu_gib s (TLS and hashing included)"
-printf '%-58s %s\n' "CPU (user + sys) per GiB: curl|tee|sha256sum" "$tee_cpu_gib s"
-printf '%-58s %s\n' "memory: peak RSS downloading one $(mib $mem_bytes) MiB segment" "$(( rss_kib / 1024 )) MiB (this build, shared Swift runtime)"
-printf '%-58s %s\n' "memory: the same, the release tarball's binary" "$installed_rss"
+table_head
+raw_rows
 printf '%-58s %s\n' "side by side, legacy console, 3 cameras x $side_hours h: original" "$side_original"
 printf '%-58s %s\n' "side by side: protect-dl, default options" "$side_dl"
 printf '%-58s %s\n' "sync: first pass, $sync_files hourly files ($archive_mib MiB)" "$sync_first s"

@@ -138,7 +138,10 @@ struct DownloadEndToEndTests {
             #expect(s.filesOnDisk().count == 1)
             let stats = await s.simulator.state.currentStats()
             #expect(stats.logins == 2)
-            #expect(stats.completedExports == 1)
+            // Counted once the console's handler has sent the last byte, which may come after protect-dl ended.
+            try await eventually("the console counts one complete export") {
+                await s.simulator.state.currentStats().completedExports == 1
+            }
 
             for (fault, code) in [("reset", Int32(5)), ("html", 7), ("cut", 7), ("stall", 5)] {
                 try? FileManager.default.removeItem(at: s.destination)
