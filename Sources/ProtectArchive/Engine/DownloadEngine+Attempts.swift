@@ -74,7 +74,7 @@ extension DownloadEngine {
         try await governor.acquire()
         // Whether the governor has its slot back: once, at the first of the console's part done or the attempt's end.
         let released = Mutex(false)
-        @Sendable func release() -> Bool {
+        @Sendable func firstRelease() -> Bool {
             released.withLock { was in
                 defer { was = true }
                 return !was
@@ -88,18 +88,18 @@ extension DownloadEngine {
                 streaming.withLock { $0 = true }
                 await governor.streaming(after: time.now() - began)
                 return try await store(body) {
-                    guard release() else { return }
+                    guard firstRelease() else { return }
                     await governor.release(.success, lifetime: time.now() - began)
                 }
             }
             switch outcome {
             case .noFootage(let reason):
-                if release() { await governor.release(.success, streamed: streaming.withLock { $0 }) }
+                if firstRelease() { await governor.release(.success, streamed: streaming.withLock { $0 }) }
                 onEvent(.noFootage(info, reason: reason))
                 return .noFootage
             case .footage(let written):
                 let seconds = time.now() - began
-                if release() { await governor.release(.success, lifetime: seconds) }
+                if firstRelease() { await governor.release(.success, lifetime: seconds) }
                 onEvent(
                     .downloaded(
                         info, bytes: written.bytes, seconds: seconds, attempts: attempt, sha256: written.sha256,
@@ -109,7 +109,7 @@ extension DownloadEngine {
         } catch {
             let streamed = streaming.withLock { $0 }
             var isOverload = false
-            if release() {
+            if firstRelease() {
                 if let busy = error as? ProtectError, busy.kind == .consoleBusy, !streamed {
                     // "Too many exports" (or 429) is the console's concurrency speaking: a ceiling, and no retry
                     // spent. Other busy answers (502/503 while Protect restarts) only pause, and count.

@@ -34,11 +34,6 @@ actor RcloneDaemon {
         self.logger = logger
     }
 
-    /// Starts the daemon ahead of its first call; a failure to start shows at that call.
-    func warmUp() async {
-        _ = try? await endpoint()
-    }
-
     deinit {
         current?.child.terminateOnce()
     }

@@ -22,6 +22,7 @@ extension RemoteStore {
         }
         defer { try? FileManager.default.removeItem(at: empty) }
         let parameters = ["srcFs": ":local:" + folder.path, "srcRemote": name, "dstFs": root, "dstRemote": name]
-        _ = try await call("operations/copyfile", parameters, doing: "mark the archive's root")
+        _ = try await Self.ask(
+            daemon, remote: root, "operations/copyfile", parameters, doing: "mark the archive's root")
     }
 }

@@ -88,8 +88,6 @@ extension RemoteStore {
         _ chunks: Chunks, spool: UploadSpool, expectedLength: Int64?, to target: String, relative: String,
         checkMP4: Bool, onBytes: (@Sendable (Int) -> Void)?, onSpooled: (@Sendable () async -> Void)?
     ) async throws -> UploadTally.Whole where Chunks.Element == ByteBuffer {
-        // The daemon starts while the file is written (its first start takes a moment, and S3 connections).
-        async let started: Void = daemon.warmUp()
         // A bucket gets rclone's own MD5 of the file with the upload (S3's Content-MD5, which the server checks) and
         // rclone compares the stored object's with it: taking one here too would only cost time. A file remote
         // (sftp) checks nothing as it writes, so protect-dl takes the MD5 of the bytes as they pass and compares the
@@ -109,7 +107,6 @@ extension RemoteStore {
         }
         defer { spool.remove(written.name) }
         await onSpooled?()
-        await started
         // rclone looks for no existing file first (the target is new, or a replacement).
         let parameters: [String: Any] = [
             "srcFs": ":local:" + spool.folder.path, "srcRemote": written.name, "dstFs": root, "dstRemote": target,

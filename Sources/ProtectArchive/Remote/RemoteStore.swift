@@ -67,22 +67,18 @@ public final class RemoteStore: Sendable {
         // handshake, one hash-command probe) serves them and every file after, where a command each cost a
         // connection each (about 0.4 s apiece on SFTP).
         let daemon = RcloneDaemon(rclone: rclone, remote: spec, logger: logger)
-        func ask(_ command: String, _ parameters: [String: Any], doing: String) async throws -> [String: Any] {
-            do {
-                return try await daemon.call(command, parameters)
-            } catch {
-                throw failure(error, remote: spec, doing: doing)
-            }
-        }
         if create {
-            _ = try await ask("operations/mkdir", ["fs": spec, "remote": ""], doing: "create the archive folder")
+            _ = try await ask(
+                daemon, remote: spec, "operations/mkdir", ["fs": spec, "remote": ""], doing: "create the archive folder"
+            )
         }
-        let features = try Self.features(
-            from: try await ask("operations/fsinfo", ["fs": spec], doing: "describe itself"), remote: spec)
+        let described = try await ask(daemon, remote: spec, "operations/fsinfo", ["fs": spec], doing: "describe itself")
+        let features = try Self.features(from: described, remote: spec)
         // A listing proves the credentials where mkdir could pass without them (an existing bucket, a public one).
         _ = try await ask(
-            "operations/list", ["fs": spec, "remote": "", "opt": ["noModTime": true, "noMimeType": true]],
-            doing: "list the archive folder")
+            daemon, remote: spec, "operations/list",
+            ["fs": spec, "remote": "", "opt": ["noModTime": true, "noMimeType": true]], doing: "list the archive folder"
+        )
         if create {
             do {
                 try FileManager.default.createDirectory(at: stateFolder, withIntermediateDirectories: true)
@@ -108,11 +104,10 @@ public final class RemoteStore: Sendable {
 
     /// A remote's features from rclone's `operations/fsinfo` answer.
     static func features(from object: [String: Any], remote: String) throws -> RemoteFeatures {
-        guard object["Features"] is [String: Any] else {
+        guard let flags = object["Features"] as? [String: Any] else {
             throw RemoteError.failed(
                 remote: remote, doing: "describe itself", reason: "rclone's answer names no features")
         }
-        let flags = object["Features"] as? [String: Any] ?? [:]
         let hashes = (object["Hashes"] as? [String] ?? []).map { $0.lowercased() }
         return RemoteFeatures(
             canMove: flags["Move"] as? Bool ?? false, canCopy: flags["Copy"] as? Bool ?? false,
@@ -159,6 +154,17 @@ public final class RemoteStore: Sendable {
         }
     }
 
+    /// Calls `daemon` about `remote`; any failure (a file not there too) as the error it means, in one sentence.
+    static func ask(
+        _ daemon: RcloneDaemon, remote: String, _ command: String, _ parameters: [String: Any], doing: String
+    ) async throws -> [String: Any] {
+        do {
+            return try await daemon.call(command, parameters)
+        } catch {
+            throw failure(error, remote: remote, doing: doing)
+        }
+    }
+
     /// The error a failed call to rclone means, in one sentence.
     func failure(_ error: any Error, doing: String) -> any Error {
         Self.failure(error, remote: root, doing: doing)
@@ -191,12 +197,9 @@ public final class RemoteStore: Sendable {
             options["showHash"] = true
             options["hashTypes"] = ["md5"]
         }
-        let answer: [String: Any]
-        do {
-            answer = try await daemon.call("operations/list", ["fs": root, "remote": "", "opt": options])
-        } catch {
-            throw failure(error, doing: "list the archive")
-        }
+        let answer = try await Self.ask(
+            daemon, remote: root, "operations/list", ["fs": root, "remote": "", "opt": options],
+            doing: "list the archive")
         guard let items = answer["list"] as? [[String: Any]] else {
             throw RemoteError.failed(remote: root, doing: "list the archive", reason: "rclone's listing has no list")
         }
