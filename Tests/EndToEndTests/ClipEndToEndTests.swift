@@ -110,6 +110,9 @@ struct ClipEndToEndTests {
                 #expect(frame.time() == s.clockText(shown), "at \(offset) s")
             }
             _ = first
+            // Like a plain stream copy, the index comes after the footage (no second pass) unless --faststart.
+            let boxes = topLevelBoxes(Array(try Data(contentsOf: out))).map(\.0)
+            #expect((boxes.firstIndex(of: "mdat") ?? .max) < (boxes.firstIndex(of: "moov") ?? -1), "\(boxes)")
 
             // --exact: the picture starts at --from itself, nothing re-encoded (the same packets, an edit list).
             let exact = out.deletingPathExtension().appendingPathExtension("exact.mp4")
@@ -117,9 +120,13 @@ struct ClipEndToEndTests {
             let exactRun = try await s.run(
                 [
                     "clip", "--dest", s.destination.path, "--camera", camera.id, "--from", iso(from), "--to", iso(to),
-                    "--out", exact.path, "--exact", "--subtitles",
+                    "--out", exact.path, "--exact", "--subtitles", "--faststart",
                 ])
             #expect(exactRun.status == 0, "\(exactRun.stderr)")
+            let exactBoxes = topLevelBoxes(Array(try Data(contentsOf: exact))).map(\.0)
+            #expect(
+                (exactBoxes.firstIndex(of: "moov") ?? .max) < (exactBoxes.firstIndex(of: "mdat") ?? -1), "\(exactBoxes)"
+            )
             let exactProbe = try await ClipProbe.of(exact.path)
             #expect(abs(exactProbe.duration - 32) < 1.001, "\(exactProbe.duration)")
             #expect(exactProbe.codecs.contains("mov_text"), "\(exactProbe.codecs)")

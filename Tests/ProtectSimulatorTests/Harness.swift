@@ -127,20 +127,3 @@ func pastHour(hoursAgo: Int64 = 3) -> (Int64, Int64) {
     let start = (now / 3_600_000 - hoursAgo) * 3_600_000
     return (start, start + 3_599_999)
 }
-
-/// The top-level MP4 boxes of a file, as (type, size).
-func topLevelBoxes(_ bytes: [UInt8]) -> [(String, Int)] {
-    var boxes: [(String, Int)] = []
-    var offset = 0
-    while offset + 8 <= bytes.count {
-        var size = Int(bytes[offset..<offset + 4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
-        let type = String(decoding: bytes[offset + 4..<offset + 8], as: UTF8.self)
-        if size == 1 {
-            size = Int(bytes[offset + 8..<offset + 16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
-        }
-        guard size >= 8 else { break }
-        boxes.append((type, size))
-        offset += size
-    }
-    return boxes
-}

@@ -85,3 +85,20 @@ public struct Probe: Sendable {
         return OverlayReader(width: probe.width, height: probe.height, luma: Array(data))
     }
 }
+
+/// The top-level MP4 boxes of a file, as (type, size).
+public func topLevelBoxes(_ bytes: [UInt8]) -> [(String, Int)] {
+    var boxes: [(String, Int)] = []
+    var offset = 0
+    while offset + 8 <= bytes.count {
+        var size = Int(bytes[offset..<offset + 4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+        let type = String(decoding: bytes[offset + 4..<offset + 8], as: UTF8.self)
+        if size == 1 {
+            size = Int(bytes[offset + 8..<offset + 16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+        }
+        guard size >= 8 else { break }
+        boxes.append((type, size))
+        offset += size
+    }
+    return boxes
+}

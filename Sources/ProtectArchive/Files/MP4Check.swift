@@ -31,8 +31,26 @@ public enum MP4Check {
         try inspect(path: path)
     }
 
+    /// The bytes of the `moov` box (its header included) of the whole MP4 at `path`.
+    static func index(path: String) throws -> [UInt8] {
+        try walk(path: path) { handle, moov in
+            try handle.seek(toOffset: UInt64(moov.offset))
+            guard let bytes = try handle.read(upToCount: Int(moov.size)), bytes.count == Int(moov.size) else {
+                throw Problem.truncated("moov")
+            }
+            return [UInt8](bytes)
+        }
+    }
+
     /// Walks the top-level boxes, then reads `mvhd` inside `moov`.
     static func inspect(path: String) throws -> Double? {
+        try walk(path: path) { handle, moov in try movieDuration(handle, moov: moov) }
+    }
+
+    /// Walks the top-level boxes of the file at `path`; `body` gets the open file and where `moov` is.
+    static func walk<T>(
+        path: String, _ body: (FileHandle, (offset: Int64, size: Int64)) throws -> T
+    ) throws -> T {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw Problem.empty }
         defer { try? handle.close() }
         let size = Int64(
@@ -67,7 +85,7 @@ public enum MP4Check {
             offset += boxSize
         }
         guard let moov else { throw Problem.missingIndex }
-        return try movieDuration(handle, moov: moov)
+        return try body(handle, moov)
     }
 
     /// The duration in the `mvhd` box of `moov` (both header versions).

@@ -73,10 +73,10 @@ public struct ClipJob: Sendable {
         let subtitleOutput =
             request.subtitles ? ["-map", "1:s", "-c:s", "mov_text", "-metadata:s:s:0", "language=eng"] : []
         let media = ["-map", "0:v", "-map", "0:a?", "-c:v", "copy", "-c:a", "copy"]
-        let metadata = [
-            "-metadata", "creation_time=\(TimeFormatting.iso(shownStart))", "-metadata", "title=\(camera.name)",
-            "-movflags", "+faststart", "-f", "mp4",
-        ]
+        let metadata =
+            [
+                "-metadata", "creation_time=\(TimeFormatting.iso(shownStart))", "-metadata", "title=\(camera.name)",
+            ] + (request.faststart ? ["-movflags", "+faststart"] : []) + ["-f", "mp4"]
         let concat = ["-f", "concat", "-safe", "0", "-i", list.path]
         if skip > 0 {
             try await request.ffmpeg.run(concat + media + ["-f", "mp4", joined.path])

@@ -16,6 +16,9 @@ public struct ClipRequest: Sendable {
     public var exact = false
     /// Add a `mov_text` track with the camera's name and the wall-clock time.
     public var subtitles = false
+    /// Put the index (`moov`) before the footage: one more pass over the file, for players that cannot ask for a
+    /// file's end (a grid always has it).
+    public var faststart = false
     /// Make the file from what the archive has when part of the range is missing.
     public var allowGaps = false
     public var ffmpeg = FFmpeg()

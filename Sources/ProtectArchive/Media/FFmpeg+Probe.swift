@@ -1,10 +1,15 @@
 import Foundation
 
 extension FFmpeg {
-    /// The time, in seconds from the file's start, of the last key frame at or before `seconds` in `path` (read
-    /// from the packets' flags: nothing is decoded).
+    /// The time, in seconds from the file's start, of the last key frame at or before `seconds` in `path`: read
+    /// from the file's index, or, for an index `MP4KeyFrames` does not follow, from the packets' flags by ffprobe
+    /// (nothing is decoded either way).
     func keyframe(atOrBefore seconds: Double, in path: String) async throws -> Double {
         let limit = seconds + 0.0005
+        // The file's own index answers without a process (a clip's only wait before ffmpeg starts copying).
+        if case let index??? = await BlockingWork.map([path], width: 1, { MP4KeyFrames.read(path: $0) }).first {
+            return index.latest(atOrBefore: limit) ?? 0
+        }
         for window in [30.0, Double.infinity] {
             let from = window.isInfinite ? 0 : max(0, seconds - window)
             let output = try await probe(

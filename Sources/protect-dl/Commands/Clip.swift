@@ -11,7 +11,8 @@ struct Clip: AsyncParsableCommand {
             edit list; nothing is re-encoded either way) and ends just before --to; it carries its real start as \
             creation_time and the camera as title. With --grid the chosen cameras are laid side by side in one \
             re-encoded H.264 video over exactly the range, each labelled, all at the same moment; a camera's missing \
-            footage shows as a black "no footage" tile. \(ExitStatus.documentation)
+            footage shows as a black "no footage" tile. Like a plain `ffmpeg -c copy`, a clip's index (moov) comes after \
+            its footage unless --faststart. \(ExitStatus.documentation)
             """
     )
 
@@ -22,6 +23,12 @@ struct Clip: AsyncParsableCommand {
     var subtitles = false
     @Flag(help: "One re-encoded video with the chosen cameras side by side, labelled and time-synchronised.")
     var grid = false
+    @Flag(
+        help: """
+            Put the file's index (moov) before the footage, for web servers and players that cannot ask for a \
+            file's end; one more pass over the file (a --grid video always has it).
+            """)
+    var faststart = false
 
     @OptionGroup(title: "Console (for hours the archive lacks)") var connection: ConnectionOptions
 
@@ -38,6 +45,7 @@ struct Clip: AsyncParsableCommand {
                 var request = archived
                 request.exact = exact
                 request.subtitles = subtitles
+                request.faststart = faststart
                 try await run(request, state: state)
             }
         } catch {
