@@ -58,10 +58,12 @@ to=$(( from + 3 * 3600000 ))
     done
 } >"$work/list.ffconcat"
 : >"$work/clip-times"
-# The sync's writes reach the disk first (they would slow whichever ran first), and the two alternate who goes first.
-sync
+# Each run writes a new file onto a disk with nothing left to write (the sync's or the last run's writes would slow
+# whichever ran next, and replacing a file makes ext4 flush the new one at once), and the two alternate who goes first.
 clip_once() {
     local t0
+    rm -f "$work/clip.mp4"
+    sync
     t0=$(now_ms)
     "$bin/protect-dl" clip --dest "$archive" --camera "$camera" --from "$(iso $from)" --to "$(iso $to)" \
         --out "$work/clip.mp4" >/dev/null
@@ -69,6 +71,8 @@ clip_once() {
 }
 plain_once() {
     local t0
+    rm -f "$work/plain.mp4"
+    sync
     t0=$(now_ms)
     ffmpeg -nostdin -v error -y -f concat -safe 0 -i "$work/list.ffconcat" -c copy "$work/plain.mp4"
     b=$(seconds_since $t0)

@@ -55,6 +55,9 @@ struct GridClipEndToEndTests {
                     cameras[1].name, "--from", iso(from), "--to", iso(to), "--out", out.path,
                 ])
             #expect(run.status == 0, "\(run.stderr)")
+            // Not a terminal: the progress bar's line at each tenth (ffmpeg reports twice a second), ending whole.
+            let bars = run.stderr.split(separator: "\n").filter { $0.hasPrefix("grid [") }
+            #expect(bars.last == "grid [####################] 100%", "\(run.stderr)")
             #expect(run.stdout.contains("640x180"), "\(run.stdout)")
             #expect(run.stdout.contains("\(cameras[1].name): from 1 archive file; no footage for"), "\(run.stdout)")
 

@@ -20,8 +20,10 @@ public struct GridClipJob: Sendable {
         self.request = request
     }
 
-    /// Makes the one file.
-    public func run(state: ArchiveState) async throws -> GridResult {
+    /// Makes the one file; `progress` hears the fraction of it encoded.
+    public func run(state: ArchiveState, progress: @escaping @Sendable (Double) -> Void = { _ in }) async throws
+        -> GridResult
+    {
         let zone = DisplayZone.named(try state.meta("timezone") ?? "UTC")
         let cameras = try request.chosenCameras(state: state)
         var lenient = request
@@ -108,10 +110,15 @@ public struct GridClipJob: Sendable {
             "title=\(cameras.map(\.name).joined(separator: ", "))", "-movflags", "+faststart", "-f", "mp4",
             partial.path,
         ]
-        try await request.ffmpeg.run(arguments)
+        try await request.ffmpeg.run(arguments) { key, value in
+            if key == "out_time_us", let micro = Double(value), micro >= 0 {
+                progress(min(1, micro / 1_000_000 / seconds))
+            }
+        }
         guard rename(partial.path, file.path) == 0 else {
             throw ArchiveError.destinationNotWritable(file.path, reason: String(cString: strerror(errno)))
         }
+        progress(1)
         return GridResult(
             path: file.path, shown: request.range, width: layout.tileWidth * layout.columns,
             height: layout.tileHeight * layout.rows,

@@ -100,7 +100,8 @@ extension ViewerServer {
             headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(size)"
         }
         headers[.contentLength] = String(range.count)
-        let body = try await FileIO().loadFile(path: path, range: range, context: context)
+        // Chunks of 64 KiB: the file reader keeps up to eight read ahead for each stream a browser holds open.
+        let body = try await FileIO().loadFile(path: path, range: range, context: context, chunkLength: 64 * 1024)
         guard let done else { return Response(status: status, headers: headers, body: body) }
         return Response(
             status: status, headers: headers,

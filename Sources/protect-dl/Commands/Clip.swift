@@ -11,7 +11,7 @@ struct Clip: AsyncParsableCommand {
             edit list; nothing is re-encoded either way) and ends just before --to; it carries its real start as \
             creation_time and the camera as title. With --grid the chosen cameras are laid side by side in one \
             re-encoded H.264 video over exactly the range, each labelled, all at the same moment; a camera's missing \
-            footage shows as a black "no footage" tile. Like a plain `ffmpeg -c copy`, a clip's index (moov) comes after \
+            footage shows as a black "no footage" tile; a progress bar with an ETA goes to stderr. Like a plain `ffmpeg -c copy`, a clip's index (moov) comes after \
             its footage unless --faststart. \(ExitStatus.documentation)
             """
     )
@@ -76,7 +76,8 @@ struct Clip: AsyncParsableCommand {
     /// Makes the files (or the grid) and says what each holds.
     func make(_ request: ClipRequest, state: ArchiveState, zone: DisplayZone) async throws {
         if grid {
-            let result = try await GridClipJob(request: request).run(state: state)
+            let bar = ProgressBar("grid")
+            let result = try await GridClipJob(request: request).run(state: state) { bar.update($0) }
             Console.write(ClipOptionGroup.summary(result, zone: zone), to: .standardOutput)
             return
         }

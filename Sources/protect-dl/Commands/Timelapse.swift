@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import ProtectArchive
-import Synchronization
 
 /// `protect-dl timelapse`: a range of the archive played many times faster, as one H.264 MP4 per camera.
 struct Timelapse: AsyncParsableCommand {
@@ -43,26 +42,8 @@ struct Timelapse: AsyncParsableCommand {
             request: request, speed: Double(speed.lowercased().replacingOccurrences(of: "x", with: "")) ?? 60)
         job.burnIn = burnIn
         job.framesPerSecond = fps
-        let started = Date()
-        let shown = Mutex(-1)
-        let terminal = isatty(STDERR_FILENO) == 1
-        let results = try await job.run(state: state) { fraction in
-            let percent = Int(fraction * 100)
-            let changed = shown.withLock { last in
-                defer { last = percent }
-                return terminal ? percent != last : percent / 10 != last / 10 || last < 0
-            }
-            guard changed else { return }
-            let elapsed = Date().timeIntervalSince(started)
-            let eta = fraction > 0.01 ? " ETA \(Int(elapsed / fraction - elapsed)) s" : ""
-            let bar = String(repeating: "#", count: percent / 5) + String(repeating: ".", count: 20 - percent / 5)
-            let line = "timelapse [\(bar)] \(percent)%\(eta)"
-            if terminal {
-                Console.writeRaw("\r" + line + (percent >= 100 ? "\n" : ""), to: .standardError)
-            } else {
-                Console.write(line, to: .standardError)
-            }
-        }
+        let bar = ProgressBar("timelapse")
+        let results = try await job.run(state: state) { bar.update($0) }
         let zone = DisplayZone.named(try state.meta("timezone") ?? "UTC")
         for result in results {
             Console.write(ClipOptionGroup.summary(result, zone: zone, noun: "timelapse"), to: .standardOutput)
