@@ -41,6 +41,22 @@ struct ConsoleClipEndToEndTests {
                 let frame = try await Probe.frame(out.path, at: Double(offset))
                 #expect(frame.time() == s.clockText(from + Int64(offset) * 1000), "at \(offset) s")
             }
+            // The same console from a configuration file's section, no connection option on the command line.
+            let file = try configFile(
+                """
+                consoles:
+                  site:
+                    address: \(s.endpoint.host)
+                    port: \(s.endpoint.port)
+                    username: admin
+                """)
+            defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
+            let viaFile = out.deletingPathExtension().appendingPathExtension("configured.mp4")
+            defer { try? FileManager.default.removeItem(at: viaFile) }
+            let configured = try await s.run(Array(arguments.dropLast()) + [viaFile.path, "--config", file.path])
+            #expect(configured.status == 0, "\(configured.stderr)")
+            #expect(configured.stdout.contains("and from the console for \(fetched)"), "\(configured.stdout)")
+            #expect(try await ClipProbe.of(viaFile.path).packets.count == 40)
             // Nothing of the console's export is left behind beside the clip.
             let left = try FileManager.default.contentsOfDirectory(atPath: out.deletingLastPathComponent().path)
             #expect(!left.contains { $0.hasPrefix(".console-clip") }, "\(left)")
