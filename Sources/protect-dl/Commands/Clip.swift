@@ -11,8 +11,9 @@ struct Clip: AsyncParsableCommand {
             edit list; nothing is re-encoded either way) and ends just before --to; it carries its real start as \
             creation_time and the camera as title. With --grid the chosen cameras are laid side by side in one \
             re-encoded H.264 video over exactly the range, each labelled, all at the same moment; a camera's missing \
-            footage shows as a black "no footage" tile; a progress bar with an ETA goes to stderr. Like a plain `ffmpeg -c copy`, a clip's index (moov) comes after \
-            its footage unless --faststart. \(ExitStatus.documentation)
+            footage shows as a black "no footage" tile; a progress bar with an ETA goes to stderr. As in a plain \
+            `ffmpeg -c copy`, a clip's index (moov) comes after its footage unless --faststart. \
+            \(ExitStatus.documentation)
             """
     )
 
