@@ -82,4 +82,27 @@ struct MP4KeyFramesTests {
         #expect(fromPackets == (try await probedKeyFrames(fragmented)).filter { $0 <= 7 }.max())
         #expect(fromIndex > 4 && fromPackets > 4, "\(fromIndex), \(fromPackets)")
     }
+
+    @Test("A damaged index (any byte set to 0 or 255, or cut anywhere) gives an answer or nil, never a trap")
+    func damagedIndexes() throws {
+        let moov = try MP4Check.index(
+            path: SharedFixtures.folder.appendingPathComponent("sample_camera_video.mp4").path)
+        #expect(MP4KeyFrames(moov: moov)?.times.count == 3)
+        var answered = 0
+        for position in stride(from: 0, to: moov.count, by: 3) {
+            for value: UInt8 in [0, 0xFF] {
+                var damaged = moov
+                damaged[position] = value
+                if MP4KeyFrames(moov: damaged) != nil { answered += 1 }
+            }
+            if MP4KeyFrames(moov: Array(moov.prefix(position))) != nil { answered += 1 }
+        }
+        // Most single bytes are sample sizes or chunk offsets, which the key frames do not depend on.
+        #expect(answered > 0)
+        // An edit that enters the media elsewhere than at the first sample's presentation is left to ffprobe.
+        let list = try #require(moov.indices.dropLast(4).first { moov[$0..<$0 + 4].elementsEqual("elst".utf8) })
+        var moved = moov
+        moved[list + 4 + 8 + 4 + 3] &+= 1  // the first edit's media time (version 0), lowest byte
+        #expect(MP4KeyFrames(moov: moved) == nil)
+    }
 }

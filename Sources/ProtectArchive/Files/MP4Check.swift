@@ -74,14 +74,15 @@ public enum MP4Check {
             }
             if boxSize == 1 {
                 guard bytes.count >= 16 else { throw Problem.truncated(type) }
-                boxSize = Int64(bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+                boxSize = Int64(clamping: bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
             } else if boxSize == 0 {
                 boxSize = size - offset
             }
             guard boxSize >= 8 else { throw Problem.truncated(type) }
-            guard offset + boxSize <= size else { throw Problem.truncated(type) }
+            guard boxSize <= size - offset else { throw Problem.truncated(type) }
             types.append(type)
-            if type == "moov" { moov = (offset, boxSize) }
+            // The first index counts (as for ffmpeg); a second one is ignored.
+            if type == "moov" && moov == nil { moov = (offset, boxSize) }
             offset += boxSize
         }
         guard let moov else { throw Problem.missingIndex }
