@@ -1,5 +1,6 @@
 import Foundation
 import ProtectSimulator
+import TestSupport
 import Testing
 
 @testable import ProtectArchive
@@ -13,13 +14,10 @@ struct MP4CheckTests {
     }
 
     func movieBytes() -> [UInt8] {
-        let movie = ExportMovie(
+        ExportMovie(
             identity: "test", width: 160, height: 90, framesPerSecond: 5, bitsPerSecond: 32_000,
-            durationMilliseconds: 60_000, creationTime: 0)
-        var chunks = movie.chunks()
-        var bytes: [UInt8] = []
-        while let chunk = chunks.next() { bytes += Array(buffer: chunk) }
-        return bytes
+            durationMilliseconds: 60_000, creationTime: 0
+        ).bytes()
     }
 
     @Test("A whole export passes; cut, HTML, JSON and empty bodies fail with their reason")
@@ -38,19 +36,9 @@ struct MP4CheckTests {
         #expect(throws: MP4Check.Problem.notMP4("{\"error\"")) { try MP4Check.validate(path: paths[4]) }
         #expect(throws: MP4Check.Problem.empty) { try MP4Check.validate(path: paths[5]) }
         // A body that ends cleanly before moov.
-        let mdatEnd = whole.count - topLevelMoovSize(whole)
+        let mdatEnd = whole.count - (topLevelBoxes(whole).first { $0.0 == "moov" }?.1 ?? 0)
         let noMoov = try write(Array(whole.prefix(mdatEnd)))
         defer { try? FileManager.default.removeItem(atPath: noMoov) }
         #expect(throws: MP4Check.Problem.missingIndex) { try MP4Check.validate(path: noMoov) }
-    }
-
-    func topLevelMoovSize(_ bytes: [UInt8]) -> Int {
-        var offset = 0
-        while offset + 8 <= bytes.count {
-            let size = Int(bytes[offset..<offset + 4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
-            if String(decoding: bytes[offset + 4..<offset + 8], as: UTF8.self) == "moov" { return size }
-            offset += size
-        }
-        return 0
     }
 }

@@ -42,12 +42,9 @@ struct MP4KeyFramesTests {
         let movie = ExportMovie(
             identity: "keys", width: 160, height: 90, framesPerSecond: 5, bitsPerSecond: 32_000,
             durationMilliseconds: 120_000, creationTime: 0)
-        var chunks = movie.chunks()
-        var bytes: [UInt8] = []
-        while let chunk = chunks.next() { bytes += Array(buffer: chunk) }
         let path = temporary("sim.mp4")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        try Data(movie.bytes()).write(to: URL(fileURLWithPath: path))
         try await expectSame(path)
         let frames = try #require(MP4KeyFrames.read(path: path))
         #expect(frames.latest(atOrBefore: 12.0) == 10.0)

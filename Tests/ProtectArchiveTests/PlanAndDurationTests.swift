@@ -1,6 +1,7 @@
 import Foundation
 import ProtectAPI
 import ProtectSimulator
+import TestSupport
 import Testing
 
 @testable import ProtectArchive
@@ -11,9 +12,7 @@ struct PlanAndDurationTests {
         let movie = ExportMovie(
             identity: "test", width: 160, height: 90, framesPerSecond: 5, bitsPerSecond: 32_000,
             durationMilliseconds: milliseconds, creationTime: 0)
-        var chunks = movie.chunks()
-        var bytes: [UInt8] = []
-        while let chunk = chunks.next() { bytes += Array(buffer: chunk) }
+        let bytes = movie.bytes()
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("duration-\(UUID()).mp4").path
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         return path

@@ -102,3 +102,13 @@ public func topLevelBoxes(_ bytes: [UInt8]) -> [(String, Int)] {
     }
     return boxes
 }
+
+extension ExportMovie {
+    /// The whole file the simulator would stream for this movie.
+    public func bytes() -> [UInt8] {
+        var chunks = chunks()
+        var bytes: [UInt8] = []
+        while let chunk = chunks.next() { bytes += Array(buffer: chunk) }
+        return bytes
+    }
+}

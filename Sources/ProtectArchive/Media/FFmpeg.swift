@@ -14,6 +14,17 @@ public struct FFmpeg: Sendable {
         self.ffprobe = ffprobe
     }
 
+    /// A `progress` for `run` that hands on ffmpeg's output time as the fraction of `seconds` written (0 to 1).
+    static func fraction(
+        of seconds: Double, _ report: @escaping @Sendable (Double) -> Void
+    ) -> @Sendable (Substring, Substring) -> Void {
+        { key, value in
+            if key == "out_time_us", let micro = Double(value), micro >= 0 {
+                report(min(1, micro / 1_000_000 / seconds))
+            }
+        }
+    }
+
     /// What a finished run printed.
     struct Output: Sendable {
         var status: Int32

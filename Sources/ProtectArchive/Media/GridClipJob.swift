@@ -110,11 +110,7 @@ public struct GridClipJob: Sendable {
             "title=\(cameras.map(\.name).joined(separator: ", "))", "-movflags", "+faststart", "-f", "mp4",
             partial.path,
         ]
-        try await request.ffmpeg.run(arguments) { key, value in
-            if key == "out_time_us", let micro = Double(value), micro >= 0 {
-                progress(min(1, micro / 1_000_000 / seconds))
-            }
-        }
+        try await request.ffmpeg.run(arguments, progress: FFmpeg.fraction(of: seconds, progress))
         guard rename(partial.path, file.path) == 0 else {
             throw ArchiveError.destinationNotWritable(file.path, reason: String(cString: strerror(errno)))
         }

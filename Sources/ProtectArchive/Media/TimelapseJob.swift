@@ -100,11 +100,8 @@ public struct TimelapseJob: Sendable {
             "-movflags", "+faststart", "-f", "mp4", partial.path,
         ]
         let total = Double(frameCount) / Double(framesPerSecond)
-        try await request.ffmpeg.run(arguments, environment: ["TZ": zone]) { key, value in
-            if key == "out_time_us", let micro = Double(value), micro >= 0 {
-                progress(min(1, micro / 1_000_000 / total))
-            }
-        }
+        try await request.ffmpeg.run(
+            arguments, environment: ["TZ": zone], progress: FFmpeg.fraction(of: total, progress))
         guard rename(partial.path, file.path) == 0 else {
             throw ArchiveError.destinationNotWritable(file.path, reason: String(cString: strerror(errno)))
         }

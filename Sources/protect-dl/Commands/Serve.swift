@@ -29,7 +29,8 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         // Two malloc arenas, not glibc's eight per core: buffers of many files streamed at once are freed into few
-        // arenas and reused, which kept four browsers' peak under 60 MiB where it reached 63-69 MiB.
+        // arenas and reused. With the viewer's 64 KiB file chunks, four browsers' peak was 49-55 MiB in five runs
+        // where it had been 54-69 MiB (the arenas alone lowered it by a few MiB, within the runs' spread).
         MallocArenas.limit(to: 2)
         do {
             guard case .local(let folder) = ArchiveLocation(dest) else { throw MediaError.remoteArchive(dest) }
