@@ -298,6 +298,39 @@ struct WebSocketTests {
         }
     }
 
+    @Test("A restart closes connections that have asked nothing yet, and the console comes back")
+    func restartWithIdleConnection() async throws {
+        try await Harness.with(Self.quiet()) { h in
+            // A connection opened just before the restart, whose first request has not come (a client's pool opens
+            // them ahead): nothing of HTTP is on it yet to hear the server's shutdown.
+            let idle = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(host: h.endpoint.host, port: h.endpoint.port).get()
+            // A request on a connection opened after it: by its answer the console has accepted the idle one.
+            _ = try await h.request("/")
+            var faults = FaultSettings()
+            faults.restartSeconds = 0.5
+            try await h.setFaults(faults)
+            do {
+                try await eventually("the restart to close the idle connection", timeout: .seconds(30)) {
+                    !idle.isActive
+                }
+                try await eventually("the console to accept connections again", timeout: .seconds(30)) {
+                    guard
+                        let back = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                            .connect(host: h.endpoint.host, port: h.endpoint.port).get()
+                    else { return false }
+                    try? await back.close()
+                    return true
+                }
+            } catch {
+                try? await idle.close()
+                throw error
+            }
+            let (cookie, _) = try await h.loginUniFiOS()
+            #expect(!(try await h.lastUpdateID(cookie: cookie)).isEmpty)
+        }
+    }
+
     @Test("An event that never gets its end on the socket has one in /events")
     func unended() async throws {
         try await Harness.with(Self.quiet()) { h in

@@ -51,8 +51,6 @@ public actor ConsoleState {
     var eventRandom: SplitMix64
     /// Restart requests for the running server.
     let restarts = RestartSignal()
-    /// The HTTP connections open now.
-    nonisolated let connections = ConnectionRegistry()
 
     init(configuration: SimulatorConfiguration, catalog: CameraCatalog, events: EventStore) {
         self.configuration = configuration

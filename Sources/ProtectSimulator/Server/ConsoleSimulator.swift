@@ -91,25 +91,30 @@ public struct ConsoleSimulator: Sendable {
     }
 
     func makeApplication(
-        port: Int, listener: NIOLockedValueBox<(any Channel)?>? = nil,
+        port: Int, listener: NIOLockedValueBox<(any Channel)?>? = nil, connections: ConnectionRegistry,
         onRunning: @escaping @Sendable (Endpoint) async -> Void
     ) throws
         -> some ApplicationProtocol
     {
         let routes = ConsoleRoutes(state: state, configuration: configuration, timeline: timeline, logger: logger)
         let socket = WebSocketEndpoint(state: state, configuration: configuration, replay: replay)
-        let upgrade = HTTPServerBuilder.http1WebSocketUpgrade(
-            configuration: .init(ws: .init(autoPing: .disabled))
-        ) { request, channel, _ in
-            await socket.shouldUpgrade(request, channel: channel)
-        }
         let server: HTTPServerBuilder
         if let identity {
-            server = try .tls(upgrade, tlsConfiguration: identity.serverConfiguration())
+            let tls = try identity.serverConfiguration()
+            server = HTTPServerBuilder { responder in
+                let upgrade = HTTP1WebSocketUpgradeChannel(
+                    responder: responder, configuration: .init(ws: .init(autoPing: .disabled))
+                ) { request, channel, _ in
+                    await socket.shouldUpgrade(request, channel: channel)
+                }
+                return RegisteredChannel(base: try TLSChannel(upgrade, tlsConfiguration: tls), registry: connections)
+            }
         } else {
             // Plain HTTP (for debugging) answers bytes that are not HTTP, such as a TLS hello, with 400 at once as
             // nginx does; the upgrade pipeline would wait for more. The websocket needs TLS mode.
-            server = .http1()
+            server = HTTPServerBuilder { responder in
+                RegisteredChannel(base: HTTP1Channel(responder: responder), registry: connections)
+            }
         }
         let host = configuration.network.host
         let scheme = identity == nil ? "http" : "https"
@@ -190,8 +195,10 @@ struct ServerService: Service {
         let state = simulator.state
         while true {
             let listener = NIOLockedValueBox<(any Channel)?>(nil)
-            let application = try simulator.makeApplication(port: port.withLockedValue { $0 }, listener: listener) {
-                endpoint in
+            let connections = ConnectionRegistry()
+            let application = try simulator.makeApplication(
+                port: port.withLockedValue { $0 }, listener: listener, connections: connections
+            ) { endpoint in
                 port.withLockedValue { $0 = endpoint.port }
                 let first = announced.withLockedValue { value in
                     defer { value = true }
@@ -223,7 +230,7 @@ struct ServerService: Service {
                 try? await Task.sleep(for: .milliseconds(100))
                 try? await listener.withLockedValue { $0 }?.close()
                 await group.triggerGracefulShutdown()
-                state.connections.closeAll()
+                connections.closeAll()
                 await state.feed.restart()
                 while try await tasks.next() != nil {}
                 return seconds

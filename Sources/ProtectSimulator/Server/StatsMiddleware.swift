@@ -1,7 +1,7 @@
 import Hummingbird
 import Logging
 
-/// Registers every request's connection (a restart closes them all) and counts its answer by status and endpoint.
+/// Counts every answer by status and endpoint.
 struct StatsMiddleware: RouterMiddleware {
     typealias Context = ConsoleRequestContext
 
@@ -11,7 +11,6 @@ struct StatsMiddleware: RouterMiddleware {
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        state.connections.register(context.channel)
         let response = try await next(request, context)
         await state.record(status: Int(response.status.code), endpoint: context.endpoint.value)
         logger.debug("\(request.method) \(request.uri.path) → \(response.status.code)")
