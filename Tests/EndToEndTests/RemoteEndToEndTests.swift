@@ -48,14 +48,33 @@ struct RemoteEndToEndTests {
                 for record in records { #expect(files[record.path] == record.size) }
                 #expect(try state.remoteFiles(status: .uploading).isEmpty)
                 #expect(try state.remoteFiles(status: .uploaded).count == 3)
-                if testCase.kind == .sftp {
-                    // The server's MD5 of each file was compared with the one taken while streaming.
-                    #expect(try state.remoteFiles().allSatisfy { $0.remoteHash == "md5:" + ($0.md5 ?? "") })
-                }
                 #expect(try await remote.pendingUploads() == 0)
+                let sorted = records.sorted { $0.start < $1.start }
+                var oldMD5 = ""
                 // Byte for byte what the console serves.
                 try await remote.copy(to: s.destination)
                 for record in records { #expect(try await s.segmentMatchesConsole(record), "\(record.path)") }
+                if testCase.kind == .sftp {
+                    // The server's SHA-1 of each file (its sha1sum) was compared with the one taken as the bytes
+                    // passed, and recorded; no MD5 was taken.
+                    for row in try state.remoteFiles() {
+                        let sum = try await runProcess(
+                            "/usr/bin/sha1sum", [s.destination.appendingPathComponent(row.path).path])
+                        let hex = String(sum.stdout.prefix(40))
+                        #expect(
+                            hex.count == 40 && row.remoteHash == "sha1:" + hex, "\(row.path): \(row.remoteHash ?? "")")
+                        #expect(row.md5 ?? "" == "")
+                    }
+                    // One file recorded as uploads were before SHA-1 was used (the remote's MD5): verify, below, asks
+                    // the server for both kinds and compares each file's with its own.
+                    let old = sorted[0]
+                    let sum = try await runProcess(
+                        "/usr/bin/md5sum", [s.destination.appendingPathComponent(old.path).path])
+                    oldMD5 = String(sum.stdout.prefix(32))
+                    try state.finishUpload(
+                        path: old.path, size: old.size, sha256: old.sha256 ?? "", md5: oldMD5,
+                        remoteHash: "md5:" + oldMD5)
+                }
                 try FileManager.default.removeItem(at: s.destination)
                 try FileManager.default.createDirectory(at: s.destination, withIntermediateDirectories: true)
 
@@ -82,9 +101,24 @@ struct RemoteEndToEndTests {
                 let deep = try await remote.protectDL(["verify", "--dest", remote.dest, "--deep"])
                 #expect(deep.status == 0, "\(deep.stdout)\(deep.stderr)")
                 #expect(deep.stdout.contains("3 read back"), "\(deep.stdout)")
+                if testCase.kind == .sftp {
+                    // The file recorded with an MD5 is compared by the server's MD5: a record that differs is seen.
+                    let old = sorted[0]
+                    let wrong = String(repeating: "0", count: 32)
+                    try state.finishUpload(
+                        path: old.path, size: old.size, sha256: old.sha256 ?? "", md5: wrong, remoteHash: "md5:" + wrong
+                    )
+                    let mismatch = try await remote.protectDL(["verify", "--dest", remote.dest])
+                    #expect(mismatch.status == 10)
+                    #expect(
+                        mismatch.stdout.contains("altered  \(old.path): the remote's MD5 of it changed"),
+                        "\(mismatch.stdout)")
+                    try state.finishUpload(
+                        path: old.path, size: old.size, sha256: old.sha256 ?? "", md5: oldMD5,
+                        remoteHash: "md5:" + oldMD5)
+                }
 
                 // Corrupt one object (same size, other bytes) and remove another.
-                let sorted = records.sorted { $0.start < $1.start }
                 let corrupt = sorted[2]
                 let gone = sorted[1]
                 let bytes = Data(repeating: 0x41, count: Int(corrupt.size))
@@ -103,8 +137,9 @@ struct RemoteEndToEndTests {
                 #expect(quickBad.status == 10)
                 #expect(quickBad.stdout.contains("missing  \(gone.path)"), "\(quickBad.stdout)")
                 // Only SFTP has a hash of its own in a listing (S3 has none for streamed objects): there the quick
-                // pass sees the forgery too.
+                // pass sees the forgery too, by the server's SHA-1.
                 #expect(quickBad.stdout.contains("altered  \(corrupt.path)") == (testCase.kind == .sftp))
+                if testCase.kind == .sftp { #expect(quickBad.stdout.contains("SHA-1"), "\(quickBad.stdout)") }
                 let deepBad = try await remote.protectDL(["verify", "--dest", remote.dest, "--deep"])
                 #expect(deepBad.status == 10)
                 #expect(deepBad.stdout.contains("altered  \(corrupt.path)"), "\(deepBad.stdout)")

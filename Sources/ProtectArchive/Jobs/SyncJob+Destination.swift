@@ -29,7 +29,7 @@ extension SyncJob {
             let now = options.engine.clock.now()
             let last = try state.meta(Self.listedAtKey).flatMap { Int64($0) }
             if !firstPass, let last, now - last < Int64(options.remoteListingInterval * 1000) { return GoneFiles() }
-            let listing = try await remote.list(hashes: false)
+            let listing = try await remote.list()
             try await Self.checkIdentity(remote, listing: listing, state: state, mark: !options.dryRun)
             if !options.dryRun { try state.setMeta(Self.listedAtKey, String(now)) }
             report.destinationListed = true

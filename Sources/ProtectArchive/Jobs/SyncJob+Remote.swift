@@ -9,7 +9,7 @@ extension SyncJob {
     {
         let expired = try state.completeSegments(endingBy: cutoff)
         guard !expired.isEmpty else { return }
-        let listing = try await remote.list(hashes: false)
+        let listing = try await remote.list()
         var doomed: [SegmentRecord] = []
         for record in expired {
             guard let object = listing[record.path] else {

@@ -1,18 +1,19 @@
 import Foundation
 
 extension VerifyJob {
-    /// Checks a remote archive: one listing gives every file's size (and the remote's MD5 where it has one, compared
-    /// with the MD5 taken while uploading); `deep` reads files back through rclone and compares their SHA-256, up to
-    /// `deepMaxBytes`.
+    /// Checks a remote archive: one listing gives every file's size (and the remote's own hash where it has one,
+    /// compared with the one recorded when the file was uploaded); `deep` reads files back through rclone and compares
+    /// their SHA-256, up to `deepMaxBytes`.
     func checkRemote(_ remote: RemoteStore, state: ArchiveState, onProblem: (VerifyProblem) -> Void) async throws
         -> VerifyReport
     {
         var report = VerifyReport()
         let records = try state.segments(status: .complete) + state.segments(status: .missing)
-        let listing = try await remote.list(hashes: true)
-        try await SyncJob.checkIdentity(remote, listing: listing, state: state, mark: false)
         let uploads = Dictionary(
             try state.remoteFiles(status: .uploaded).map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        // The kinds of hash the uploads were recorded with (an archive uploaded before SHA-1 was used has MD5s).
+        let listing = try await remote.list(hashTypes: Set(uploads.values.compactMap { $0.recordedHash?.kind }))
+        try await SyncJob.checkIdentity(remote, listing: listing, state: state, mark: false)
         var readBack: [SegmentRecord] = []
         var budget = deepMaxBytes ?? Int64.max
         for record in records {
@@ -30,10 +31,11 @@ extension VerifyJob {
                 onProblem(problem)
                 continue
             }
-            if let md5 = object.hashes["md5"], let uploaded = uploads[record.path]?.md5, !uploaded.isEmpty,
-                md5 != uploaded
+            if let recorded = uploads[record.path]?.recordedHash, let now = object.hashes[recorded.kind.rawValue],
+                now != recorded.hex
             {
-                let problem = VerifyProblem(record: record, kind: .altered, detail: "the remote's MD5 of it changed")
+                let problem = VerifyProblem(
+                    record: record, kind: .altered, detail: "the remote's \(recorded.kind.displayName) of it changed")
                 report.problems.append(problem)
                 onProblem(problem)
                 continue

@@ -2,25 +2,25 @@ import Crypto
 import Foundation
 import ProtectAPI
 
-/// The hashes and checks of an upload's bytes as they pass: SHA-256, MD5 (unless told not to), the length the console
-/// announced, and (for a video) a whole MP4.
+/// The hashes and checks of an upload's bytes as they pass: SHA-256, the hash the remote's own is compared with (MD5
+/// or SHA-1, when asked), the length the console announced, and (for a video) a whole MP4.
 struct PassingBytes {
     let expectedLength: Int64?
     let checkMP4: Bool
     private var sha = SHA256()
-    private var md5: Insecure.MD5?
+    private var remoteHash: RunningRemoteHash?
     private var mp4 = MP4StreamCheck()
     private(set) var written: Int64 = 0
 
-    init(expectedLength: Int64?, checkMP4: Bool, md5: Bool = true) {
+    init(expectedLength: Int64?, checkMP4: Bool, hash: RemoteHashKind?) {
         self.expectedLength = expectedLength
         self.checkMP4 = checkMP4
-        self.md5 = md5 ? Insecure.MD5() : nil
+        self.remoteHash = hash.map(RunningRemoteHash.init)
     }
 
     mutating func feed(_ bytes: UnsafeRawBufferPointer) {
         sha.update(bufferPointer: bytes)
-        md5?.update(bufferPointer: bytes)
+        remoteHash?.update(bytes)
         if checkMP4 { mp4.feed(bytes) }
         written += Int64(bytes.count)
     }
@@ -33,6 +33,6 @@ struct PassingBytes {
         let duration = checkMP4 ? try mp4.finish() : nil
         return UploadTally.Whole(
             bytes: written, sha256: FileHash.hex(sha.finalize()),
-            md5: md5?.finalize().map { String(format: "%02x", $0) }.joined(), duration: duration)
+            hash: remoteHash.map { ($0.kind, $0.finalize()) }, duration: duration)
     }
 }

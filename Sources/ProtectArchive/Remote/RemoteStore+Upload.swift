@@ -8,10 +8,12 @@ public struct UploadedFile: Sendable, Equatable {
     public var bytes: Int64
     /// Lower-case hex SHA-256, computed as the bytes passed.
     public var sha256: String
-    /// Lower-case hex MD5: computed as the bytes passed, or on bucket remotes (where rclone sends its own MD5 of the
-    /// spooled file with the upload and checks the stored object's) the remote's; empty when neither has one.
+    /// Lower-case hex MD5 where the remote's check hash is MD5: computed as the bytes passed, or on bucket remotes
+    /// (where rclone sends its own MD5 of the spooled file with the upload and checks the stored object's) the
+    /// remote's; empty otherwise (a remote checked with SHA-1, or with no hash).
     public var md5: String
-    /// The remote's own hash of what it stored (`md5:<hex>`), when it has one.
+    /// The remote's own hash of what it stored (`md5:<hex>` or `sha1:<hex>`), when it has one; compared with the
+    /// one protect-dl took as the bytes passed, where it took one.
     public var remoteHash: String?
     /// The MP4's duration in seconds, for checked videos.
     public var duration: Double?
@@ -30,8 +32,8 @@ extension RemoteStore {
     ///
     /// On buckets a multipart upload is never completed unless whole, so the file goes straight to its name. On file
     /// remotes (sftp, smb) rclone writes in place, so the file goes to `.<name>.partial-<random>` first and is
-    /// renamed once checked. After rclone's answer the object is looked at once: its size, and the remote's MD5
-    /// where it has one, compared with what was sent. `onSpooled` hears that the bytes are read whole and spooled
+    /// renamed once checked. After rclone's answer the object is looked at once: its size, and the remote's own hash
+    /// where it has one (SHA-1 or MD5 on file remotes, see `checkHash`), compared with what was sent. `onSpooled` hears that the bytes are read whole and spooled
     /// (never when they stream): their source is free while rclone sends the file.
     public func upload<Chunks: AsyncSequence & Sendable>(
         _ chunks: Chunks, expectedLength: Int64?, to relative: String, checkMP4: Bool,
@@ -59,9 +61,10 @@ extension RemoteStore {
             throw error
         }
         let file = UploadedFile(
-            bytes: whole.bytes, sha256: whole.sha256, md5: whole.md5 ?? "", remoteHash: nil, duration: whole.duration)
+            bytes: whole.bytes, sha256: whole.sha256, md5: whole.hash?.kind == .md5 ? whole.hash?.hex ?? "" : "",
+            remoteHash: nil, duration: whole.duration)
         do {
-            let checked = try await check(target, against: file)
+            let checked = try await check(target, against: file, hash: whole.hash)
             if let temporary {
                 try await move(temporary, to: relative)
                 // A rename is atomic; a copy and delete is looked at again.
@@ -90,13 +93,15 @@ extension RemoteStore {
     ) async throws -> UploadTally.Whole where Chunks.Element == ByteBuffer {
         // A bucket gets rclone's own MD5 of the file with the upload (S3's Content-MD5, which the server checks) and
         // rclone compares the stored object's with it: taking one here too would only cost time. A file remote
-        // (sftp) checks nothing as it writes, so protect-dl takes the MD5 of the bytes as they pass and compares the
-        // server's own (one read there, as rclone copy does), and rclone is told not to compare it a second time.
+        // (sftp) checks nothing as it writes, so protect-dl takes the check hash of the bytes as they pass and
+        // compares the server's own (one read there, as rclone copy does), and rclone is told not to compare a hash
+        // a second time.
         let bucket = features.bucketBased
         let written: (name: String, whole: UploadTally.Whole)
         do {
             written = try await spool.write(
-                chunks, expectedLength: expectedLength, checkMP4: checkMP4, md5: !bucket, onBytes: onBytes)
+                chunks, expectedLength: expectedLength, checkMP4: checkMP4, hash: bucket ? nil : checkHash,
+                onBytes: onBytes)
         } catch let unusable as UploadSpool.Unusable {
             spoolTurnedOff.withLock { $0 = true }
             logger.warning(
@@ -129,9 +134,11 @@ extension RemoteStore {
         let slash = target.lastIndex(of: "/")
         let folder = slash.map { String(target[..<$0]) } ?? ""
         let name = slash.map { String(target[target.index(after: $0)...]) } ?? target
+        // Streamed, rclone sends no hash of its own: protect-dl takes the check hash (a bucket's MD5 too, though a
+        // multipart upload keeps none to compare with).
         let body = UploadBody(
             chunks: chunks, boundary: "protect-dl-" + UUID().uuidString, fileName: name,
-            expectedLength: expectedLength, checkMP4: checkMP4, onBytes: onBytes, tally: tally)
+            expectedLength: expectedLength, checkMP4: checkMP4, hash: checkHash, onBytes: onBytes, tally: tally)
         do {
             try await daemon.upload(body, boundary: body.boundary, fs: root, folder: folder)
         } catch {
@@ -157,8 +164,11 @@ extension RemoteStore {
             checkMP4: false)
     }
 
-    /// Lists the object just written and compares its size, and the remote's hash where it has one.
-    private func check(_ target: String, against file: UploadedFile) async throws -> UploadedFile {
+    /// Lists the object just written and compares its size, and the remote's own hash (where it has one) with
+    /// `hash`, the one taken as the bytes passed (nil on a bucket, where rclone checked its own MD5).
+    private func check(
+        _ target: String, against file: UploadedFile, hash: (kind: RemoteHashKind, hex: String)?
+    ) async throws -> UploadedFile {
         guard let object = try await stat(target, hashes: true) else {
             throw RemoteError.failed(
                 remote: root, doing: "store \(target)", reason: "rclone reported success but the file is not there")
@@ -169,15 +179,16 @@ extension RemoteStore {
                 reason: "the stored file has \(object.size) bytes instead of \(file.bytes)")
         }
         var checked = file
-        if let md5 = object.hashes["md5"] {
-            // A bucket checked rclone's own MD5 of the spooled file (see sendSpooled); protect-dl did not take one.
-            if file.md5.isEmpty { checked.md5 = md5 }
-            guard md5 == checked.md5 else {
+        guard let kind = checkHash, let remote = object.hashes[kind.rawValue] else { return checked }
+        if let hash, hash.kind == kind {
+            guard remote == hash.hex else {
                 throw RemoteError.failed(
-                    remote: root, doing: "store \(target)", reason: "the remote's MD5 of the file differs")
+                    remote: root, doing: "store \(target)",
+                    reason: "the remote's \(kind.displayName) of the file differs")
             }
-            checked.remoteHash = "md5:" + md5
         }
+        if kind == .md5 { checked.md5 = remote }
+        checked.remoteHash = kind.recorded(remote)
         return checked
     }
 

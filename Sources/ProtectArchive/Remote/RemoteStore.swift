@@ -29,6 +29,8 @@ public final class RemoteStore: Sendable {
     public let root: String
     public let rclone: Rclone
     public let features: RemoteFeatures
+    /// The remote's own hash each upload is checked with (see `RemoteHashKind.check(for:)`); nil when it has none.
+    public let checkHash: RemoteHashKind?
     /// The local state of this remote archive (its `.protect-dl/` lives in `state.destination`).
     public let state: ArchiveState
     let slots: UploadSlots
@@ -47,6 +49,7 @@ public final class RemoteStore: Sendable {
         self.root = root
         self.rclone = rclone
         self.features = features
+        self.checkHash = RemoteHashKind.check(for: features)
         self.state = state
         self.slots = UploadSlots(rclone.configuration.uploadJobs)
         self.daemon = daemon
@@ -126,14 +129,13 @@ public final class RemoteStore: Sendable {
         root.hasSuffix(":") || root.hasSuffix("/") ? root + relative : root + "/" + relative
     }
 
-    /// The file at `relative`, or nil when there is none; with `hashes`, the remote's own hashes of it.
+    /// The file at `relative`, or nil when there is none; with `hashes`, the remote's own hash it is checked with.
     public func stat(_ relative: String, hashes: Bool = false) async throws -> RemoteObject? {
         var options: [String: Any] = ["noModTime": true, "noMimeType": true]
-        // Only MD5 is compared (it is what protect-dl computes besides SHA-256): asking for it alone spares an SFTP
-        // server reading the file a second time for SHA-1.
-        if hashes && features.hashes.contains("md5") {
+        // Only the check hash is asked for: an SFTP server reads the file once for each kind.
+        if hashes, let checkHash {
             options["showHash"] = true
-            options["hashTypes"] = ["md5"]
+            options["hashTypes"] = [checkHash.rawValue]
         }
         guard
             let answer = try await call(
@@ -190,12 +192,14 @@ public final class RemoteStore: Sendable {
         return RemoteObject(path: path, size: size, hashes: hashes)
     }
 
-    /// Every file under the root, by path (with the remote's hashes when asked and it has any).
-    public func list(hashes: Bool) async throws -> [String: RemoteObject] {
+    /// Every file under the root, by path, with those of the remote's hashes of `hashTypes` it has (an SFTP server
+    /// reads every file once for each kind).
+    public func list(hashTypes: Set<RemoteHashKind> = []) async throws -> [String: RemoteObject] {
         var options: [String: Any] = ["recurse": true, "filesOnly": true, "noModTime": true, "noMimeType": true]
-        if hashes && features.hashes.contains("md5") {
+        let asked = hashTypes.map(\.rawValue).filter { features.hashes.contains($0) }.sorted()
+        if !asked.isEmpty {
             options["showHash"] = true
-            options["hashTypes"] = ["md5"]
+            options["hashTypes"] = asked
         }
         let answer = try await Self.ask(
             daemon, remote: root, "operations/list", ["fs": root, "remote": "", "opt": options],

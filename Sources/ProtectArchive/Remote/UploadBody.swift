@@ -9,8 +9,9 @@ final class UploadTally: Sendable {
     struct Whole: Sendable {
         var bytes: Int64
         var sha256: String
-        /// Nil when not computed (rclone sends and checks its own).
-        var md5: String?
+        /// The hash compared with the remote's own (lower-case hex); nil when not computed (a bucket: rclone sends
+        /// and checks its own MD5).
+        var hash: (kind: RemoteHashKind, hex: String)?
         var duration: Double?
     }
 
@@ -24,7 +25,7 @@ final class UploadTally: Sendable {
 }
 
 /// The `multipart/form-data` body of an upload to rclone's daemon: one file part that streams `chunks`, hashing
-/// (SHA-256 and MD5) and checking them as they pass. The closing boundary, which tells rclone the file is whole, is
+/// (SHA-256 and the remote's check hash) and checking them as they pass. The closing boundary, which tells rclone the file is whole, is
 /// sent only once the stream ended with the length announced (and, for a video, a whole MP4); anything else throws,
 /// the connection drops, and rclone aborts the upload.
 struct UploadBody<Chunks: AsyncSequence & Sendable>: AsyncSequence, Sendable where Chunks.Element == ByteBuffer {
@@ -34,6 +35,8 @@ struct UploadBody<Chunks: AsyncSequence & Sendable>: AsyncSequence, Sendable whe
     let fileName: String
     let expectedLength: Int64?
     let checkMP4: Bool
+    /// The hash to take for the remote's own to be compared with.
+    let hash: RemoteHashKind?
     let onBytes: (@Sendable (Int) -> Void)?
     let tally: UploadTally
 
@@ -51,7 +54,7 @@ struct UploadBody<Chunks: AsyncSequence & Sendable>: AsyncSequence, Sendable whe
         init(body: UploadBody, source: Chunks.AsyncIterator) {
             self.body = body
             self.source = source
-            passing = PassingBytes(expectedLength: body.expectedLength, checkMP4: body.checkMP4)
+            passing = PassingBytes(expectedLength: body.expectedLength, checkMP4: body.checkMP4, hash: body.hash)
         }
 
         mutating func next() async throws -> ByteBuffer? {

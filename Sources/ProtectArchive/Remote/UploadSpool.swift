@@ -33,7 +33,8 @@ struct UploadSpool: Sendable {
     /// Writes `chunks` to a new file of the folder while hashing and checking them; its name and what it holds once
     /// the bytes ended at the length announced (and, for a video, as a whole MP4). Any failure removes the file.
     func write<Chunks: AsyncSequence & Sendable>(
-        _ chunks: Chunks, expectedLength: Int64?, checkMP4: Bool, md5: Bool, onBytes: (@Sendable (Int) -> Void)?
+        _ chunks: Chunks, expectedLength: Int64?, checkMP4: Bool, hash: RemoteHashKind?,
+        onBytes: (@Sendable (Int) -> Void)?
     ) async throws -> (name: String, whole: UploadTally.Whole) where Chunks.Element == ByteBuffer {
         let name = UUID().uuidString.lowercased()
         let path = folder.appendingPathComponent(name).path
@@ -42,7 +43,7 @@ struct UploadSpool: Sendable {
         var open = true
         defer { if open { close(descriptor) } }
         do {
-            var passing = PassingBytes(expectedLength: expectedLength, checkMP4: checkMP4, md5: md5)
+            var passing = PassingBytes(expectedLength: expectedLength, checkMP4: checkMP4, hash: hash)
             for try await chunk in chunks {
                 try Task.checkCancellation()
                 try chunk.withUnsafeReadableBytes { bytes in

@@ -22,6 +22,14 @@ public struct RemoteFileRecord: Sendable, Codable, Equatable, FetchableRecord {
     /// The hash the remote itself reports (`md5:<hex>` or `sha1:<hex>`), when it has one.
     public var remoteHash: String?
     public var updatedAt: Int64
+
+    /// The remote's hash recorded at upload, to compare a later listing's with: `remoteHash`, or (a row from before
+    /// the remote's hash was recorded) the MD5 taken.
+    public var recordedHash: (kind: RemoteHashKind, hex: String)? {
+        if let parsed = RemoteHashKind.parse(remoteHash) { return parsed }
+        guard let md5, !md5.isEmpty else { return nil }
+        return (.md5, md5)
+    }
 }
 
 extension ArchiveState {
