@@ -63,6 +63,11 @@ actor RcloneDaemon {
         return started
     }
 
+    /// Starts the daemon ahead of the first call; a failure to start is left for that call to meet (and tell).
+    nonisolated func warmUp() async {
+        _ = try? await endpoint()
+    }
+
     private func launch() async throws -> Endpoint {
         var random = SystemRandomNumberGenerator()
         let password = (0..<24).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &random)) }
