@@ -94,6 +94,9 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 copy_once() {
     local server_before
     server_before=$(cpu_of "$server")
+    # Each timed run starts with nothing left to write back from the runs before (this disk's flusher would work
+    # during whichever run came next).
+    sync
     local began
     began=$(now_ms)
     /usr/bin/time -f "%M %U %S" -o "$work/copy-rss.txt" "$client" copy "$work/local" "$1" \
@@ -113,6 +116,7 @@ copy_once() {
 pdl_once() {
     local dest=$1 state=$2
     shift 2
+    sync
     local began
     began=$(now_ms)
     (pdl_sync --dest "$dest" --state-dir "$state" --rclone "$client" "$@") &
