@@ -33,8 +33,9 @@ extension RemoteStore {
     /// On buckets a multipart upload is never completed unless whole, so the file goes straight to its name. On file
     /// remotes (sftp, smb) rclone writes in place, so the file goes to `.<name>.partial-<random>` first and is
     /// renamed once checked. After rclone's answer the object is looked at once: its size, and the remote's own hash
-    /// where it has one (SHA-1 or MD5 on file remotes, see `checkHash`), compared with what was sent. `onSpooled` hears that the bytes are read whole and spooled
-    /// (never when they stream): their source is free while rclone sends the file.
+    /// where it has one (SHA-1 or MD5 on file remotes, see `checkHash`), compared with what was sent. `onSpooled`
+    /// hears that the bytes are read whole and spooled (never when they stream): their source is free while rclone
+    /// sends the file.
     public func upload<Chunks: AsyncSequence & Sendable>(
         _ chunks: Chunks, expectedLength: Int64?, to relative: String, checkMP4: Bool,
         onBytes: (@Sendable (Int) -> Void)? = nil, onSpooled: (@Sendable () async -> Void)? = nil
@@ -186,6 +187,11 @@ extension RemoteStore {
                     remote: root, doing: "store \(target)",
                     reason: "the remote's \(kind.displayName) of the file differs")
             }
+        } else if !features.bucketBased {
+            // Only a bucket's MD5 was checked by rclone itself; on a file remote a hash taken here is compared.
+            throw RemoteError.failed(
+                remote: root, doing: "store \(target)",
+                reason: "no \(kind.displayName) was taken of the bytes to compare the remote's with")
         }
         if kind == .md5 { checked.md5 = remote }
         checked.remoteHash = kind.recorded(remote)

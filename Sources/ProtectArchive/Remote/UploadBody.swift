@@ -25,9 +25,9 @@ final class UploadTally: Sendable {
 }
 
 /// The `multipart/form-data` body of an upload to rclone's daemon: one file part that streams `chunks`, hashing
-/// (SHA-256 and the remote's check hash) and checking them as they pass. The closing boundary, which tells rclone the file is whole, is
-/// sent only once the stream ended with the length announced (and, for a video, a whole MP4); anything else throws,
-/// the connection drops, and rclone aborts the upload.
+/// (SHA-256 and the remote's check hash) and checking them as they pass. The closing boundary, which tells rclone
+/// the file is whole, is sent only once the stream ended with the length announced (and, for a video, a whole MP4);
+/// anything else throws, the connection drops, and rclone aborts the upload.
 struct UploadBody<Chunks: AsyncSequence & Sendable>: AsyncSequence, Sendable where Chunks.Element == ByteBuffer {
     typealias Element = ByteBuffer
     let chunks: Chunks
