@@ -80,4 +80,33 @@ extension RemoteRecoveryEndToEndTests {
             }
         }
     }
+
+    @Test(
+        "An SFTP server whose sha1sum fails: the file stands on its size, and the SHA-1 taken is kept for verify"
+    )
+    func failingHashCommand() async throws {
+        try await RemoteServer.with(RemoteCase(kind: .sftp, version: "1.75")) { remote in
+            try await Scenario.with(remoteConsole(), frozen: true) { s in
+                var failing = remote
+                failing.environment["RCLONE_CONFIG_OSSH_SHA1SUM_COMMAND"] = "false"
+                let run = try await failing.protectDL(s.remoteSync(remote.dest))
+                #expect(run.status == 0, "\(run.stderr)")
+                #expect(run.stderr.contains("gave no SHA-1"), "\(run.stderr)")
+                let state = try ArchiveState(
+                    destination: remote.scratch.appendingPathComponent("state"), create: false, exclusive: false)
+                let rows = try state.remoteFiles(status: .uploaded)
+                #expect(rows.count == 3)
+                try await remote.copy(to: s.destination)
+                for row in rows {
+                    let sum = try await runProcess(
+                        "/usr/bin/sha1sum", [s.destination.appendingPathComponent(row.path).path])
+                    #expect(row.remoteHash == "sha1:" + sum.stdout.prefix(40), "\(row.path)")
+                }
+                // With the server's sha1sum working again, verify compares each file's with the one kept.
+                let verify = try await remote.protectDL(["verify", "--dest", remote.dest])
+                #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+                #expect(verify.stdout.contains("3 files checked, 0 missing, 0 altered"), "\(verify.stdout)")
+            }
+        }
+    }
 }

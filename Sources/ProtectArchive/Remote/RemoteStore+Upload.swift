@@ -166,7 +166,8 @@ extension RemoteStore {
     }
 
     /// Lists the object just written and compares its size, and the remote's own hash (where it has one) with
-    /// `hash`, the one taken as the bytes passed (nil on a bucket, where rclone checked its own MD5).
+    /// `hash`, the one taken as the bytes passed (nil when protect-dl took none: a spooled bucket upload, which rclone
+    /// checked with its own MD5, or a remote without hashes).
     private func check(
         _ target: String, against file: UploadedFile, hash: (kind: RemoteHashKind, hex: String)?
     ) async throws -> UploadedFile {
@@ -180,7 +181,19 @@ extension RemoteStore {
                 reason: "the stored file has \(object.size) bytes instead of \(file.bytes)")
         }
         var checked = file
-        guard let kind = checkHash, let remote = object.hashes[kind.rawValue] else { return checked }
+        guard let kind = checkHash else { return checked }
+        guard let remote = object.hashes[kind.rawValue] else {
+            // A bucket keeps no MD5 of a multipart (streamed) upload. A file remote that gave none this time (its hash
+            // command failed): the file stands on its size, as rclone copy would take it, and the hash taken here is
+            // kept for verify to compare (an MD5 in its own column).
+            if !features.bucketBased {
+                if let hash, hash.kind == kind, kind != .md5 { checked.remoteHash = kind.recorded(hash.hex) }
+                logger.warning(
+                    "\(root) gave no \(kind.displayName) of \(target): it is checked by its size; verify compares it later."
+                )
+            }
+            return checked
+        }
         if let hash, hash.kind == kind {
             guard remote == hash.hex else {
                 throw RemoteError.failed(

@@ -71,9 +71,15 @@ public final class RemoteStore: Sendable {
         // starts at once, 0.1 s saved); the version's verdict comes first, and a daemon that could not start says why
         // at the first call.
         let daemon = RcloneDaemon(rclone: rclone, remote: spec, logger: logger)
-        async let warm: Void = daemon.warmUp()
-        _ = try await rclone.checkVersion()
-        await warm
+        let warm = Task { await daemon.warmUp() }
+        do {
+            _ = try await rclone.checkVersion()
+        } catch {
+            // Said at once: a daemon still starting (or probing the remote) is not waited for.
+            warm.cancel()
+            throw error
+        }
+        await warm.value
         if create {
             _ = try await ask(
                 daemon, remote: spec, "operations/mkdir", ["fs": spec, "remote": ""], doing: "create the archive folder"

@@ -9,8 +9,8 @@ final class UploadTally: Sendable {
     struct Whole: Sendable {
         var bytes: Int64
         var sha256: String
-        /// The hash compared with the remote's own (lower-case hex); nil when not computed (a bucket: rclone sends
-        /// and checks its own MD5).
+        /// The hash compared with the remote's own (lower-case hex); nil when protect-dl took none (a spooled bucket
+        /// upload, which rclone checks with its own MD5, or a remote without hashes).
         var hash: (kind: RemoteHashKind, hex: String)?
         var duration: Double?
     }
