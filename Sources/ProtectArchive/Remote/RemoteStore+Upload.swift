@@ -188,9 +188,8 @@ extension RemoteStore {
             // kept for verify to compare (an MD5 in its own column).
             if !features.bucketBased {
                 if let hash, hash.kind == kind, kind != .md5 { checked.remoteHash = kind.recorded(hash.hex) }
-                logger.warning(
-                    "\(root) gave no \(kind.displayName) of \(target): it is checked by its size; verify compares it later."
-                )
+                let reason = "it is checked by its size; verify compares it later"
+                logger.warning("\(root) gave no \(kind.displayName) of \(target): \(reason).")
             }
             return checked
         }
