@@ -3,9 +3,11 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOSSL
 import ProtectSimulator
 import TestSupport
+import Testing
 
 /// A plain HTTPS client for poking the simulator as curl would; it shares no code with protect-dl's client.
 struct RawResponse {
@@ -70,6 +72,21 @@ struct Harness {
         let response = try await client.execute(request, timeout: .seconds(60))
         let bytes = try await response.body.collect(upTo: 512 * 1024 * 1024)
         return RawResponse(status: Int(response.status.code), headers: response.headers, body: Array(buffer: bytes))
+    }
+
+    /// A plain TCP connection to the console's port (no TLS, no request).
+    func connectTCP() async throws -> any Channel {
+        try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: endpoint.host, port: endpoint.port).get()
+    }
+
+    /// Waits until the console's port accepts connections (after a restart).
+    func waitAccepting() async throws {
+        try await eventually("the console to accept connections again", timeout: .seconds(30)) {
+            guard let back = try? await connectTCP() else { return false }
+            try? await back.close()
+            return true
+        }
     }
 
     /// Logs in to a UniFi OS console; returns the cookie header value and the CSRF token.

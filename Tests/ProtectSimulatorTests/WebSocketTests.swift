@@ -274,18 +274,10 @@ struct WebSocketTests {
             #expect(session.seconds < 50, "the socket dropped before the test's timeout")
             // While down, the port refuses connections.
             // (A plain TCP connect: an HTTP client's pool would keep retrying until the console is back.)
-            let connection = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connect(host: h.endpoint.host, port: h.endpoint.port).get()
+            let connection = try? await h.connectTCP()
             #expect(connection == nil, "the port refuses connections while the console restarts")
             try? await connection?.close()
-            try await eventually("the console to accept connections again", timeout: .seconds(30)) {
-                guard
-                    let back = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                        .connect(host: h.endpoint.host, port: h.endpoint.port).get()
-                else { return false }
-                try? await back.close()
-                return true
-            }
+            try await h.waitAccepting()
             let after = try await h.lastUpdateID(cookie: cookie)
             #expect(!after.isEmpty && after != before)
             let resumed = await h.listen(cookie: cookie, lastUpdateID: before, timeout: .seconds(20))
@@ -303,8 +295,7 @@ struct WebSocketTests {
         try await Harness.with(Self.quiet()) { h in
             // A connection opened just before the restart, whose first request has not come (a client's pool opens
             // them ahead): nothing of HTTP is on it yet to hear the server's shutdown.
-            let idle = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connect(host: h.endpoint.host, port: h.endpoint.port).get()
+            let idle = try await h.connectTCP()
             // A request on a connection opened after it: by its answer the console has accepted the idle one.
             _ = try await h.request("/")
             var faults = FaultSettings()
@@ -314,14 +305,7 @@ struct WebSocketTests {
                 try await eventually("the restart to close the idle connection", timeout: .seconds(30)) {
                     !idle.isActive
                 }
-                try await eventually("the console to accept connections again", timeout: .seconds(30)) {
-                    guard
-                        let back = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                            .connect(host: h.endpoint.host, port: h.endpoint.port).get()
-                    else { return false }
-                    try? await back.close()
-                    return true
-                }
+                try await h.waitAccepting()
             } catch {
                 try? await idle.close()
                 throw error
