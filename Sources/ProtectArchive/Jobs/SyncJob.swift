@@ -76,13 +76,24 @@ public struct SyncJob: Sendable {
                     SegmentPlanner.segments(from: SegmentPlanner.hourFloor(lower, in: zone), to: cameraUpper, in: zone)
                 ))
         }
-        let gone = try await findGone(
-            cameras: plan.map(\.0), stream: stream, state: state, firstPass: firstPass, report: &report)
+        var settledByCamera: [String: (done: Set<Int64>, empty: Set<Int64>)] = [:]
+        for (camera, _) in plan {
+            settledByCamera[camera.id] = try state.settledStarts(cameraID: camera.id, stream: stream)
+        }
+        let gone: GoneFiles
+        var listing: Task<Bool, any Error>?
+        if let remote = options.engine.remote, settledByCamera.values.allSatisfy({ $0.done.isEmpty }) {
+            listing = listBeside(remote, cameras: plan.map(\.0), stream: stream, state: state, firstPass: firstPass)
+            gone = GoneFiles()
+        } else {
+            gone = try await findGone(
+                cameras: plan.map(\.0), stream: stream, state: state, firstPass: firstPass, report: &report)
+        }
         // What is left to do: the state's settled hours are skipped by their start alone (two columns read, no
         // name rendered), so a pass over a year of complete hours is quick.
         var todo: [(Camera, Segment)] = []
         for (camera, segments) in plan {
-            let settledHours = try state.settledStarts(cameraID: camera.id, stream: stream)
+            let settledHours = settledByCamera[camera.id] ?? ([], [])
             let goneHere = gone.starts[camera.id] ?? []
             for segment in segments {
                 if goneHere.contains(segment.start) {
@@ -121,12 +132,13 @@ public struct SyncJob: Sendable {
         } else {
             onEvent(.planned(total: work.count))
             let logger = self.logger
-            report.summary = try await engine.run(work, client: client) { event in
+            report.summary = try await Self.run(engine, work, client: client, beside: listing) { event in
                 Self.record(event, stream: stream, state: state, logger: logger)
                 onEvent(event)
             }
             report.backlog = try Self.backlog(plan, stream: stream, state: state)
         }
+        if let listing { report.destinationListed = try await listing.value }
         if let keepFrom, !report.interrupted {
             if let remote = options.engine.remote {
                 try await pruneRemote(remote, before: keepFrom, state: state, report: &report)

@@ -8,10 +8,11 @@ public struct ArchiveTarget: Sendable {
     public let folder: URL
     public let remote: RemoteStore?
 
-    /// Opens `--dest`: a local folder as it is (checked later by the job), or a remote through rclone, checked now.
+    /// Opens `--dest`: a local folder as it is (checked later by the job), or a remote through rclone, checked now
+    /// (or, without `checkFirst`, beside what the caller does next: see `RemoteStore.open`).
     public static func open(
         _ dest: String, rclone: RcloneConfiguration, stateDir: String?, create: Bool = true, exclusive: Bool = true,
-        logger: Logger
+        checkFirst: Bool = true, logger: Logger
     ) async throws -> ArchiveTarget {
         switch ArchiveLocation(dest) {
         case .local(let url):
@@ -19,7 +20,8 @@ public struct ArchiveTarget: Sendable {
         case .remote(let spec):
             let folder = ArchiveLocation.stateFolder(for: spec, given: stateDir, environment: rclone.environment)
             let store = try await RemoteStore.open(
-                spec, rclone: rclone, stateFolder: folder, create: create, exclusive: exclusive, logger: logger)
+                spec, rclone: rclone, stateFolder: folder, create: create, exclusive: exclusive, checkFirst: checkFirst,
+                logger: logger)
             return ArchiveTarget(folder: folder, remote: store)
         }
     }

@@ -26,37 +26,99 @@ extension RemoteStore {
     /// By default the bytes are first written whole to a spool file in the state folder (hashed, and for a video
     /// checked as a whole MP4, on the way), then rclone's daemon sends that file (`operations/copyfile`): rclone knows
     /// its size, so a bucket gets one PUT (below rclone's upload cutoff) and an upload cut short is an error to it,
-    /// never a file. Without a spool (turned off, or the local disk full) the bytes stream to `operations/uploadfile`
-    /// as a `multipart/form-data` body whose closing boundary, which tells rclone the file is whole, is sent only
-    /// once the checks passed; any other end drops the connection and rclone aborts.
+    /// never a file. The spooling needs nothing of the remote: it goes on while the remote's checks still run (see
+    /// `open`), and the file is sent once they and the upload gates passed. Without a spool (turned off, or the local
+    /// disk full) the bytes stream to `operations/uploadfile` as a `multipart/form-data` body whose closing boundary,
+    /// which tells rclone the file is whole, is sent only once the checks passed; any other end drops the connection
+    /// and rclone aborts.
     ///
     /// On buckets a multipart upload is never completed unless whole, so the file goes straight to its name. On file
     /// remotes (sftp, smb) rclone writes in place, so the file goes to `.<name>.partial-<random>` first and is
     /// renamed once checked. After rclone's answer the object is looked at once: its size, and the remote's own hash
-    /// where it has one (SHA-1 or MD5 on file remotes, see `checkHash`), compared with what was sent. `onSpooled`
-    /// hears that the bytes are read whole and spooled (never when they stream): their source is free while rclone
-    /// sends the file.
+    /// where it has one (SHA-1 or MD5 on file remotes, see `RemoteHashKind.check(for:)`), compared with what was
+    /// sent. `onSpooled` hears that the bytes are read whole and spooled (never when they stream): their source is
+    /// free while rclone sends the file.
     public func upload<Chunks: AsyncSequence & Sendable>(
         _ chunks: Chunks, expectedLength: Int64?, to relative: String, checkMP4: Bool,
         onBytes: (@Sendable (Int) -> Void)? = nil, onSpooled: (@Sendable () async -> Void)? = nil
     ) async throws -> UploadedFile where Chunks.Element == ByteBuffer {
         await slots.acquire()
         defer { Task { await slots.release() } }
+        guard let spool, !spoolTurnedOff.withLock({ $0 }) else {
+            let features = try await readyToSend()
+            return try await store(relative, features: features) { target in
+                try await sendStreamed(
+                    chunks, features: features, expectedLength: expectedLength, to: target, relative: relative,
+                    checkMP4: checkMP4, onBytes: onBytes)
+            }
+        }
+        // A bucket gets rclone's own MD5 of the file with the upload (S3's Content-MD5, which the server checks) and
+        // rclone compares the stored object's with it: taking one here too would only cost time. A file remote
+        // (sftp) checks nothing as it writes, so protect-dl takes the check hash of the bytes as they pass and
+        // compares the server's own (one read there, as rclone copy does), and rclone is told not to compare a hash
+        // a second time.
+        let hash = { (features: RemoteFeatures) in features.bucketBased ? nil : RemoteHashKind.check(for: features) }
+        guard checksBeside else {
+            // The checks passed in `open`: the upload is journaled before its bytes are even spooled.
+            let features = try await readyToSend()
+            return try await store(relative, features: features) { target in
+                let spooled = try await spoolBytes(
+                    chunks, spool: spool, expectedLength: expectedLength, relative: relative, checkMP4: checkMP4,
+                    hash: hash(features), onBytes: onBytes)
+                defer { spool.remove(spooled.name) }
+                await onSpooled?()
+                try await send(spooled.name, from: spool, to: target, relative: relative, features: features)
+                return spooled.whole
+            }
+        }
+        // The checks run beside (sync): the bytes are spooled at once, and journaled and sent once the checks and the
+        // upload gates passed. A file spooled before the checks told which hash the remote compares has it read back
+        // from the spool file (from the page cache).
+        let known = checks.known
+        let spooled = try await spoolBytes(
+            chunks, spool: spool, expectedLength: expectedLength, relative: relative, checkMP4: checkMP4,
+            hash: known.flatMap(hash), onBytes: onBytes)
+        defer { spool.remove(spooled.name) }
+        await onSpooled?()
+        let features = try await readyToSend()
+        var whole = spooled.whole
+        if known == nil, let kind = hash(features) {
+            whole.hash = (kind, try spool.hash(of: spooled.name, kind: kind))
+        }
+        return try await store(relative, features: features) { [whole] target in
+            try await send(spooled.name, from: spool, to: target, relative: relative, features: features)
+            return whole
+        }
+    }
+
+    /// Has rclone's daemon send a spooled file to `target`.
+    private func send(
+        _ name: String, from spool: UploadSpool, to target: String, relative: String, features: RemoteFeatures
+    ) async throws {
+        // rclone looks for no existing file first (the target is new, or a replacement).
+        let parameters: [String: Any] = [
+            "srcFs": ":local:" + spool.folder.path, "srcRemote": name, "dstFs": root, "dstRemote": target,
+            "_config": ["IgnoreChecksum": !features.bucketBased, "NoCheckDest": true],
+        ]
+        do {
+            _ = try await daemon.call("operations/copyfile", parameters, idempotent: false, transfer: true)
+        } catch {
+            throw failure(error, doing: "store \(relative)")
+        }
+    }
+
+    /// Journals the upload of `relative`, has `send` put the bytes at the name it is given (the final one on a
+    /// bucket, a temporary one elsewhere), checks what arrived, renames it and records it.
+    private func store(
+        _ relative: String, features: RemoteFeatures, send: (_ target: String) async throws -> UploadTally.Whole
+    ) async throws -> UploadedFile {
         let direct = features.bucketBased || !(features.canMove || features.canCopy)
         let temporary = direct ? nil : Self.temporaryName(for: relative)
         let target = temporary ?? relative
         try state.beginUpload(path: relative, remote: root, temporary: temporary)
         let whole: UploadTally.Whole
         do {
-            if let spool, !spoolTurnedOff.withLock({ $0 }) {
-                whole = try await sendSpooled(
-                    chunks, spool: spool, expectedLength: expectedLength, to: target, relative: relative,
-                    checkMP4: checkMP4, onBytes: onBytes, onSpooled: onSpooled)
-            } else {
-                whole = try await sendStreamed(
-                    chunks, expectedLength: expectedLength, to: target, relative: relative, checkMP4: checkMP4,
-                    onBytes: onBytes)
-            }
+            whole = try await send(target)
         } catch {
             await cleanUp(relative)
             throw error
@@ -65,7 +127,7 @@ extension RemoteStore {
             bytes: whole.bytes, sha256: whole.sha256, md5: whole.hash?.kind == .md5 ? whole.hash?.hex ?? "" : "",
             remoteHash: nil, duration: whole.duration)
         do {
-            let checked = try await check(target, against: file, hash: whole.hash)
+            let checked = try await check(target, against: file, hash: whole.hash, features: features)
             if let temporary {
                 try await move(temporary, to: relative)
                 // A rename is atomic; a copy and delete is looked at again.
@@ -87,22 +149,15 @@ extension RemoteStore {
         }
     }
 
-    /// Writes the bytes whole to the spool, then has rclone send the file to `target`; what was sent.
-    private func sendSpooled<Chunks: AsyncSequence & Sendable>(
-        _ chunks: Chunks, spool: UploadSpool, expectedLength: Int64?, to target: String, relative: String,
-        checkMP4: Bool, onBytes: (@Sendable (Int) -> Void)?, onSpooled: (@Sendable () async -> Void)?
-    ) async throws -> UploadTally.Whole where Chunks.Element == ByteBuffer {
-        // A bucket gets rclone's own MD5 of the file with the upload (S3's Content-MD5, which the server checks) and
-        // rclone compares the stored object's with it: taking one here too would only cost time. A file remote
-        // (sftp) checks nothing as it writes, so protect-dl takes the check hash of the bytes as they pass and
-        // compares the server's own (one read there, as rclone copy does), and rclone is told not to compare a hash
-        // a second time.
-        let bucket = features.bucketBased
-        let written: (name: String, whole: UploadTally.Whole)
+    /// Writes the bytes whole to the spool (hashed with `hash` as they pass); its file's name and what it holds. A
+    /// spool that cannot be written is turned off for the rest of the run, and this upload fails.
+    private func spoolBytes<Chunks: AsyncSequence & Sendable>(
+        _ chunks: Chunks, spool: UploadSpool, expectedLength: Int64?, relative: String, checkMP4: Bool,
+        hash: RemoteHashKind?, onBytes: (@Sendable (Int) -> Void)?
+    ) async throws -> (name: String, whole: UploadTally.Whole) where Chunks.Element == ByteBuffer {
         do {
-            written = try await spool.write(
-                chunks, expectedLength: expectedLength, checkMP4: checkMP4, hash: bucket ? nil : checkHash,
-                onBytes: onBytes)
+            return try await spool.write(
+                chunks, expectedLength: expectedLength, checkMP4: checkMP4, hash: hash, onBytes: onBytes)
         } catch let unusable as UploadSpool.Unusable {
             spoolTurnedOff.withLock { $0 = true }
             logger.warning(
@@ -111,25 +166,12 @@ extension RemoteStore {
                 remote: root, doing: "store \(relative)",
                 reason: "its local copy could not be written (\(unusable.error.localizedDescription))")
         }
-        defer { spool.remove(written.name) }
-        await onSpooled?()
-        // rclone looks for no existing file first (the target is new, or a replacement).
-        let parameters: [String: Any] = [
-            "srcFs": ":local:" + spool.folder.path, "srcRemote": written.name, "dstFs": root, "dstRemote": target,
-            "_config": ["IgnoreChecksum": !bucket, "NoCheckDest": true],
-        ]
-        do {
-            _ = try await daemon.call("operations/copyfile", parameters, idempotent: false, transfer: true)
-        } catch {
-            throw failure(error, doing: "store \(relative)")
-        }
-        return written.whole
     }
 
     /// Streams the bytes to rclone's `operations/uploadfile`; what was sent.
     private func sendStreamed<Chunks: AsyncSequence & Sendable>(
-        _ chunks: Chunks, expectedLength: Int64?, to target: String, relative: String, checkMP4: Bool,
-        onBytes: (@Sendable (Int) -> Void)?
+        _ chunks: Chunks, features: RemoteFeatures, expectedLength: Int64?, to target: String, relative: String,
+        checkMP4: Bool, onBytes: (@Sendable (Int) -> Void)?
     ) async throws -> UploadTally.Whole where Chunks.Element == ByteBuffer {
         let tally = UploadTally()
         let slash = target.lastIndex(of: "/")
@@ -139,7 +181,8 @@ extension RemoteStore {
         // multipart upload keeps none to compare with).
         let body = UploadBody(
             chunks: chunks, boundary: "protect-dl-" + UUID().uuidString, fileName: name,
-            expectedLength: expectedLength, checkMP4: checkMP4, hash: checkHash, onBytes: onBytes, tally: tally)
+            expectedLength: expectedLength, checkMP4: checkMP4, hash: RemoteHashKind.check(for: features),
+            onBytes: onBytes, tally: tally)
         do {
             try await daemon.upload(body, boundary: body.boundary, fs: root, folder: folder)
         } catch {
@@ -169,7 +212,8 @@ extension RemoteStore {
     /// `hash`, the one taken as the bytes passed (nil when protect-dl took none: a spooled bucket upload, which rclone
     /// checked with its own MD5, or a remote without hashes).
     private func check(
-        _ target: String, against file: UploadedFile, hash: (kind: RemoteHashKind, hex: String)?
+        _ target: String, against file: UploadedFile, hash: (kind: RemoteHashKind, hex: String)?,
+        features: RemoteFeatures
     ) async throws -> UploadedFile {
         guard let object = try await stat(target, hashes: true) else {
             throw RemoteError.failed(
@@ -181,7 +225,7 @@ extension RemoteStore {
                 reason: "the stored file has \(object.size) bytes instead of \(file.bytes)")
         }
         var checked = file
-        guard let kind = checkHash else { return checked }
+        guard let kind = RemoteHashKind.check(for: features) else { return checked }
         guard let remote = object.hashes[kind.rawValue] else {
             // A bucket keeps no MD5 of a multipart (streamed) upload. A file remote that gave none this time (its hash
             // command failed): the file stands on its size, as rclone copy would take it, and the hash taken here is

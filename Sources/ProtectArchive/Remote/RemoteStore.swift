@@ -28,9 +28,11 @@ public final class RemoteStore: Sendable {
     /// The remote root, as given to `--dest` (`name:path`).
     public let root: String
     public let rclone: Rclone
-    public let features: RemoteFeatures
-    /// The remote's own hash each upload is checked with (see `RemoteHashKind.check(for:)`); nil when it has none.
-    public let checkHash: RemoteHashKind?
+    /// The checks of `open` and the remote's features they found; every call to the remote waits for them.
+    let checks: RemoteChecks
+    /// The checks run beside what the caller did next (`open` without `checkFirst`): uploads spool before they are
+    /// journaled.
+    let checksBeside: Bool
     /// The local state of this remote archive (its `.protect-dl/` lives in `state.destination`).
     public let state: ArchiveState
     let slots: UploadSlots
@@ -40,16 +42,19 @@ public final class RemoteStore: Sendable {
     /// stream them straight to rclone.
     let spool: UploadSpool?
     let spoolTurnedOff = Mutex(false)
+    /// What uploads wait for before they send anything (besides the checks): the unfinished uploads of an earlier
+    /// run settled, and sync's first listing (the remote shown to be this archive).
+    let uploadGates = Mutex<[String: UploadGate]>([:])
     let logger: Logger
 
     init(
-        root: String, rclone: Rclone, daemon: RcloneDaemon, features: RemoteFeatures, state: ArchiveState,
-        spool: UploadSpool?, logger: Logger
+        root: String, rclone: Rclone, daemon: RcloneDaemon, checks: RemoteChecks, checksBeside: Bool,
+        state: ArchiveState, spool: UploadSpool?, logger: Logger
     ) {
         self.root = root
         self.rclone = rclone
-        self.features = features
-        self.checkHash = RemoteHashKind.check(for: features)
+        self.checks = checks
+        self.checksBeside = checksBeside
         self.state = state
         self.slots = UploadSlots(rclone.configuration.uploadJobs)
         self.daemon = daemon
@@ -57,20 +62,65 @@ public final class RemoteStore: Sendable {
         self.logger = logger
     }
 
-    /// Checks rclone and the remote before anything is asked of the console (rclone's version, the remote known,
-    /// the credentials accepted, the root created), opens the local state in `stateFolder` and reconciles uploads
-    /// an earlier run left unfinished.
+    /// Checks rclone and the remote (rclone's version, the remote known, the credentials accepted, the root
+    /// created), opens the local state in `stateFolder` and reconciles uploads an earlier run left unfinished.
+    ///
+    /// With `checkFirst` (every command but sync) the checks pass before this returns, so that nothing is asked of
+    /// the console for a remote that cannot be used. Without it the state is opened at once and the checks, then
+    /// the reconciliation, run beside what the caller does next (sync asks the console and spools its first files
+    /// meanwhile: on SFTP the checks are an SSH handshake and rclone's probe of the server's commands, about 0.4 s);
+    /// every call to the remote waits for them and fails with their error, and no upload sends anything before them.
     public static func open(
         _ spec: String, rclone configuration: RcloneConfiguration, stateFolder: URL, create: Bool = true,
-        exclusive: Bool = true, logger: Logger
+        exclusive: Bool = true, checkFirst: Bool = true, logger: Logger
     ) async throws -> RemoteStore {
         let rclone = Rclone(configuration: configuration)
+        let daemon = RcloneDaemon(rclone: rclone, remote: spec, logger: logger)
+        let checks: RemoteChecks
+        if checkFirst {
+            checks = RemoteChecks(
+                passed: try await Self.check(spec, rclone: rclone, daemon: daemon, create: create))
+        } else {
+            checks = RemoteChecks { try await Self.check(spec, rclone: rclone, daemon: daemon, create: create) }
+        }
+        if create {
+            do {
+                try FileManager.default.createDirectory(at: stateFolder, withIntermediateDirectories: true)
+            } catch {
+                throw StateError.database(path: stateFolder.path, reason: error.localizedDescription)
+            }
+        }
+        let state = try ArchiveState(destination: stateFolder, create: create, exclusive: exclusive)
+        if exclusive { try state.setMeta("remote", spec) }
+        // Only the one run that owns the state folder uploads, and a file a killed run left there is of no use.
+        var spool: UploadSpool?
+        if exclusive && configuration.spool {
+            let folder = stateFolder.appendingPathComponent(ArchiveState.folderName).appendingPathComponent("spool")
+            spool = UploadSpool(folder: folder)
+            try spool?.clear()
+        }
+        let store = RemoteStore(
+            root: spec, rclone: rclone, daemon: daemon, checks: checks, checksBeside: !checkFirst, state: state,
+            spool: spool, logger: logger)
+        if exclusive {
+            if checkFirst {
+                try await store.reconcile()
+            } else {
+                store.holdUploads("reconcile", until: Task { try await store.reconcile() })
+            }
+        }
+        return store
+    }
+
+    /// The checks of `open`; the remote's features.
+    private static func check(_ spec: String, rclone: Rclone, daemon: RcloneDaemon, create: Bool) async throws
+        -> RemoteFeatures
+    {
         // The checks go through the run's one daemon, started here: one connection to the remote (one SSH
         // handshake, one hash-command probe) serves them and every file after, where a command each cost a
         // connection each (about 0.4 s apiece on SFTP). It starts while rclone's version is read (two process
         // starts at once, 0.1 s saved); the version's verdict comes first, and a daemon that could not start says why
         // at the first call.
-        let daemon = RcloneDaemon(rclone: rclone, remote: spec, logger: logger)
         let warm = Task { await daemon.warmUp() }
         do {
             _ = try await rclone.checkVersion()
@@ -92,27 +142,36 @@ public final class RemoteStore: Sendable {
             daemon, remote: spec, "operations/list",
             ["fs": spec, "remote": "", "opt": ["noModTime": true, "noMimeType": true]], doing: "list the archive folder"
         )
-        if create {
+        return features
+    }
+
+    /// Makes uploads wait for `gate` before they send anything; it replaces the gate of the same `name` (each sync
+    /// pass's listing, say). An upload fails with the gate's error, or, with `reportedByOwner` (whoever made the gate
+    /// says its error itself, once), stops as if cancelled.
+    public func holdUploads(_ name: String, until gate: Task<Void, any Error>, reportedByOwner: Bool = false) {
+        uploadGates.withLock { $0[name] = UploadGate(task: gate, reportedByOwner: reportedByOwner) }
+    }
+
+    /// Waits for the checks and the upload gates; the remote's features. Checks that failed beside the caller (see
+    /// `open`) stop the upload as if cancelled: the job that opened the remote so says their error itself (sync's
+    /// listing waits for them too).
+    func readyToSend() async throws -> RemoteFeatures {
+        let features: RemoteFeatures
+        do {
+            features = try await checks.features()
+        } catch {
+            if checksBeside { throw CancellationError() }
+            throw error
+        }
+        for gate in uploadGates.withLock({ Array($0.values) }) {
             do {
-                try FileManager.default.createDirectory(at: stateFolder, withIntermediateDirectories: true)
+                try await gate.task.value
             } catch {
-                throw StateError.database(path: stateFolder.path, reason: error.localizedDescription)
+                if gate.reportedByOwner { throw CancellationError() }
+                throw error
             }
         }
-        let state = try ArchiveState(destination: stateFolder, create: create, exclusive: exclusive)
-        if exclusive { try state.setMeta("remote", spec) }
-        // Only the one run that owns the state folder uploads, and a file a killed run left there is of no use.
-        var spool: UploadSpool?
-        if exclusive && configuration.spool {
-            let folder = stateFolder.appendingPathComponent(ArchiveState.folderName).appendingPathComponent("spool")
-            spool = UploadSpool(folder: folder)
-            try spool?.clear()
-        }
-        let store = RemoteStore(
-            root: spec, rclone: rclone, daemon: daemon, features: features, state: state, spool: spool,
-            logger: logger)
-        if exclusive { try await store.reconcile() }
-        return store
+        return features
     }
 
     /// A remote's features from rclone's `operations/fsinfo` answer.
@@ -143,7 +202,7 @@ public final class RemoteStore: Sendable {
     public func stat(_ relative: String, hashes: Bool = false) async throws -> RemoteObject? {
         var options: [String: Any] = ["noModTime": true, "noMimeType": true]
         // Only the check hash is asked for: an SFTP server reads the file once for each kind.
-        if hashes, let checkHash {
+        if hashes, let checkHash = RemoteHashKind.check(for: try await checks.features()) {
             options["showHash"] = true
             options["hashTypes"] = [checkHash.rawValue]
         }
@@ -158,6 +217,7 @@ public final class RemoteStore: Sendable {
 
     /// Calls rclone's daemon; nil when rclone says the file is not there.
     func call(_ command: String, _ parameters: [String: Any], doing: String) async throws -> [String: Any]? {
+        _ = try await checks.features()
         do {
             return try await daemon.call(command, parameters)
         } catch let error as RcloneCallError {
@@ -206,6 +266,7 @@ public final class RemoteStore: Sendable {
     /// reads every file once for each kind).
     public func list(hashTypes: Set<RemoteHashKind> = []) async throws -> [String: RemoteObject] {
         var options: [String: Any] = ["recurse": true, "filesOnly": true, "noModTime": true, "noMimeType": true]
+        let features = try await checks.features()
         let asked = hashTypes.map(\.rawValue).filter { features.hashes.contains($0) }.sorted()
         if !asked.isEmpty {
             options["showHash"] = true
@@ -240,7 +301,7 @@ public final class RemoteStore: Sendable {
 
     /// Removes folders left empty under the root (after retention).
     public func removeEmptyFolders() async {
-        if features.bucketBased { return }
+        guard let features = try? await checks.features(), !features.bucketBased else { return }
         _ = try? await rclone.run(["rmdirs", "--leave-root", root])
     }
 
@@ -306,6 +367,12 @@ public final class RemoteStore: Sendable {
             try state.forgetRemoteFile(path: row.path)
         }
     }
+}
+
+/// Something uploads wait for before they send anything (see `RemoteStore.holdUploads`).
+struct UploadGate: Sendable {
+    var task: Task<Void, any Error>
+    var reportedByOwner: Bool
 }
 
 /// Bounds the uploads running at once (`--upload-jobs`).

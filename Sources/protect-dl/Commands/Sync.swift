@@ -108,8 +108,10 @@ struct Sync: AsyncParsableCommand, ConsoleUnitCommand {
         var options = self.options
         options.engine.onBytes = reporter.addBytes
         options.engine.partFiles = partFiles
+        // One pass of one console asks the console, and spools the first files, while a remote is checked (0.4 s
+        // of an SSH handshake and rclone's probes on SFTP); a daemon, or many consoles, check it first.
         let (job, state) = try await JobStart.prepareWithState(
-            dest, remote: remote, console: console, logger: logger
+            dest, remote: remote, console: console, checkFirst: period != nil || allConsoles, logger: logger
         ) { (target: ArchiveTarget) -> SyncJob in
             target.apply(to: &options.engine)
             return SyncJob(options: options, logger: logger)

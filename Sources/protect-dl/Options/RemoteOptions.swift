@@ -41,11 +41,13 @@ struct RemoteOptionGroup: ParsableArguments {
         return configuration
     }
 
-    /// Opens `dest`, checking a remote (rclone, the remote, its credentials) before the console is asked anything.
-    func open(_ dest: String, create: Bool = true, exclusive: Bool = true, logger: Logger) async throws
-        -> ArchiveTarget
+    /// Opens `dest`, checking a remote (rclone, the remote, its credentials) before the console is asked anything,
+    /// or, without `checkFirst`, while it is.
+    func open(_ dest: String, create: Bool = true, exclusive: Bool = true, checkFirst: Bool = true, logger: Logger)
+        async throws -> ArchiveTarget
     {
         try await ArchiveTarget.open(
-            dest, rclone: configuration, stateDir: stateDir, create: create, exclusive: exclusive, logger: logger)
+            dest, rclone: configuration, stateDir: stateDir, create: create, exclusive: exclusive,
+            checkFirst: checkFirst, logger: logger)
     }
 }

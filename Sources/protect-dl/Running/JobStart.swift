@@ -6,13 +6,14 @@ import ProtectArchive
 /// asked anything), the job built with its files put there, its own checks run, and, for the jobs that keep one,
 /// the archive state opened. A failure is rendered (after the console's name, beside others) and ends the command.
 enum JobStart {
-    /// Opens `dest`, builds the job there and checks it.
+    /// Opens `dest`, builds the job there and checks it. `checkFirst: false`: a remote's checks run beside the job's
+    /// first steps (see `RemoteStore.open`).
     static func prepare<Job>(
-        _ dest: String, remote: RemoteOptionGroup, console: String? = nil, logger: Logger,
+        _ dest: String, remote: RemoteOptionGroup, console: String? = nil, checkFirst: Bool = true, logger: Logger,
         build: (ArchiveTarget) throws -> Job, check: (Job) throws -> Void
     ) async throws -> (job: Job, target: ArchiveTarget) {
         do {
-            let target = try await remote.open(dest, logger: logger)
+            let target = try await remote.open(dest, checkFirst: checkFirst, logger: logger)
             let job = try build(target)
             try check(job)
             return (job, target)
@@ -23,11 +24,11 @@ enum JobStart {
 
     /// `prepare`, then the archive state opened (and locked) for the job.
     static func prepareWithState<Job>(
-        _ dest: String, remote: RemoteOptionGroup, console: String? = nil, logger: Logger,
+        _ dest: String, remote: RemoteOptionGroup, console: String? = nil, checkFirst: Bool = true, logger: Logger,
         build: (ArchiveTarget) throws -> Job, check: (Job) throws -> Void
     ) async throws -> (job: Job, state: ArchiveState) {
         let (job, target) = try await prepare(
-            dest, remote: remote, console: console, logger: logger, build: build, check: check)
+            dest, remote: remote, console: console, checkFirst: checkFirst, logger: logger, build: build, check: check)
         do {
             return (job, try target.state())
         } catch {

@@ -1,0 +1,58 @@
+import Foundation
+import ProtectArchive
+import ProtectSimulator
+import TestSupport
+import Testing
+
+extension RemoteRecoveryEndToEndTests {
+    @Test(
+        "A first sync asks the console while the remote is checked and listed, and sends nothing before the listing proved the archive"
+    )
+    func firstSyncWaitsForItsListing() async throws {
+        try await RemoteServer.with(RemoteCase(kind: .sftp, version: "1.75")) { remote in
+            try await Scenario.with(remoteConsole(), frozen: true) { s in
+                let folder = try #require(remote.folder)
+                let frozen = try #require(s.frozen)
+                // A sync with no hour to download marks the archive: the state has its id and no complete file, so
+                // the next sync is a first one (nothing recorded can be gone) and lists the remote beside its
+                // downloads.
+                let marking = try await remote.protectDL(
+                    ["sync", "--dest", remote.dest, "--since", iso(frozen)] + connection(s) + s.nowArguments)
+                #expect(marking.status == 0, "\(marking.stderr)")
+                let state = try ArchiveState(
+                    destination: remote.scratch.appendingPathComponent("state"), create: false, exclusive: false)
+                let id = try #require(try state.meta(SyncJob.archiveIDKey))
+                #expect(try state.segments(status: .complete).isEmpty)
+
+                // The remote now holds someone else's files in many folders: its listing takes a while, and shows no
+                // mark of this archive.
+                try FileManager.default.removeItem(at: folder)
+                for index in 0..<3000 {
+                    let sub = folder.appendingPathComponent("other/\(index)")
+                    try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+                    #expect(FileManager.default.createFile(atPath: sub.appendingPathComponent("f").path, contents: nil))
+                }
+                let exportsBefore = await s.simulator.state.currentStats().requestsByEndpoint["export", default: 0]
+                let sync = try await remote.protectDL(s.remoteSync(remote.dest))
+                #expect(sync.status == 18, "\(sync.stdout)\(sync.stderr)")
+                #expect(
+                    sync.stderr.contains("belongs to archive \(id)")
+                        && sync.stderr.contains("holds no protect-dl archive"), "\(sync.stderr)")
+                // The console was asked for footage meanwhile, but nothing reached the remote, not even a folder
+                // (rclone makes a file's folders as it starts sending it, and a failed upload's cleaning leaves them).
+                let exports = await s.simulator.state.currentStats().requestsByEndpoint["export", default: 0]
+                #expect(exports > exportsBefore, "the downloads began beside the listing")
+                #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["other"])
+                #expect(try state.remoteFiles(status: .uploading).isEmpty)
+
+                // Refused credentials found while the console answers: still their one sentence and exit code.
+                var wrongKey = remote
+                wrongKey.environment["RCLONE_CONFIG_OSSH_KEY_FILE"] =
+                    remote.scratch.appendingPathComponent("ssh/host").path
+                let refused = try await wrongKey.protectDL(s.remoteSync(remote.dest))
+                #expect(refused.status == 16, "\(refused.stderr)")
+                #expect(errorLines(refused.stderr).count == 1, "\(refused.stderr)")
+            }
+        }
+    }
+}
