@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 
@@ -40,6 +41,35 @@ struct RemoteHashKindTests {
         var none = PassingBytes(expectedLength: nil, checkMP4: false, hash: nil)
         bytes.withUnsafeBytes { none.feed($0) }
         #expect(try none.finish().hash == nil)
+    }
+
+    @Test("A file spooled before the remote's hash was known has it read back: the same digest as taken in passing")
+    func readBack() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("protect-dl-spool-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let spool = UploadSpool(folder: folder.appendingPathComponent("spool"))
+        try spool.clear()
+        // Over two of the read-back's 1 MiB pieces, and not a multiple of them.
+        var generator = SystemRandomNumberGenerator()
+        let bytes = Data((0..<2_500_003).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let source = folder.appendingPathComponent("source")
+        try bytes.write(to: source)
+        let unhashed = try await spool.write(
+            FileChunks(url: source), expectedLength: Int64(bytes.count), checkMP4: false, hash: nil, onBytes: nil)
+        #expect(unhashed.whole.hash == nil)
+        let standard: [RemoteHashKind: String] = [
+            .md5: Insecure.MD5.hash(data: bytes).map { String(format: "%02x", $0) }.joined(),
+            .sha1: Insecure.SHA1.hash(data: bytes).map { String(format: "%02x", $0) }.joined(),
+        ]
+        for kind in RemoteHashKind.allCases {
+            let passing = try await spool.write(
+                FileChunks(url: source), expectedLength: Int64(bytes.count), checkMP4: false, hash: kind, onBytes: nil)
+            #expect(passing.whole.hash?.hex == standard[kind], "\(kind)")
+            #expect(try spool.hash(of: unhashed.name, kind: kind) == standard[kind], "\(kind)")
+            spool.remove(passing.name)
+        }
+        spool.remove(unhashed.name)
+        #expect(throws: LocalFileError.self) { try spool.hash(of: unhashed.name, kind: .sha1) }
     }
 
     @Test("A recorded hash is kind:hex; a row from before it was recorded falls back to its MD5")
