@@ -13,7 +13,7 @@ quick=0
 # One camera; bits per second of video, so 240,000 is 108 MB an hour.
 hours=4
 bitrate=240000
-rounds=3
+rounds=5
 [ $quick = 1 ] && hours=2 && bitrate=40000 && rounds=1
 
 source bench/lib.sh
@@ -80,6 +80,8 @@ files=$(find "$work/local" -name '*.mp4' | wc -l)
 
 # CPU seconds (user + sys) a process and its reaped children (sshd's sessions) have used so far; 0 once it is gone.
 cpu_of() { awk '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13 + $14 + $15) / 100 }' /proc/$1/stat 2>/dev/null || echo 0; }
+# The same without reaped children: protect-dl's own (its rclone daemon, once reaped, would count twice).
+own_cpu_of() { awk '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / 100 }' /proc/$1/stat 2>/dev/null || echo 0; }
 row() { printf '| %s | %s |\n' "$1" "$2"; }
 echo
 echo "protect-dl to remotes: $files hourly files, $(calc "$bytes / 1048576") MiB in all"
@@ -130,14 +132,14 @@ pdl_once() {
     rclone_cpu=0
     local c hwm r child
     while kill -0 $pdl 2>/dev/null; do
-        c=$(cpu_of $pdl)
+        c=$(own_cpu_of $pdl)
         [ "$c" != 0 ] && pdl_cpu=$c
         hwm=$(awk '/VmHWM/ {print $2}' /proc/$pdl/status 2>/dev/null || echo 0)
         [ "${hwm:-0}" -gt "$pdl_peak" ] && pdl_peak=$hwm
         for child in $(pgrep -P $pdl); do
             r=$(awk '/VmHWM/ {print $2}' /proc/$child/status 2>/dev/null || echo 0)
             [ "${r:-0}" -gt "$rclone_peak" ] && rclone_peak=$r
-            c=$(cpu_of $child)
+            c=$(own_cpu_of $child)
             [ "$c" != 0 ] && rclone_cpu=$c
         done
         sleep 0.2

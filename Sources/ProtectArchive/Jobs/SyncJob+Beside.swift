@@ -2,6 +2,9 @@ import Foundation
 import ProtectAPI
 
 extension SyncJob {
+    /// The name of the upload gate a first sync's listing holds (see `RemoteStore.holdUploads`).
+    static let listingGate = "listing"
+
     /// A remote archive whose state records no complete file yet (its first sync) can have nothing gone: its
     /// listing, which proves the remote is the archive this state belongs to (and marks a new one), runs beside the
     /// downloads rather than before them, and no upload sends anything before it passed. With the remote's checks
@@ -19,7 +22,7 @@ extension SyncJob {
                 cameras: cameras, stream: stream, state: state, firstPass: firstPass, report: &report)
             return report.destinationListed
         }
-        remote.holdUploads("listing", until: Task { _ = try await listing.value }, reportedByOwner: true)
+        remote.holdUploads(Self.listingGate, until: Task { _ = try await listing.value }, reportedByOwner: true)
         return listing
     }
 

@@ -88,6 +88,8 @@ public struct SyncJob: Sendable {
         } else {
             gone = try await findGone(
                 cameras: plan.map(\.0), stream: stream, state: state, firstPass: firstPass, report: &report)
+            // An earlier pass's listing (beside its downloads, and failed, in a daemon that retries) holds no longer.
+            options.engine.remote?.releaseUploads(Self.listingGate)
         }
         // What is left to do: the state's settled hours are skipped by their start alone (two columns read, no
         // name rendered), so a pass over a year of complete hours is quick.

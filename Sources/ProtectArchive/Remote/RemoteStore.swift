@@ -152,6 +152,11 @@ public final class RemoteStore: Sendable {
         uploadGates.withLock { $0[name] = UploadGate(task: gate, reportedByOwner: reportedByOwner) }
     }
 
+    /// Lifts the gate `name` (a pass that listed the remote before its downloads).
+    public func releaseUploads(_ name: String) {
+        _ = uploadGates.withLock { $0.removeValue(forKey: name) }
+    }
+
     /// Waits for the checks and the upload gates; the remote's features. Checks that failed beside the caller (see
     /// `open`) stop the upload as if cancelled: the job that opened the remote so says their error itself (sync's
     /// listing waits for them too).
