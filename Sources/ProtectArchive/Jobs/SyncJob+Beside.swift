@@ -44,7 +44,8 @@ extension SyncJob {
             downloads.cancel()
             listing.cancel()
         }
-        if case .failure(let error) = await listing.result { throw error }
+        // A listing cancelled with the pass (a signal): the downloads' summary says the pass was interrupted.
+        if case .failure(let error) = await listing.result, !(error is CancellationError) { throw error }
         return try result.get()
     }
 }

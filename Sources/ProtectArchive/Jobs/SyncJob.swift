@@ -82,6 +82,8 @@ public struct SyncJob: Sendable {
         }
         let gone: GoneFiles
         var listing: Task<Bool, any Error>?
+        // A pass that ends before it waited for its listing (planning failed, a signal) does not leave it running.
+        defer { listing?.cancel() }
         if let remote = options.engine.remote, settledByCamera.values.allSatisfy({ $0.done.isEmpty }) {
             listing = listBeside(remote, cameras: plan.map(\.0), stream: stream, state: state, firstPass: firstPass)
             gone = GoneFiles()
@@ -140,7 +142,7 @@ public struct SyncJob: Sendable {
             }
             report.backlog = try Self.backlog(plan, stream: stream, state: state)
         }
-        if let listing { report.destinationListed = try await listing.value }
+        if let listing, !report.interrupted { report.destinationListed = try await listing.value }
         if let keepFrom, !report.interrupted {
             if let remote = options.engine.remote {
                 try await pruneRemote(remote, before: keepFrom, state: state, report: &report)
