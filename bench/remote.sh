@@ -90,6 +90,19 @@ echo "| measure | result |"
 echo "|---|---|"
 row "local disk: protect-dl sync (console → disk, hashing)" "${local_took} s, $(calc "$bytes / 1048576 / $local_took") MiB/s"
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# Removes a measured run's files from the remote (on the versioned bucket, its old versions too), so that the
+# machine's memory is in the same state for every round: kept, they filled the page cache (and moto's memory) round
+# after round, and in this virtual machine pages never touched before cost more to allocate, so the later rounds
+# were slower, protect-dl's most (its spool takes fresh pages too); SFTP-only runs of 6 rounds showed its system
+# time rising from 0.4 s to 1.1 s when the files stayed, and flat when they went.
+drop() {
+    if [[ $1 == moto:* ]]; then
+        /usr/bin/rclone purge "$1" >/dev/null 2>&1 || true
+        /usr/bin/rclone backend cleanup-hidden "$1" >/dev/null 2>&1 || true
+    else
+        rm -rf "${1#ossh:}"
+    fi
+}
 
 # rclone copy of the local files to $1 (rclone $client, server process $server): sets copy (s), copy_rss (MiB),
 # copy_cpu (rclone's CPU s) and copy_server_cpu.
@@ -162,7 +175,9 @@ for client in /usr/bin/rclone "$PWD/$venv/rclone"; do
         : >"$work/rounds"
         for round in $(seq 1 $rounds); do
             copy_once "$target/copy-$version-$round"
+            drop "$target/copy-$version-$round"
             pdl_once "$target/pdl-$version-2-$round" "$work/state-$name-$version-2-$round" --parallel 2
+            drop "$target/pdl-$version-2-$round"
             echo "$(calc "$copy / $took") $copy $took $copy_rss $copy_cpu $copy_server_cpu" >>"$work/rounds"
             last="protect-dl peak RSS $(calc "$pdl_peak / 1024") MiB, its rclone rcd $(calc "$rclone_peak / 1024") MiB; CPU s: protect-dl ≥$pdl_cpu, rcd ≥$rclone_cpu, console $sim_cpu, $name $server_cpu"
         done
@@ -183,6 +198,7 @@ for client in /usr/bin/rclone "$PWD/$venv/rclone"; do
             [ "$variant" = 2s ] && extra=(--stream-uploads) && label="--parallel $jobs --stream-uploads"
             pdl_once "$target/pdl-$version-$variant" "$work/state-$name-$version-$variant" --parallel $jobs \
                 "${extra[@]}"
+            drop "$target/pdl-$version-$variant"
             row "$name, rclone $version: protect-dl sync $label (console → remote, hashing)" \
                 "${took} s, $(calc "$copy_median / $took")× the median copy; protect-dl peak RSS $(calc "$pdl_peak / 1024") MiB, its rclone rcd $(calc "$rclone_peak / 1024") MiB; CPU s: protect-dl ≥$pdl_cpu, rcd ≥$rclone_cpu, console $sim_cpu, $name $server_cpu"
         done
