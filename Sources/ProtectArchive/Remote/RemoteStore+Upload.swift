@@ -195,13 +195,13 @@ extension RemoteStore {
         return whole
     }
 
-    /// Uploads a small file held in memory (an image, a manifest).
     /// Uploads a local file, read in pieces of 1 MiB.
     public func put(file: URL, to relative: String) async throws {
         let size = (try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber)?.int64Value
         _ = try await upload(FileChunks(url: file), expectedLength: size, to: relative, checkMP4: false)
     }
 
+    /// Uploads a small file held in memory (an image, a manifest).
     public func put(_ data: Data, to relative: String) async throws {
         _ = try await upload(
             OneChunk(buffer: ByteBuffer(bytes: data)), expectedLength: Int64(data.count), to: relative,

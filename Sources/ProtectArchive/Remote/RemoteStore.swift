@@ -148,25 +148,24 @@ public final class RemoteStore: Sendable {
     /// Makes uploads wait for `gate` before they send anything; it replaces the gate of the same `name` (each sync
     /// pass's listing, say). An upload fails with the gate's error, or, with `reportedByOwner` (whoever made the gate
     /// says its error itself, once), stops as if cancelled.
-    public func holdUploads(_ name: String, until gate: Task<Void, any Error>, reportedByOwner: Bool = false) {
+    func holdUploads(_ name: String, until gate: Task<Void, any Error>, reportedByOwner: Bool = false) {
         uploadGates.withLock { $0[name] = UploadGate(task: gate, reportedByOwner: reportedByOwner) }
     }
 
     /// Lifts the gate `name` (a pass that listed the remote before its downloads).
-    public func releaseUploads(_ name: String) {
+    func releaseUploads(_ name: String) {
         _ = uploadGates.withLock { $0.removeValue(forKey: name) }
     }
 
-    /// Waits for the checks and the upload gates; the remote's features. Checks that failed beside the caller (see
-    /// `open`) stop the upload as if cancelled: the job that opened the remote so says their error itself (sync's
-    /// listing waits for them too).
+    /// Waits for the checks and the upload gates; the remote's features. Checks can fail only when they ran beside
+    /// the caller (see `open`); that stops the upload as if cancelled: the job that opened the remote so says their
+    /// error itself (sync's listing waits for them too).
     func readyToSend() async throws -> RemoteFeatures {
         let features: RemoteFeatures
         do {
             features = try await checks.features()
         } catch {
-            if checksBeside { throw CancellationError() }
-            throw error
+            throw CancellationError()
         }
         for gate in uploadGates.withLock({ Array($0.values) }) {
             do {
