@@ -338,9 +338,15 @@ extension RemoteEndToEndTests {
 }
 
 /// Waits for protect-dl to start its rclone (an `rclone rcd` child, which takes the uploads); its PID.
+/// The child found is rclone itself: it starts as `setpriv ... rclone rcd`, which then becomes rclone (while it
+/// does, its command line reads empty).
 func waitForChild(of pid: Int32) async throws -> Int32 {
     try await eventually("protect-dl to start its rclone (an rclone rcd child)", timeout: .seconds(30)) {
-        children(of: pid, containing: "rcd").first
+        children(of: pid, containing: "rcd").first { child in
+            let command = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(child)/cmdline"))) ?? Data()
+            return command.split(separator: 0).first.map { String(decoding: $0, as: UTF8.self) }?.hasSuffix("rclone")
+                == true
+        }
     }
 }
 
