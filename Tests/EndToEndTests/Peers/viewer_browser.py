@@ -2,8 +2,8 @@
 
 Usage: viewer_browser.py URL CAMERA_ID TARGET_MS WATCH_SECONDS SCREENSHOT_DIR [PROBE_MS ...]
 Prints one JSON object: the timeline's colour at each PROBE_MS, the milliseconds from the click to the first frame
-shown, and two frames (8-bit grey) as the player showed them: right after the click and WATCH_SECONDS of wall-clock
-footage later.
+shown, and two frames (8-bit grey) as the player showed them: right after the click and once the player's clock is
+WATCH_SECONDS and one more past the clicked moment.
 """
 import base64
 import json
@@ -54,10 +54,12 @@ try:
         return shown
 
     result["first"] = frame()
+    # The player's clock (the video's currentTime) runs a frame or two ahead of the picture it has painted, more so
+    # on a loaded machine: wait until it is a second past the asked moment, so the picture is surely there.
     deadline = time.monotonic() + watch * 3 + 30
     while time.monotonic() < deadline:
         wall = driver.execute_script("return viewer.players.get(arguments[0]).wall()", camera)
-        if wall is not None and wall >= target + watch * 1000:
+        if wall is not None and wall >= target + watch * 1000 + 1000:
             break
         time.sleep(0.1)
     result["later"] = frame()
