@@ -437,7 +437,7 @@ struct HardeningEndToEndTests {
             try await waitForExit(process, timeout: 30)
             let took = Date().timeIntervalSince(signalled)
             #expect(process.terminationStatus == 130)
-            #expect(took < 2, "stopped \(took) s after Ctrl-C")
+            #expect(took < 5, "stopped \(took) s after Ctrl-C (the stalled body had 8 s to go)")
             #expect(leftovers(s).parts.isEmpty)
 
             let (again, _) = try launch(s.arguments(["--ignore-failed-downloads"]))

@@ -168,7 +168,7 @@ extension PeerSuites {
                         "--trigger", #"{"type":"motion","seconds":1,"suffixedID":true,"linkedSmartDetection":true}"#,
                         "--trigger",
                         #"{"type":"smartDetectLine","smartDetectTypes":["vehicle"],"seconds":0.5,"closedOnAdd":true}"#,
-                    ], timeout: 60)
+                    ], timeout: 120)
                 #expect(result.status == 0, "\(result.output)")
                 let lines = jsonLines(result.output)
                 let triggered = lines.compactMap { $0["triggered"] as? [String: Any] }

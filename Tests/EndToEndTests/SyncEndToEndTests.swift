@@ -82,7 +82,7 @@ struct SyncEndToEndTests {
     @Test("kill -9 mid-sync leaves a sound database; a second sync meanwhile is refused; the next sync completes")
     func killNineLockAndResume() async throws {
         var configuration = syncConsole()
-        configuration.faults.stallSeconds = 8
+        configuration.faults.stallSeconds = 15
         configuration.faults.stallAfterBytes = 10_000
         configuration.faults.stallCount = 1
         try await Scenario.with(configuration, frozen: true) { s in

@@ -177,7 +177,8 @@ struct WatchEndToEndTests {
             try await Self.waitHeard(acrossRestart, "the event across the restart of watch", daemon: daemon)
             let stop = try await daemon.stop()
             #expect(stop.status == 0, "stderr: \(daemon.stderr.suffix(2000))")
-            #expect(stop.seconds < 5)
+            // It did not wait for the running event (that one is not saved, below); the bound is for a hang.
+            #expect(stop.seconds < 15)
             let stats = await s.simulator.state.currentStats()
             #expect(stats.websocket.refused >= 1)
             #expect(stats.websocket.staleClosed >= 1)
@@ -290,10 +291,15 @@ struct WatchEndToEndTests {
                 suffixedID: false, linkedSmartDetection: false)
             let id = try #require(await s.simulator.startEvent(request)).id
             try await Self.waitSaved(s, [id], "the live console's clip", daemon: daemon)
-            let metrics = try await fetch("http://127.0.0.1:\(port)/metrics")
+            // The row is written just before the counter is raised: wait for the counter.
+            let saved = "protect_dl_files_total{console=\"live\",kind=\"clip\",outcome=\"saved\"} 1"
+            let metrics = try await eventually("the saved clip counted in /metrics") {
+                let metrics = try await fetch("http://127.0.0.1:\(port)/metrics")
+                return metrics.body.split(separator: "\n").contains { $0 == saved } ? metrics : nil
+            }
             #expect(metrics.status == 200)
             let lines = metrics.body.split(separator: "\n").map(String.init)
-            #expect(lines.contains("protect_dl_files_total{console=\"live\",kind=\"clip\",outcome=\"saved\"} 1"))
+            #expect(lines.contains(saved))
             #expect(lines.contains("protect_dl_websocket_connected{console=\"live\"} 1.0"), "\(metrics.body)")
             let health = try await fetch("http://127.0.0.1:\(port)/healthz")
             #expect(health.status == 503 && health.body.hasPrefix("dead: "), "\(health.body)")
@@ -374,9 +380,13 @@ struct WatchEndToEndTests {
             let row = try #require(try Self.rows(s)[doomed])
             #expect(row.attempts == 2)
             #expect(row.lastReason?.contains("503") == true, "\(row.lastReason ?? "no reason")")
-            let failures = jsonLines(daemon.stdout).filter { $0["event"] as? String == "failed" }
-            #expect(failures.count == 2)
-            #expect(failures.last?["retryIn"] is NSNull)
+            // The row is written before the second attempt's line is printed: wait for the line too.
+            func failures() -> [[String: Any]] {
+                jsonLines(daemon.stdout).filter { $0["event"] as? String == "failed" }
+            }
+            try await eventually("the two attempts' lines", every: .milliseconds(100)) { failures().count >= 2 }
+            #expect(failures().count == 2)
+            #expect(failures().last?["retryIn"] is NSNull)
 
             // With the console healthy again, a 5 s event with --max-length 2s is saved in three pieces.
             await s.simulator.state.setFaults(FaultSettings())

@@ -118,9 +118,10 @@ struct WebSocketTests {
         try await Harness.with(configuration) { h in
             let (cookie, _) = try await h.loginUniFiOS()
             let session = await h.listen(
-                cookie: cookie, lastUpdateID: try await h.lastUpdateID(cookie: cookie), timeout: .seconds(15),
+                cookie: cookie, lastUpdateID: try await h.lastUpdateID(cookie: cookie), timeout: .seconds(60),
                 until: { packets in
                     packets.filter { $0.kind == "add event" }.count >= 4 && packets.contains { $0.kind == "update nvr" }
+                        && packets.contains { $0.kind == "update camera" }
                 })
             #expect(session.packets.filter { $0.kind == "add event" }.count >= 4)
             let nvr = try #require(session.packets.first { $0.kind == "update nvr" })
@@ -174,7 +175,7 @@ struct WebSocketTests {
             #expect(rest.status == 401)
             let (fresh, _) = try await h.loginUniFiOS()
             let session = await h.listen(
-                cookie: fresh, lastUpdateID: try await h.lastUpdateID(cookie: fresh), timeout: .seconds(10),
+                cookie: fresh, lastUpdateID: try await h.lastUpdateID(cookie: fresh), timeout: .seconds(60),
                 during: { _ = try await h.startEvent(#"{"type":"motion","seconds":0.2}"#) },
                 until: { $0.contains { $0.kind == "add event" } })
             #expect(session.error == nil)
@@ -268,7 +269,7 @@ struct WebSocketTests {
                 during: {
                     try await eventually("the socket subscribed") { try await h.stats().websocket.open >= 1 }
                     var faults = FaultSettings()
-                    faults.restartSeconds = 2
+                    faults.restartSeconds = 6
                     try await h.setFaults(faults)
                 })
             #expect(session.seconds < 50, "the socket dropped before the test's timeout")

@@ -14,13 +14,31 @@ import urllib.request
 from uiprotect import ProtectApiClient
 
 
-def trigger(host, port, body):
+def control(host, port, path, body=None):
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
-    request = urllib.request.Request(f"https://{host}:{port}/__sim/events", data=body.encode(), method="POST")
+    data = body.encode() if body is not None else None
+    request = urllib.request.Request(f"https://{host}:{port}/__sim/{path}", data=data,
+                                     method="POST" if body is not None else "GET")
     with urllib.request.urlopen(request, context=context) as response:
         return json.loads(response.read())
+
+
+def trigger(host, port, body):
+    return control(host, port, "events", body)
+
+
+async def socket_registered(host, port):
+    """Waits until the console has registered a websocket (it sends only to those), or fails after 60 s."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 60
+    while loop.time() < deadline:
+        stats = await loop.run_in_executor(None, control, host, port, "stats")
+        if stats["websocket"]["open"] >= 1:
+            return
+        await asyncio.sleep(0.05)
+    raise SystemExit("uiprotect's websocket was not registered by the console within 60 s")
 
 
 async def main():
@@ -41,7 +59,7 @@ async def main():
         }), flush=True)
 
     unsubscribe = client.subscribe_websocket(received)
-    await asyncio.sleep(1)
+    await socket_registered(host, port)
     loop = asyncio.get_running_loop()
     for body in triggers:
         print(json.dumps({"triggered": await loop.run_in_executor(None, trigger, host, port, body)}), flush=True)

@@ -61,6 +61,16 @@ async def main():
             last_update_id = (await r.json())["lastUpdateId"]
         url = f"wss://{host}:{port}/proxy/protect/ws/updates?lastUpdateId={last_update_id}"
         async with session.ws_connect(url, headers={"x-csrf-token": csrf}) as socket:
+            # The console registers the socket just after its 101 answer and sends only to registered sockets: the
+            # triggers wait until it has (60 s at most).
+            registered = asyncio.get_running_loop().time() + 60
+            while triggers:
+                async with session.get(f"{base}/__sim/stats") as r:
+                    if (await r.json())["websocket"]["open"] >= 1:
+                        break
+                if asyncio.get_running_loop().time() > registered:
+                    raise SystemExit("the websocket was not registered by the console within 60 s")
+                await asyncio.sleep(0.05)
             for trigger in triggers:
                 async with session.post(f"{base}/__sim/events", data=trigger) as r:
                     print(json.dumps({"triggered": await r.json()}), flush=True)
