@@ -35,6 +35,7 @@ cams=4
 segment_mib=256
 memory_mib=2048
 side_hours=4
+side_bitrate=1000000
 sync_hours=48
 rounds=5
 if [ $quick = 1 ]; then
@@ -42,6 +43,7 @@ if [ $quick = 1 ]; then
     segment_mib=32
     memory_mib=256
     side_hours=1
+    side_bitrate=250000
     rounds=3
 fi
 
@@ -159,7 +161,7 @@ fi
 
 # 3. Side by side on a legacy console's performance model (at most 3 concurrent exports sharing 80 MB/s, 40 MB/s
 #    each): the original downloader (../shared/peers/, one export at a time) and protect-dl with its defaults.
-start_sim --mode legacy --cameras 3 --history-hours $((side_hours + 3)) --bitrate 1000000 --fps 15 --performance \
+start_sim --mode legacy --cameras 3 --history-hours $((side_hours + 3)) --bitrate $side_bitrate --fps 15 --performance \
     --max-exports 3 --stream-rate 40000000 --total-rate 80000000 --first-byte-base 0.2 --first-byte-per-hour 0.8
 side_end=$(( ($(date +%s) / 3600 - 1) * 3600 ))
 side_start=$(( side_end - side_hours * 3600 ))
