@@ -56,3 +56,39 @@ extension RemoteRecoveryEndToEndTests {
         }
     }
 }
+
+extension RemoteRecoveryEndToEndTests {
+    @Test("Ctrl-C mid-upload: exit 130, no word of the cleaning it leaves to the next run, which finishes the archive")
+    func interruptedUpload() async throws {
+        try await RemoteServer.with(RemoteCase(kind: .sftp, version: "1.75")) { remote in
+            try await Scenario.with(remoteConsole(), frozen: true) { s in
+                let folder = try #require(remote.folder)
+                var environment = remote.environment.compactMapValues { $0 }
+                environment["PROTECT_DL_PASSWORD"] = "protect"
+                // rclone sends slowly, so an upload is surely under its temporary name when the signal comes.
+                let run = try Daemon(
+                    try Binary.path("protect-dl"),
+                    s.remoteSync(remote.dest, ["--bwlimit", "64k"]) + remote.remoteOptions(), environment: environment)
+                try await eventually("an upload under its temporary name") {
+                    let names = FileManager.default.enumerator(atPath: folder.path)?.allObjects as? [String] ?? []
+                    return names.contains { $0.contains(".partial-") }
+                }
+                let stopped = try await run.stop(SIGINT)
+                #expect(stopped.status == 130, "\(run.stderr)")
+                // The unfinished upload is journaled; cleaning it is the next run's work, and says nothing of a
+                // cancelled task.
+                #expect(errorLines(run.stderr).isEmpty, "\(run.stderr)")
+                let state = try ArchiveState(
+                    destination: remote.scratch.appendingPathComponent("state"), create: false, exclusive: false)
+                #expect(try !state.remoteFiles(status: .uploading).isEmpty)
+
+                let next = try await remote.protectDL(s.remoteSync(remote.dest))
+                #expect(next.status == 0, "\(next.stderr)")
+                let files = try await remote.files()
+                #expect(!files.isEmpty && files.keys.allSatisfy { !$0.contains(".partial-") }, "\(files)")
+                #expect(try state.remoteFiles(status: .uploading).isEmpty)
+                #expect(Set(try state.remoteFiles(status: .uploaded).map(\.path)) == Set(files.keys))
+            }
+        }
+    }
+}

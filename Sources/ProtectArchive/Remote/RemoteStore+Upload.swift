@@ -95,10 +95,13 @@ extension RemoteStore {
     private func send(
         _ name: String, from spool: UploadSpool, to target: String, relative: String, features: RemoteFeatures
     ) async throws {
-        // rclone looks for no existing file first (the target is new, or a replacement).
+        // rclone looks for no existing file first (the target is new, or a replacement). Sent to protect-dl's own
+        // temporary name, the file is written there in place: rclone 1.63+ would otherwise write a name of its own
+        // (`<target>.<hex>.partial`) and rename it, which costs a round-trip and, when the run is stopped, is left
+        // behind where no journal knows it (rclone 1.60 writes in place and ignores the key).
         let parameters: [String: Any] = [
             "srcFs": ":local:" + spool.folder.path, "srcRemote": name, "dstFs": root, "dstRemote": target,
-            "_config": ["IgnoreChecksum": !features.bucketBased, "NoCheckDest": true],
+            "_config": ["IgnoreChecksum": !features.bucketBased, "NoCheckDest": true, "Inplace": target != relative],
         ]
         do {
             _ = try await daemon.call("operations/copyfile", parameters, idempotent: false, transfer: true)
@@ -259,10 +262,12 @@ extension RemoteStore {
     private func cleanUp(_ relative: String) async {
         do {
             if let row = try state.remoteFile(path: relative), row.status == .uploading { try await settle(row) }
+        } catch let error where error is CancellationError || Task.isCancelled {
+            // A stopped run (Ctrl-C, a closed pipe): the upload stays journaled, and the next run settles it first.
+            logger.debug("Left the unfinished upload of \(relative) to the next run (this one was stopped).")
         } catch {
-            logger.warning(
-                "Could not clean up after a failed upload of \(relative): \(error.localizedDescription); the next run does."
-            )
+            let reason = ErrorText.sentence(error)
+            logger.warning("Could not clean up after a failed upload of \(relative) (the next run does): \(reason)")
         }
     }
 
