@@ -92,3 +92,30 @@ extension RemoteRecoveryEndToEndTests {
         }
     }
 }
+
+extension RemoteRecoveryEndToEndTests {
+    @Test(
+        "A full disk under the upload spool is said once; the uploads stream instead and every file reaches the remote",
+        .enabled(if: tmpfsPermitted, "mounting a tmpfs needs root; this machine does not permit it"))
+    func fullSpool() async throws {
+        try await RemoteServer.with(RemoteCase(kind: .sftp, version: "1.60")) { remote in
+            try await Scenario.with(remoteConsole(), frozen: true) { s in
+                // The state (and its spool) on a disk with room for the database, not for one hour of video.
+                let stateFolder = remote.scratch.appendingPathComponent("small")
+                try await mountFolder(stateFolder.path, "-t tmpfs -o size=2m tmpfs")
+                defer { unmount(stateFolder.path) }
+                let sync = try await remote.protectDL(s.remoteSync(remote.dest), state: "small")
+                #expect(sync.status == 0, "\(sync.stderr)")
+                let warnings = sync.stderr.split(separator: "\n").filter { $0.contains("upload spool") }
+                #expect(warnings.count == 1, "\(sync.stderr)")
+                #expect(warnings.first?.contains("No space left on device") == true, "\(sync.stderr)")
+                let files = try await remote.files()
+                let state = try ArchiveState(destination: stateFolder, create: false, exclusive: false)
+                let uploaded = try state.remoteFiles(status: .uploaded)
+                #expect(!files.isEmpty && Set(uploaded.map(\.path)) == Set(files.keys), "\(files)")
+                #expect(uploaded.allSatisfy { files[$0.path] == $0.size }, "\(uploaded)")
+                #expect(try state.remoteFiles(status: .uploading).isEmpty)
+            }
+        }
+    }
+}

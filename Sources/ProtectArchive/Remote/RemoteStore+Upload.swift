@@ -162,12 +162,20 @@ extension RemoteStore {
             return try await spool.write(
                 chunks, expectedLength: expectedLength, checkMP4: checkMP4, hash: hash, onBytes: onBytes)
         } catch let unusable as UploadSpool.Unusable {
-            spoolTurnedOff.withLock { $0 = true }
-            logger.warning(
-                "Uploads now stream straight to rclone: \(ErrorText.sentence(unusable.error))")
+            // Said once, by the upload that turned the spool off (the others in flight meet the same full disk).
+            let cause = String(cString: strerror(unusable.error.errno))
+            let first = spoolTurnedOff.withLock { turnedOff in
+                defer { turnedOff = true }
+                return !turnedOff
+            }
+            if first {
+                let folder = spool.folder.path
+                logger.warning(
+                    "The upload spool \(folder) cannot be written (\(cause)): uploads stream straight to rclone from now on."
+                )
+            }
             throw RemoteError.failed(
-                remote: root, doing: "store \(relative)",
-                reason: "its local copy could not be written (\(unusable.error.localizedDescription))")
+                remote: root, doing: "store \(relative)", reason: "its local copy could not be written (\(cause))")
         }
     }
 
