@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ProtectAPI
 import Synchronization
 
 /// A file on a remote as rclone lists it.
@@ -339,9 +340,11 @@ public final class RemoteStore: Sendable {
                 try await settle(row)
             } catch let error as StateError {
                 throw error
+            } catch let error where error is CancellationError || Task.isCancelled {
+                throw error
             } catch {
                 // A row that cannot be settled now (the remote failing) is tried again by the next run.
-                logger.warning("Could not settle the unfinished upload of \(row.path): \(error.localizedDescription)")
+                logger.warning("Could not settle the unfinished upload of \(row.path): \(ErrorText.sentence(error))")
             }
         }
     }
