@@ -288,7 +288,6 @@ extension RemoteStore {
     }
 }
 
-/// One buffer as an async sequence, for uploads of data already in memory.
 /// A local file as a sequence of 1 MiB buffers.
 struct FileChunks: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
@@ -310,6 +309,7 @@ struct FileChunks: AsyncSequence, Sendable {
     }
 }
 
+/// One buffer as an async sequence, for uploads of data already in memory.
 struct OneChunk: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
     var buffer: ByteBuffer

@@ -74,21 +74,12 @@ struct UploadSpool: Sendable {
     /// The `kind` hash (lower-case hex) of a file written here, read back: for the files spooled before the
     /// remote's checks told which hash it compares.
     func hash(of name: String, kind: RemoteHashKind) throws -> String {
-        let path = folder.appendingPathComponent(name).path
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw Self.error(errno: errno, path: path, doing: "read").error }
-        defer { close(descriptor) }
+        let url = folder.appendingPathComponent(name)
         var running = RunningRemoteHash(kind)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let count = read(descriptor, buffer.baseAddress!, buffer.count)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw Self.error(errno: errno, path: path, doing: "read").error
-            }
-            if count == 0 { break }
-            running.update(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+        do {
+            _ = try FileHash.read(url) { data in data.withUnsafeBytes { running.update($0) } }
+        } catch {
+            throw LocalFileError(error, path: url.path, doing: "read")
         }
         return running.finalize()
     }
